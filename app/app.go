@@ -1,0 +1,203 @@
+// Package app wires the Sovra chain: the SDK modules a proof-of-stake chain needs and
+// the Sovra modules (beacon, provider, task, rewards), explicitly, without depinject.
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	dbm "github.com/cosmos/cosmos-db"
+
+	"cosmossdk.io/log/v2"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+
+	"github.com/cosmos/cosmos-sdk/baseapp"
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/flags"
+	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
+	nodeservice "github.com/cosmos/cosmos-sdk/client/grpc/node"
+	"github.com/cosmos/cosmos-sdk/codec"
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	"github.com/cosmos/cosmos-sdk/server"
+	"github.com/cosmos/cosmos-sdk/server/api"
+	"github.com/cosmos/cosmos-sdk/server/config"
+	servertypes "github.com/cosmos/cosmos-sdk/server/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/module"
+	"github.com/cosmos/cosmos-sdk/x/auth/ante"
+	authtx "github.com/cosmos/cosmos-sdk/x/auth/tx"
+	"github.com/spf13/cast"
+
+	beaconabci "github.com/sovra-network/sovra/x/beacon/abci"
+	"github.com/sovra-network/sovra/x/beacon/vrf"
+)
+
+var _ servertypes.Application = (*App)(nil)
+
+// App is the Sovra application.
+type App struct {
+	*baseapp.BaseApp
+	Keepers
+
+	appCodec          codec.Codec
+	legacyAmino       *codec.LegacyAmino
+	txConfig          client.TxConfig
+	interfaceRegistry codectypes.InterfaceRegistry
+	keys              map[string]*storetypes.KVStoreKey
+
+	ModuleManager      *module.Manager
+	BasicModuleManager module.BasicManager
+}
+
+// New builds the app on db. appOpts come from the node's config (home, chain id, ...).
+func New(logger log.Logger, db dbm.DB, traceStore io.Writer, loadLatest bool, appOpts servertypes.AppOptions, baseAppOptions ...func(*baseapp.BaseApp)) *App {
+	enc := MakeEncodingConfig()
+	bApp := baseapp.NewBaseApp(Name, logger, db, beaconabci.WrapTxDecoder(enc.TxConfig.TxDecoder()), baseAppOptions...)
+	bApp.SetCommitMultiStoreTracer(traceStore)
+	bApp.SetInterfaceRegistry(enc.InterfaceRegistry)
+	bApp.SetTxEncoder(enc.TxConfig.TxEncoder())
+
+	app := &App{
+		BaseApp:           bApp,
+		appCodec:          enc.Codec,
+		legacyAmino:       enc.Amino,
+		txConfig:          enc.TxConfig,
+		interfaceRegistry: enc.InterfaceRegistry,
+		keys:              storetypes.NewKVStoreKeys(storeKeys()...),
+	}
+	app.Keepers = newKeepers(app, enc)
+	app.ModuleManager = module.NewManager(app.appModules(enc)...)
+	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, nil)
+	app.BasicModuleManager.RegisterLegacyAminoCodec(enc.Amino)
+	app.BasicModuleManager.RegisterInterfaces(enc.InterfaceRegistry)
+	setModuleOrder(app.ModuleManager)
+
+	configurator := module.NewConfigurator(app.appCodec, app.MsgServiceRouter(), app.GRPCQueryRouter())
+	if err := app.ModuleManager.RegisterServices(configurator); err != nil {
+		panic(err)
+	}
+	app.MountKVStores(app.keys)
+
+	app.SetInitChainer(app.InitChainer)
+	app.SetPreBlocker(app.PreBlocker)
+	app.SetBeginBlocker(app.BeginBlocker)
+	app.SetEndBlocker(app.EndBlocker)
+	app.setAnteHandler()
+	app.setProposalHandlers(logger, nodeVRFKey(logger, appOpts))
+
+	if loadLatest {
+		if err := app.LoadLatestVersion(); err != nil {
+			panic(fmt.Errorf("load latest version: %w", err))
+		}
+	}
+	return app
+}
+
+func (app *App) setAnteHandler() {
+	h, err := ante.NewAnteHandler(ante.HandlerOptions{
+		AccountKeeper:   app.AccountKeeper,
+		BankKeeper:      app.BankKeeper,
+		SignModeHandler: app.txConfig.SignModeHandler(),
+		SigGasConsumer:  ante.DefaultSigVerificationGasConsumer,
+	})
+	if err != nil {
+		panic(err)
+	}
+	app.SetAnteHandler(h)
+}
+
+// setProposalHandlers puts the beacon entry first in every proposal and checks it in
+// every vote; the SDK's default handlers do the rest.
+func (app *App) setProposalHandlers(logger log.Logger, key *vrf.PrivateKey) {
+	def := baseapp.NewDefaultProposalHandler(app.Mempool(), app)
+	h := beaconabci.NewProposalHandler(logger, app.BeaconKeeper, app.StakingKeeper, key,
+		def.PrepareProposalHandler(), def.ProcessProposalHandler())
+	app.SetPrepareProposal(h.PrepareProposal())
+	app.SetProcessProposal(h.ProcessProposal())
+}
+
+// nodeVRFKey loads <home>/config/vrf_key.json; a node without one proposes weak beacons.
+func nodeVRFKey(logger log.Logger, appOpts servertypes.AppOptions) *vrf.PrivateKey {
+	home := cast.ToString(appOpts.Get(flags.FlagHome))
+	if home == "" {
+		return nil
+	}
+	path := filepath.Join(home, "config", "vrf_key.json")
+	key, err := vrf.LoadKeyFile(path)
+	if err != nil {
+		logger.Info("no VRF key: this node's proposals will carry weak beacons", "path", path, "err", err)
+		return nil
+	}
+	return &key
+}
+
+// PreBlocker stores this height's beacon before any module runs.
+func (app *App) PreBlocker(ctx sdk.Context, req *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
+	if err := app.BeaconKeeper.ApplyBlock(ctx, req.Txs, sdk.ConsAddress(req.ProposerAddress)); err != nil {
+		return nil, err
+	}
+	return app.ModuleManager.PreBlock(ctx)
+}
+
+func (app *App) BeginBlocker(ctx sdk.Context) (sdk.BeginBlock, error) {
+	return app.ModuleManager.BeginBlock(ctx)
+}
+
+func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
+	return app.ModuleManager.EndBlock(ctx)
+}
+
+// InitChainer loads the genesis state of every module.
+func (app *App) InitChainer(ctx sdk.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	var state map[string]json.RawMessage
+	if err := json.Unmarshal(req.AppStateBytes, &state); err != nil {
+		return nil, err
+	}
+	return app.ModuleManager.InitGenesis(ctx, app.appCodec, state)
+}
+
+// LoadHeight loads the state at a height (used by export).
+func (app *App) LoadHeight(height int64) error { return app.LoadVersion(height) }
+
+// AppCodec returns the app's proto codec.
+func (app *App) AppCodec() codec.Codec { return app.appCodec }
+
+// TxConfig returns the app's tx config.
+func (app *App) TxConfig() client.TxConfig { return app.txConfig }
+
+// InterfaceRegistry returns the app's interface registry.
+func (app *App) InterfaceRegistry() codectypes.InterfaceRegistry { return app.interfaceRegistry }
+
+// DefaultGenesis is every module's default genesis with the sovra denom.
+func (app *App) DefaultGenesis() map[string]json.RawMessage {
+	return DefaultGenesis(app.appCodec, app.BasicModuleManager)
+}
+
+// GetKey returns a store key by name (tests).
+func (app *App) GetKey(name string) *storetypes.KVStoreKey { return app.keys[name] }
+
+func (app *App) RegisterAPIRoutes(apiSvr *api.Server, _ config.APIConfig) {
+	clientCtx := apiSvr.ClientCtx
+	authtx.RegisterGRPCGatewayRoutes(clientCtx, apiSvr.GRPCGatewayRouter)
+	cmtservice.RegisterGRPCGatewayRoutes(clientCtx, apiSvr.GRPCGatewayRouter)
+	nodeservice.RegisterGRPCGatewayRoutes(clientCtx, apiSvr.GRPCGatewayRouter)
+	app.BasicModuleManager.RegisterGRPCGatewayRoutes(clientCtx, apiSvr.GRPCGatewayRouter)
+}
+
+func (app *App) RegisterTxService(clientCtx client.Context) {
+	authtx.RegisterTxService(app.GRPCQueryRouter(), clientCtx, app.Simulate, app.interfaceRegistry)
+}
+
+func (app *App) RegisterTendermintService(clientCtx client.Context) {
+	cmtApp := server.NewCometABCIWrapper(app)
+	cmtservice.RegisterTendermintService(clientCtx, app.GRPCQueryRouter(), app.interfaceRegistry, cmtApp.Query)
+}
+
+func (app *App) RegisterNodeService(clientCtx client.Context, cfg config.Config) {
+	nodeservice.RegisterNodeService(clientCtx, app.GRPCQueryRouter(), cfg, func() int64 {
+		return app.CommitMultiStore().EarliestVersion()
+	})
+}

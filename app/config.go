@@ -1,0 +1,42 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+const (
+	// Name of the application and of its binary's folder in the user's home.
+	Name = "sovra"
+	// AccountPrefix is the bech32 prefix of account addresses (sovra1...).
+	AccountPrefix = "sovra"
+	// BondDenom is the base denom: 1 SOVRA = 10^6 usovra.
+	BondDenom    = "usovra"
+	DisplayDenom = "SOVRA"
+	// DenomExponent is the number of decimals of the display denom.
+	DenomExponent = 6
+)
+
+// DefaultNodeHome is ~/.sovra.
+var DefaultNodeHome = func() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ".sovra"
+	}
+	return filepath.Join(home, ".sovra")
+}()
+
+// SetAddressPrefixes sets the bech32 prefixes once per process (sovra, sovravaloper,
+// sovravalcons and their pub variants).
+func SetAddressPrefixes() {
+	cfg := sdk.GetConfig()
+	if cfg.GetBech32AccountAddrPrefix() == AccountPrefix {
+		return
+	}
+	cfg.SetBech32PrefixForAccount(AccountPrefix, AccountPrefix+"pub")
+	cfg.SetBech32PrefixForValidator(AccountPrefix+"valoper", AccountPrefix+"valoperpub")
+	cfg.SetBech32PrefixForConsensusNode(AccountPrefix+"valcons", AccountPrefix+"valconspub")
+	cfg.Seal()
+}

@@ -1,0 +1,124 @@
+package app
+
+import (
+	corestore "cosmossdk.io/core/store"
+
+	"github.com/cosmos/cosmos-sdk/codec/address"
+	"github.com/cosmos/cosmos-sdk/runtime"
+	authkeeper "github.com/cosmos/cosmos-sdk/x/auth/keeper"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	bankkeeper "github.com/cosmos/cosmos-sdk/x/bank/keeper"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+	consensuskeeper "github.com/cosmos/cosmos-sdk/x/consensus/keeper"
+	consensustypes "github.com/cosmos/cosmos-sdk/x/consensus/types"
+	distrkeeper "github.com/cosmos/cosmos-sdk/x/distribution/keeper"
+	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
+	govkeeper "github.com/cosmos/cosmos-sdk/x/gov/keeper"
+	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+	mintkeeper "github.com/cosmos/cosmos-sdk/x/mint/keeper"
+	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
+	slashingkeeper "github.com/cosmos/cosmos-sdk/x/slashing/keeper"
+	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
+	stakingkeeper "github.com/cosmos/cosmos-sdk/x/staking/keeper"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+
+	beaconkeeper "github.com/sovra-network/sovra/x/beacon/keeper"
+	beacontypes "github.com/sovra-network/sovra/x/beacon/types"
+	providerkeeper "github.com/sovra-network/sovra/x/provider/keeper"
+	providertypes "github.com/sovra-network/sovra/x/provider/types"
+	rewardskeeper "github.com/sovra-network/sovra/x/rewards/keeper"
+	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"
+	taskkeeper "github.com/sovra-network/sovra/x/task/keeper"
+	tasktypes "github.com/sovra-network/sovra/x/task/types"
+)
+
+// moduleAccountPerms lists every module account and what it may do. The Sovra accounts
+// hold escrow (task), bonds (provider, burns slashed bonds), unclaimed rewards (rewards,
+// burns the burn share) and the verification pool.
+var moduleAccountPerms = map[string][]string{
+	authtypes.FeeCollectorName:          nil,
+	distrtypes.ModuleName:               nil,
+	minttypes.ModuleName:                {authtypes.Minter},
+	stakingtypes.BondedPoolName:         {authtypes.Burner, authtypes.Staking},
+	stakingtypes.NotBondedPoolName:      {authtypes.Burner, authtypes.Staking},
+	stakingtypes.KeyRotationFeePoolName: {authtypes.Burner},
+	govtypes.ModuleName:                 {authtypes.Burner},
+	providertypes.ModuleName:            {authtypes.Burner},
+	tasktypes.ModuleName:                nil,
+	rewardstypes.ModuleName:             {authtypes.Burner},
+	rewardstypes.VerificationPoolName:   nil,
+}
+
+// ModuleAccountPerms returns a copy of the module account permissions.
+func ModuleAccountPerms() map[string][]string {
+	out := make(map[string][]string, len(moduleAccountPerms))
+	for k, v := range moduleAccountPerms {
+		out[k] = v
+	}
+	return out
+}
+
+func storeKeys() []string {
+	return []string{
+		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, slashingtypes.StoreKey,
+		distrtypes.StoreKey, minttypes.StoreKey, govtypes.StoreKey, consensustypes.StoreKey,
+		beacontypes.StoreKey, providertypes.StoreKey, tasktypes.StoreKey, rewardstypes.StoreKey,
+	}
+}
+
+// Keepers holds every keeper of the app.
+type Keepers struct {
+	AccountKeeper   authkeeper.AccountKeeper
+	BankKeeper      bankkeeper.BaseKeeper
+	StakingKeeper   *stakingkeeper.Keeper
+	SlashingKeeper  slashingkeeper.Keeper
+	DistrKeeper     distrkeeper.Keeper
+	MintKeeper      mintkeeper.Keeper
+	GovKeeper       *govkeeper.Keeper
+	ConsensusKeeper consensuskeeper.Keeper
+
+	BeaconKeeper   beaconkeeper.Keeper
+	ProviderKeeper providerkeeper.Keeper
+	TaskKeeper     taskkeeper.Keeper
+	RewardsKeeper  rewardskeeper.Keeper
+}
+
+// blockedAddrs may not receive funds by bank sends: every module account except the
+// ones users pay into directly through messages (none here).
+func blockedAddrs() map[string]bool {
+	out := make(map[string]bool, len(moduleAccountPerms))
+	for name := range moduleAccountPerms {
+		out[authtypes.NewModuleAddress(name).String()] = true
+	}
+	return out
+}
+
+func newKeepers(app *App, enc EncodingConfig) Keepers {
+	cdc := enc.Codec
+	store := func(name string) corestore.KVStoreService { return runtime.NewKVStoreService(app.keys[name]) }
+	authority := authtypes.NewModuleAddress(govtypes.ModuleName).String()
+	accCodec := address.NewBech32Codec(AccountPrefix)
+	valCodec := address.NewBech32Codec(AccountPrefix + "valoper")
+	consCodec := address.NewBech32Codec(AccountPrefix + "valcons")
+
+	var k Keepers
+	k.ConsensusKeeper = consensuskeeper.NewKeeper(cdc, store(consensustypes.StoreKey), authority, runtime.EventService{})
+	app.SetParamStore(k.ConsensusKeeper.ParamsStore)
+	k.AccountKeeper = authkeeper.NewAccountKeeper(cdc, store(authtypes.StoreKey), authtypes.ProtoBaseAccount,
+		moduleAccountPerms, accCodec, AccountPrefix, authority)
+	k.BankKeeper = bankkeeper.NewBaseKeeper(cdc, store(banktypes.StoreKey), k.AccountKeeper, blockedAddrs(), authority, app.Logger())
+	k.StakingKeeper = stakingkeeper.NewKeeper(cdc, store(stakingtypes.StoreKey), k.AccountKeeper, k.BankKeeper, authority, valCodec, consCodec)
+	k.MintKeeper = mintkeeper.NewKeeper(cdc, store(minttypes.StoreKey), k.StakingKeeper, k.AccountKeeper, k.BankKeeper, authtypes.FeeCollectorName, authority)
+	k.DistrKeeper = distrkeeper.NewKeeper(cdc, store(distrtypes.StoreKey), k.AccountKeeper, k.BankKeeper, k.StakingKeeper, authtypes.FeeCollectorName, authority)
+	k.SlashingKeeper = slashingkeeper.NewKeeper(cdc, enc.Amino, store(slashingtypes.StoreKey), k.StakingKeeper, authority)
+	k.StakingKeeper.SetHooks(stakingtypes.NewMultiStakingHooks(k.DistrKeeper.Hooks(), k.SlashingKeeper.Hooks()))
+	k.GovKeeper = govkeeper.NewKeeper(cdc, store(govtypes.StoreKey), k.AccountKeeper, k.BankKeeper, k.DistrKeeper,
+		app.MsgServiceRouter(), govtypes.DefaultConfig(), authority, nil)
+
+	k.BeaconKeeper = beaconkeeper.NewKeeper(cdc, store(beacontypes.StoreKey), accCodec, authority, k.StakingKeeper)
+	k.ProviderKeeper = providerkeeper.NewKeeper(cdc, store(providertypes.StoreKey), accCodec, authority, k.BankKeeper, k.AccountKeeper)
+	k.RewardsKeeper = rewardskeeper.NewKeeper(cdc, store(rewardstypes.StoreKey), accCodec, authority, k.AccountKeeper, k.BankKeeper, k.DistrKeeper)
+	k.TaskKeeper = taskkeeper.NewKeeper(cdc, store(tasktypes.StoreKey), accCodec, authority, k.BankKeeper, k.AccountKeeper,
+		k.ProviderKeeper, k.BeaconKeeper, k.RewardsKeeper, nil)
+	return k
+}

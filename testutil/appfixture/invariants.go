@@ -1,0 +1,105 @@
+package appfixture
+
+import (
+	"fmt"
+
+	sdkmath "cosmossdk.io/math"
+	abci "github.com/cometbft/cometbft/abci/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/sovra-network/sovra/app"
+)
+
+// CheckModuleAccounts checks that every Sovra module account holds exactly what its
+// module owes: open escrows (task), bonds (provider), unclaimed rewards (rewards).
+func (f *Fixture) CheckModuleAccounts() error {
+	ctx := f.Ctx()
+	if err := f.App.TaskKeeper.CheckEscrow(ctx); err != nil {
+		return err
+	}
+	if err := f.App.ProviderKeeper.CheckBonds(ctx); err != nil {
+		return err
+	}
+	return f.App.RewardsKeeper.CheckUnclaimed(ctx)
+}
+
+// Supply is the total usovra supply.
+func (f *Fixture) Supply() sdkmath.Int {
+	return f.App.BankKeeper.GetSupply(f.Ctx(), app.BondDenom).Amount
+}
+
+// MintedAndBurned sums the usovra minted and burned by the events of a block.
+func MintedAndBurned(res *abci.ResponseFinalizeBlock) (minted, burned sdkmath.Int, err error) {
+	minted, burned = sdkmath.ZeroInt(), sdkmath.ZeroInt()
+	events := append([]abci.Event{}, res.Events...)
+	for _, tx := range res.TxResults {
+		events = append(events, tx.Events...)
+	}
+	for _, ev := range events {
+		var target *sdkmath.Int
+		switch ev.Type {
+		case banktypes.EventTypeCoinMint:
+			target = &minted
+		case banktypes.EventTypeCoinBurn:
+			target = &burned
+		default:
+			continue
+		}
+		for _, a := range ev.Attributes {
+			if a.Key != sdk.AttributeKeyAmount {
+				continue
+			}
+			coins, err := sdk.ParseCoinsNormalized(a.Value)
+			if err != nil {
+				return minted, burned, fmt.Errorf("%s event amount %q: %w", ev.Type, a.Value, err)
+			}
+			*target = target.Add(coins.AmountOf(app.BondDenom))
+		}
+	}
+	return minted, burned, nil
+}
+
+// InvariantChecker runs every invariant after each block it is told about.
+type InvariantChecker struct {
+	f          *Fixture
+	lastSupply sdkmath.Int
+	Blocks     int
+}
+
+// NewInvariantChecker starts from the current supply.
+func NewInvariantChecker(f *Fixture) *InvariantChecker {
+	return &InvariantChecker{f: f, lastSupply: f.Supply()}
+}
+
+// Check verifies the module accounts and that supply moved only by mint and burn in
+// the last block.
+func (c *InvariantChecker) Check() error {
+	c.Blocks++
+	if err := c.f.CheckModuleAccounts(); err != nil {
+		return fmt.Errorf("height %d: %w", c.f.Height(), err)
+	}
+	minted, burned, err := MintedAndBurned(c.f.LastBlock)
+	if err != nil {
+		return err
+	}
+	supply := c.f.Supply()
+	if want := c.lastSupply.Add(minted).Sub(burned); !supply.Equal(want) {
+		return fmt.Errorf("height %d: supply %s, want %s (previous %s + minted %s - burned %s)",
+			c.f.Height(), supply, want, c.lastSupply, minted, burned)
+	}
+	c.lastSupply = supply
+	return nil
+}
+
+// CheckEveryBlock makes the fixture run every invariant after each block and fail the
+// test at the first violation.
+func (f *Fixture) CheckEveryBlock() *InvariantChecker {
+	c := NewInvariantChecker(f)
+	f.AfterBlock = func() {
+		if err := c.Check(); err != nil {
+			f.T.Fatalf("invariant broken: %v", err)
+		}
+	}
+	return c
+}

@@ -1,0 +1,88 @@
+package keeper
+
+import (
+	"fmt"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/core/address"
+	corestore "cosmossdk.io/core/store"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/rewards/types"
+)
+
+// Keeper holds the rewards state: params and the unclaimed accruals per (address, source).
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	addressCodec address.Codec
+	authority    string
+
+	accountKeeper types.AccountKeeper
+	bankKeeper    types.BankKeeper
+	distrKeeper   types.DistrKeeper
+
+	// rewardsAddr and poolAddr are resolved once: module addresses never change.
+	rewardsAddr sdk.AccAddress
+	poolAddr    sdk.AccAddress
+
+	Schema   collections.Schema
+	Params   collections.Item[types.Params]
+	Accruals collections.Map[collections.Pair[sdk.AccAddress, string], types.Accrual]
+}
+
+// NewKeeper builds the keeper. It panics on an invalid authority or when the app did not register
+// the rewards or verification_pool module accounts, both wiring mistakes.
+func NewKeeper(
+	cdc codec.BinaryCodec,
+	storeService corestore.KVStoreService,
+	addressCodec address.Codec,
+	authority string,
+	accountKeeper types.AccountKeeper,
+	bankKeeper types.BankKeeper,
+	distrKeeper types.DistrKeeper,
+) Keeper {
+	if _, err := addressCodec.StringToBytes(authority); err != nil {
+		panic(fmt.Sprintf("invalid rewards authority %q: %s", authority, err))
+	}
+	rewardsAddr := accountKeeper.GetModuleAddress(types.ModuleName)
+	if rewardsAddr == nil {
+		panic(fmt.Sprintf("module account %q is not registered", types.ModuleName))
+	}
+	poolAddr := accountKeeper.GetModuleAddress(types.VerificationPoolName)
+	if poolAddr == nil {
+		panic(fmt.Sprintf("module account %q is not registered", types.VerificationPoolName))
+	}
+
+	sb := collections.NewSchemaBuilder(storeService)
+	k := Keeper{
+		cdc:           cdc,
+		addressCodec:  addressCodec,
+		authority:     authority,
+		accountKeeper: accountKeeper,
+		bankKeeper:    bankKeeper,
+		distrKeeper:   distrKeeper,
+		rewardsAddr:   rewardsAddr,
+		poolAddr:      poolAddr,
+		Params:        collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Accruals: collections.NewMap(sb, types.AccrualsKey, "accruals",
+			collections.PairKeyCodec(sdk.AccAddressKey, collections.StringKey),
+			codec.CollValue[types.Accrual](cdc)),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+	return k
+}
+
+// GetAuthority returns the address allowed to update params (the gov module account).
+func (k Keeper) GetAuthority() string { return k.authority }
+
+// ModuleAddress is the address of the rewards module account.
+func (k Keeper) ModuleAddress() sdk.AccAddress { return k.rewardsAddr }
+
+// VerificationPoolAddress is the address of the verification_pool module account.
+func (k Keeper) VerificationPoolAddress() sdk.AccAddress { return k.poolAddr }

@@ -1,0 +1,60 @@
+package keeper
+
+import (
+	"context"
+
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+
+	"github.com/sovra-network/sovra/x/rewards/types"
+)
+
+type msgServer struct {
+	Keeper
+}
+
+var _ types.MsgServer = msgServer{}
+
+// NewMsgServerImpl returns the rewards Msg service.
+func NewMsgServerImpl(k Keeper) types.MsgServer {
+	return msgServer{Keeper: k}
+}
+
+// ClaimRewards pays out every pending reward of the signer.
+func (m msgServer) ClaimRewards(ctx context.Context, msg *types.MsgClaimRewards) (*types.MsgClaimRewardsResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	addr, err := m.addressCodec.StringToBytes(msg.Address)
+	if err != nil {
+		return nil, errorsmod.Wrapf(sdkerrors.ErrInvalidAddress, "invalid address %q: %s", msg.Address, err)
+	}
+	amount, err := m.Claim(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgClaimRewardsResponse{Amount: amount}, nil
+}
+
+// UpdateParams replaces the params; only the authority (gov) may.
+func (m msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if msg.Authority != m.authority {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", m.authority, msg.Authority)
+	}
+	if err := m.Params.Set(ctx, msg.Params); err != nil {
+		return nil, err
+	}
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeParamsUpdated,
+		sdk.NewAttribute("provider_share", msg.Params.ProviderShare.String()),
+		sdk.NewAttribute("verification_share", msg.Params.VerificationShare.String()),
+		sdk.NewAttribute("validator_share", msg.Params.ValidatorShare.String()),
+		sdk.NewAttribute("community_share", msg.Params.CommunityShare.String()),
+		sdk.NewAttribute("burn_share", msg.Params.BurnShare.String()),
+	))
+	return &types.MsgUpdateParamsResponse{}, nil
+}

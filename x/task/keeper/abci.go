@@ -1,0 +1,179 @@
+package keeper
+
+import (
+	"context"
+	"encoding/binary"
+
+	"cosmossdk.io/collections"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/task/types"
+)
+
+// maxPrunePerBlock bounds the deletions of one block so pruning never spikes a block.
+const maxPrunePerBlock = 500
+
+// BeginBlocker runs after the beacon of this height is stored: it assigns the jobs
+// submitted in the previous block, fixes the decision height of results committed in the
+// previous block, and takes the audit decisions due now.
+func (k Keeper) BeginBlocker(ctx context.Context) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sdkCtx.BlockHeight()
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range k.dueAt(ctx, k.AssignQueue, h) {
+		if err := k.AssignQueue.Remove(ctx, collections.Join(h, id)); err != nil {
+			return err
+		}
+		job, err := k.Jobs.Get(ctx, id)
+		if err != nil || job.Status != types.JOB_STATUS_PENDING {
+			continue // cancelled in the meantime
+		}
+		ok, err := k.assign(sdkCtx, params, job)
+		if err != nil {
+			return err
+		}
+		if !ok && h+1 <= job.DeadlineHeight {
+			if err := k.AssignQueue.Set(ctx, collections.Join(h+1, id)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, id := range k.dueAt(ctx, k.DecisionSchedule, h) {
+		if err := k.DecisionSchedule.Remove(ctx, collections.Join(h, id)); err != nil {
+			return err
+		}
+		if err := k.scheduleDecision(sdkCtx, params, id); err != nil {
+			return err
+		}
+	}
+	for _, id := range k.dueAt(ctx, k.DecisionQueue, h) {
+		if err := k.DecisionQueue.Remove(ctx, collections.Join(h, id)); err != nil {
+			return err
+		}
+		if err := k.decide(sdkCtx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EndBlocker expires the jobs whose deadline is this block and prunes old terminal jobs.
+func (k Keeper) EndBlocker(ctx context.Context) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sdkCtx.BlockHeight()
+	for _, id := range k.dueAt(ctx, k.DeadlineQueue, h) {
+		if err := k.DeadlineQueue.Remove(ctx, collections.Join(h, id)); err != nil {
+			return err
+		}
+		job, err := k.Jobs.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if job.Status == types.JOB_STATUS_PENDING || job.Status == types.JOB_STATUS_ASSIGNED {
+			if err := k.expire(sdkCtx, job); err != nil {
+				return err
+			}
+		}
+	}
+	return k.prune(ctx, h)
+}
+
+// scheduleDecision computes X = h + 2 + (sha256(beacon(h+1) || job_id) mod K) for a
+// result committed at h; now is h+1, so X is at least one block ahead and unknown at commit.
+func (k Keeper) scheduleDecision(ctx sdk.Context, params types.Params, id uint64) error {
+	job, err := k.Jobs.Get(ctx, id)
+	if err != nil || job.Status != types.JOB_STATUS_COMMITTED {
+		return nil
+	}
+	b, err := k.beacon.GetBeacon(ctx, ctx.BlockHeight())
+	if err != nil {
+		return err
+	}
+	seed := jobSeed(b.Output, id)
+	offset := binary.BigEndian.Uint64(seed[:8]) % params.DecisionWindow
+	job.DecisionHeight = job.CommitHeight + 2 + int64(offset)
+	if err := k.DecisionQueue.Set(ctx, collections.Join(job.DecisionHeight, id)); err != nil {
+		return err
+	}
+	return k.Jobs.Set(ctx, id, job)
+}
+
+// decide asks the audit decider (x/verify) whether to audit; otherwise the job settles.
+func (k Keeper) decide(ctx sdk.Context, id uint64) error {
+	job, err := k.Jobs.Get(ctx, id)
+	if err != nil || job.Status != types.JOB_STATUS_COMMITTED {
+		return nil
+	}
+	audit := false
+	if k.auditor != nil {
+		if audit, err = k.auditor.DecideAudit(ctx, job); err != nil {
+			return err
+		}
+	}
+	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobAudit,
+		sdk.NewAttribute(types.AttrJobID, u64(id)),
+		sdk.NewAttribute(types.AttrAudited, boolString(audit)),
+	))
+	if audit {
+		job.Status = types.JOB_STATUS_AUDITING
+		return k.Jobs.Set(ctx, id, job)
+	}
+	return k.SettleJob(ctx, job)
+}
+
+// prune deletes terminal jobs whose retention ended, at most maxPrunePerBlock per block;
+// the rest carry over to the next block.
+func (k Keeper) prune(ctx context.Context, h int64) error {
+	rng := new(collections.Range[collections.Pair[int64, uint64]]).EndInclusive(collections.Join(h, ^uint64(0)))
+	it, err := k.PruneQueue.Iterate(ctx, rng)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	var keys []collections.Pair[int64, uint64]
+	for ; it.Valid() && len(keys) < maxPrunePerBlock; it.Next() {
+		key, err := it.Key()
+		if err != nil {
+			return err
+		}
+		keys = append(keys, key)
+	}
+	it.Close()
+	for _, key := range keys {
+		if err := k.PruneQueue.Remove(ctx, key); err != nil {
+			return err
+		}
+		if err := k.Jobs.Remove(ctx, key.K2()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dueAt lists the job ids queued at exactly height h, in id order.
+func (k Keeper) dueAt(ctx context.Context, q collections.KeySet[collections.Pair[int64, uint64]], h int64) []uint64 {
+	it, err := q.Iterate(ctx, collections.NewPrefixedPairRange[int64, uint64](h))
+	if err != nil {
+		return nil
+	}
+	defer it.Close()
+	var ids []uint64
+	for ; it.Valid(); it.Next() {
+		key, err := it.Key()
+		if err != nil {
+			return ids
+		}
+		ids = append(ids, key.K2())
+	}
+	return ids
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}

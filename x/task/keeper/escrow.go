@@ -1,0 +1,193 @@
+package keeper
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	providertypes "github.com/sovra-network/sovra/x/provider/types"
+	"github.com/sovra-network/sovra/x/task/types"
+)
+
+// PromptTokenBound is the most prompt tokens a prompt of n bytes can produce: every
+// token covers at least one byte, plus the begin- and end-of-sequence tokens. The chain
+// cannot tokenize, so prices are checked against this bound.
+func PromptTokenBound(prompt string) uint64 { return uint64(len(prompt)) + 2 }
+
+// MaxCost is the most a job can cost at a given price per token.
+func MaxCost(price math.Int, job types.Job) math.Int {
+	units := PromptTokenBound(job.Prompt) + job.MaxOutputTokens
+	return price.Mul(math.NewIntFromUint64(units))
+}
+
+// Collateral is the part of a provider's bond locked while it holds the job.
+func (k Keeper) Collateral(params types.Params, job types.Job) math.Int {
+	return job.MaxFee.Amount.Mul(math.NewIntFromUint64(params.CollateralMultiplier))
+}
+
+// assign draws a provider for a pending job from the beacon of the current height.
+// It returns false when no provider can take the job now; the job then waits a block.
+func (k Keeper) assign(ctx sdk.Context, params types.Params, job types.Job) (bool, error) {
+	b, err := k.beacon.GetBeacon(ctx, ctx.BlockHeight())
+	if err != nil {
+		return false, err
+	}
+	seed := jobSeed(b.Output, job.Id)
+	collateral := k.Collateral(params, job)
+	accept := func(p providertypes.Provider) bool {
+		if p.PricePerToken.Denom != job.MaxFee.Denom || MaxCost(p.PricePerToken.Amount, job).GT(job.MaxFee.Amount) {
+			return false
+		}
+		return p.Bond.Amount.Sub(p.Locked).GTE(collateral)
+	}
+	p, ok, err := k.provider.DrawProvider(ctx, job.ModelId, seed, accept, params.MaxAssignAttempts)
+	if err != nil || !ok {
+		return false, err
+	}
+	operator, err := sdk.AccAddressFromBech32(p.Operator)
+	if err != nil {
+		return false, err
+	}
+	if err := k.provider.LockCollateral(ctx, operator, collateral); err != nil {
+		// Capacity or collateral changed since the draw's view; try next block.
+		return false, nil
+	}
+	height := ctx.BlockHeight()
+	if err := k.DeadlineQueue.Remove(ctx, collections.Join(job.DeadlineHeight, job.Id)); err != nil {
+		return false, err
+	}
+	job.Status = types.JOB_STATUS_ASSIGNED
+	job.Provider = p.Operator
+	job.PricePerToken = p.PricePerToken
+	job.Collateral = collateral
+	job.AssignHeight = height
+	job.DeadlineHeight = height + int64(job.DeadlineBlocks)
+	if err := k.DeadlineQueue.Set(ctx, collections.Join(job.DeadlineHeight, job.Id)); err != nil {
+		return false, err
+	}
+	if err := k.Jobs.Set(ctx, job.Id, job); err != nil {
+		return false, err
+	}
+	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobAssigned,
+		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
+		sdk.NewAttribute(types.AttrProvider, p.Operator),
+		sdk.NewAttribute(types.AttrWorker, p.Worker),
+		sdk.NewAttribute(types.AttrModel, job.ModelId),
+		sdk.NewAttribute(types.AttrDeadline, i64(job.DeadlineHeight)),
+	))
+	return true, nil
+}
+
+// jobSeed = sha256(beacon || job_id): neither the submitter nor the including proposer
+// knows the beacon of the next block.
+func jobSeed(beacon []byte, jobID uint64) []byte {
+	var id [8]byte
+	binary.BigEndian.PutUint64(id[:], jobID)
+	h := sha256.New()
+	h.Write(beacon)
+	h.Write(id[:])
+	return h.Sum(nil)
+}
+
+// SettleJob pays the provider for the tokens it produced, refunds the rest of the escrow
+// and releases the collateral. x/verify calls it after a passed audit.
+func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	if job.Status != types.JOB_STATUS_COMMITTED && job.Status != types.JOB_STATUS_AUDITING {
+		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot settle", job.Id, job.Status)
+	}
+	units := math.NewIntFromUint64(job.PromptTokens + job.OutputTokens)
+	feeAmt := math.MinInt(job.PricePerToken.Amount.Mul(units), job.MaxFee.Amount)
+	fee := sdk.NewCoin(job.MaxFee.Denom, feeAmt)
+	refund := job.MaxFee.Sub(fee)
+	provider, err := sdk.AccAddressFromBech32(job.Provider)
+	if err != nil {
+		return err
+	}
+	if fee.IsPositive() {
+		if _, err := k.rewards.DistributeFee(ctx, types.ModuleName, provider, sdk.NewCoins(fee)); err != nil {
+			return err
+		}
+	}
+	if err := k.refund(ctx, job, refund); err != nil {
+		return err
+	}
+	if err := k.provider.ReleaseCollateral(ctx, provider, job.Collateral); err != nil {
+		return err
+	}
+	if err := k.provider.RecordJobDone(ctx, provider); err != nil {
+		return err
+	}
+	job.FeePaid, job.Refunded = fee, refund
+	if err := k.finish(sdkCtx, job, types.JOB_STATUS_SETTLED); err != nil {
+		return err
+	}
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobSettled,
+		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
+		sdk.NewAttribute(types.AttrProvider, job.Provider),
+		sdk.NewAttribute(types.AttrFee, fee.String()),
+		sdk.NewAttribute(types.AttrRefund, refund.String()),
+	))
+	return nil
+}
+
+// expire ends a job nobody committed in time: full refund; an assigned provider loses
+// its collateral lock and counts a miss.
+func (k Keeper) expire(ctx sdk.Context, job types.Job) error {
+	if job.Status == types.JOB_STATUS_ASSIGNED {
+		provider, err := sdk.AccAddressFromBech32(job.Provider)
+		if err != nil {
+			return err
+		}
+		if err := k.provider.ReleaseCollateral(ctx, provider, job.Collateral); err != nil {
+			return err
+		}
+		if err := k.provider.RecordMiss(ctx, provider); err != nil {
+			return err
+		}
+	}
+	if err := k.refund(ctx, job, job.MaxFee); err != nil {
+		return err
+	}
+	job.Refunded = job.MaxFee
+	job.FeePaid = sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
+	if err := k.finish(ctx, job, types.JOB_STATUS_EXPIRED); err != nil {
+		return err
+	}
+	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobExpired,
+		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
+		sdk.NewAttribute(types.AttrProvider, job.Provider),
+		sdk.NewAttribute(types.AttrRefund, job.MaxFee.String()),
+	))
+	return nil
+}
+
+func (k Keeper) refund(ctx context.Context, job types.Job, amount sdk.Coin) error {
+	if !amount.IsPositive() {
+		return nil
+	}
+	submitter, err := sdk.AccAddressFromBech32(job.Submitter)
+	if err != nil {
+		return err
+	}
+	return k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, submitter, sdk.NewCoins(amount))
+}
+
+// finish moves a job to a terminal state and schedules its pruning.
+func (k Keeper) finish(ctx sdk.Context, job types.Job, status types.JobStatus) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	job.Status = status
+	job.EndHeight = ctx.BlockHeight()
+	if err := k.PruneQueue.Set(ctx, collections.Join(job.EndHeight+int64(params.RetentionBlocks), job.Id)); err != nil {
+		return err
+	}
+	return k.Jobs.Set(ctx, job.Id, job)
+}

@@ -1,0 +1,71 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+
+	"github.com/sovra-network/sovra/x/task/types"
+)
+
+// InitGenesis loads params and jobs; open jobs get their queues back.
+func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
+	if err := gs.Validate(); err != nil {
+		return err
+	}
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	if err := k.NextJobID.Set(ctx, gs.NextJobId); err != nil {
+		return err
+	}
+	for _, job := range gs.Jobs {
+		if err := k.Jobs.Set(ctx, job.Id, job); err != nil {
+			return err
+		}
+		if err := k.requeue(ctx, job); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// requeue restores the queue entry that drives a job's next step.
+func (k Keeper) requeue(ctx context.Context, job types.Job) error {
+	switch job.Status {
+	case types.JOB_STATUS_PENDING:
+		if err := k.AssignQueue.Set(ctx, collections.Join(job.SubmitHeight+1, job.Id)); err != nil {
+			return err
+		}
+		return k.DeadlineQueue.Set(ctx, collections.Join(job.DeadlineHeight, job.Id))
+	case types.JOB_STATUS_ASSIGNED:
+		return k.DeadlineQueue.Set(ctx, collections.Join(job.DeadlineHeight, job.Id))
+	case types.JOB_STATUS_COMMITTED:
+		if job.DecisionHeight > 0 {
+			return k.DecisionQueue.Set(ctx, collections.Join(job.DecisionHeight, job.Id))
+		}
+		return k.DecisionSchedule.Set(ctx, collections.Join(job.CommitHeight+1, job.Id))
+	}
+	return nil
+}
+
+// ExportGenesis writes params and every stored job.
+func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	next, err := k.NextJobID.Peek(ctx)
+	if err != nil {
+		return nil, err
+	}
+	it, err := k.Jobs.Iterate(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := it.Values()
+	if err != nil {
+		return nil, err
+	}
+	return &types.GenesisState{Params: params, Jobs: jobs, NextJobId: next}, nil
+}

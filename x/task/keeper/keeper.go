@@ -1,0 +1,115 @@
+package keeper
+
+import (
+	"fmt"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/collections/indexes"
+	"cosmossdk.io/core/address"
+	corestore "cosmossdk.io/core/store"
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/task/types"
+)
+
+// JobIndexes are the secondary indexes of the job table.
+type JobIndexes struct {
+	Submitter *indexes.Multi[sdk.AccAddress, uint64, types.Job]
+	Provider  *indexes.Multi[string, uint64, types.Job]
+	Status    *indexes.Multi[int32, uint64, types.Job]
+}
+
+// IndexesList implements collections.Indexes.
+func (i JobIndexes) IndexesList() []collections.Index[uint64, types.Job] {
+	return []collections.Index[uint64, types.Job]{i.Submitter, i.Provider, i.Status}
+}
+
+// Keeper owns the job escrow. Every queue is keyed by height first, so block hooks touch
+// only the work due at the current height, never a scan of all jobs.
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	addressCodec address.Codec
+	authority    string
+
+	bank     types.BankKeeper
+	accounts types.AccountKeeper
+	provider types.ProviderKeeper
+	beacon   types.BeaconKeeper
+	rewards  types.RewardsKeeper
+	auditor  types.AuditDecider
+
+	Schema    collections.Schema
+	Params    collections.Item[types.Params]
+	NextJobID collections.Sequence
+	Jobs      *collections.IndexedMap[uint64, types.Job, JobIndexes]
+	// AssignQueue: (height, job) jobs to assign at the start of height.
+	AssignQueue collections.KeySet[collections.Pair[int64, uint64]]
+	// DeadlineQueue: (height, job) jobs that expire at the end of height unless committed.
+	DeadlineQueue collections.KeySet[collections.Pair[int64, uint64]]
+	// DecisionSchedule: (h+1, job) for a result committed at h; at h+1 the beacon fixes X.
+	DecisionSchedule collections.KeySet[collections.Pair[int64, uint64]]
+	// DecisionQueue: (X, job) audit decisions due at the start of X.
+	DecisionQueue collections.KeySet[collections.Pair[int64, uint64]]
+	// PruneQueue: (height, job) terminal jobs deleted at height.
+	PruneQueue collections.KeySet[collections.Pair[int64, uint64]]
+}
+
+// NewKeeper builds the keeper. auditor may be nil until x/verify exists.
+func NewKeeper(
+	cdc codec.BinaryCodec,
+	storeService corestore.KVStoreService,
+	addressCodec address.Codec,
+	authority string,
+	bank types.BankKeeper,
+	accounts types.AccountKeeper,
+	provider types.ProviderKeeper,
+	beacon types.BeaconKeeper,
+	rewards types.RewardsKeeper,
+	auditor types.AuditDecider,
+) Keeper {
+	if accounts.GetModuleAddress(types.ModuleName) == nil {
+		panic(fmt.Sprintf("the %s module account has not been set", types.ModuleName))
+	}
+	sb := collections.NewSchemaBuilder(storeService)
+	heightJob := collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)
+	k := Keeper{
+		cdc:          cdc,
+		addressCodec: addressCodec,
+		authority:    authority,
+		bank:         bank,
+		accounts:     accounts,
+		provider:     provider,
+		beacon:       beacon,
+		rewards:      rewards,
+		auditor:      auditor,
+		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		NextJobID:    collections.NewSequence(sb, types.NextJobIDKey, "next_job_id"),
+		Jobs: collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc),
+			JobIndexes{
+				Submitter: indexes.NewMulti(sb, types.JobsBySubmitterKey, "jobs_by_submitter", sdk.AccAddressKey, collections.Uint64Key,
+					func(_ uint64, j types.Job) (sdk.AccAddress, error) { return sdk.AccAddressFromBech32(j.Submitter) }),
+				Provider: indexes.NewMulti(sb, types.JobsByProviderKey, "jobs_by_provider", collections.StringKey, collections.Uint64Key,
+					func(_ uint64, j types.Job) (string, error) { return j.Provider, nil }),
+				Status: indexes.NewMulti(sb, types.JobsByStatusKey, "jobs_by_status", collections.Int32Key, collections.Uint64Key,
+					func(_ uint64, j types.Job) (int32, error) { return int32(j.Status), nil }),
+			}),
+		AssignQueue:      collections.NewKeySet(sb, types.AssignQueueKey, "assign_queue", heightJob),
+		DeadlineQueue:    collections.NewKeySet(sb, types.DeadlineQueueKey, "deadline_queue", heightJob),
+		DecisionSchedule: collections.NewKeySet(sb, types.DecisionScheduleKey, "decision_schedule", heightJob),
+		DecisionQueue:    collections.NewKeySet(sb, types.DecisionQueueKey, "decision_queue", heightJob),
+		PruneQueue:       collections.NewKeySet(sb, types.PruneQueueKey, "prune_queue", heightJob),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+	return k
+}
+
+// GetAuthority returns the address allowed to change params.
+func (k Keeper) GetAuthority() string { return k.authority }
+
+// ModuleAddress is the escrow account.
+func (k Keeper) ModuleAddress() sdk.AccAddress { return k.accounts.GetModuleAddress(types.ModuleName) }

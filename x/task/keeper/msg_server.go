@@ -1,0 +1,66 @@
+package keeper
+
+import (
+	"context"
+
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/task/types"
+)
+
+type msgServer struct{ Keeper }
+
+// NewMsgServerImpl returns the task module's Msg service.
+func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{k} }
+
+var _ types.MsgServer = msgServer{}
+
+// UpdateParams replaces the params (authority only).
+func (m msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if msg.Authority != m.authority {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", m.authority, msg.Authority)
+	}
+	if err := m.Params.Set(ctx, msg.Params); err != nil {
+		return nil, err
+	}
+	return &types.MsgUpdateParamsResponse{}, nil
+}
+
+// CancelJob refunds a job that has no provider yet.
+func (m msgServer) CancelJob(ctx context.Context, msg *types.MsgCancelJob) (*types.MsgCancelJobResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	job, err := m.Jobs.Get(ctx, msg.JobId)
+	if err != nil {
+		return nil, errorsmod.Wrapf(types.ErrJobNotFound, "job %d", msg.JobId)
+	}
+	if job.Submitter != msg.Submitter {
+		return nil, errorsmod.Wrapf(types.ErrNotSubmitter, "job %d was submitted by %s", job.Id, job.Submitter)
+	}
+	if job.Status != types.JOB_STATUS_PENDING {
+		return nil, errorsmod.Wrapf(types.ErrNotCancellable, "job %d is %s", job.Id, job.Status)
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	if err := m.refund(ctx, job, job.MaxFee); err != nil {
+		return nil, err
+	}
+	job.Refunded = job.MaxFee
+	job.FeePaid = sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
+	if err := m.unqueue(ctx, job); err != nil {
+		return nil, err
+	}
+	if err := m.finish(sdkCtx, job, types.JOB_STATUS_CANCELLED); err != nil {
+		return nil, err
+	}
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobCancelled,
+		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
+		sdk.NewAttribute(types.AttrRefund, job.MaxFee.String()),
+	))
+	return &types.MsgCancelJobResponse{}, nil
+}

@@ -1,0 +1,79 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/task/types"
+)
+
+// CommitResult records sealed results posted by a provider's worker key. The whole
+// message fails if any result is invalid, so a result is accepted exactly once.
+func (m msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult) (*types.MsgCommitResultResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	params, err := m.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if uint32(len(msg.Results)) > params.MaxResultsPerCommit {
+		return nil, errorsmod.Wrapf(types.ErrTooManyResults, "%d > %d", len(msg.Results), params.MaxResultsPerCommit)
+	}
+	worker, err := sdk.AccAddressFromBech32(msg.Worker)
+	if err != nil {
+		return nil, err
+	}
+	provider, err := m.provider.GetProviderByWorker(ctx, worker)
+	if err != nil {
+		return nil, errorsmod.Wrapf(types.ErrNotWorker, "%s", msg.Worker)
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sdkCtx.BlockHeight()
+	for _, r := range msg.Results {
+		job, err := m.Jobs.Get(ctx, r.JobId)
+		if err != nil {
+			return nil, errorsmod.Wrapf(types.ErrJobNotFound, "job %d", r.JobId)
+		}
+		if job.Provider != "" && job.Provider != provider.Operator {
+			return nil, errorsmod.Wrapf(types.ErrWrongProvider, "job %d is assigned to %s, not to %s", job.Id, job.Provider, provider.Operator)
+		}
+		switch {
+		case job.Status == types.JOB_STATUS_EXPIRED:
+			return nil, errorsmod.Wrapf(types.ErrDeadlinePassed, "job %d expired at height %d", job.Id, job.DeadlineHeight)
+		case job.Status != types.JOB_STATUS_ASSIGNED:
+			return nil, errorsmod.Wrapf(types.ErrNotAssigned, "job %d is %s", job.Id, job.Status)
+		case h > job.DeadlineHeight:
+			return nil, errorsmod.Wrapf(types.ErrDeadlinePassed, "job %d deadline was height %d", job.Id, job.DeadlineHeight)
+		case r.OutputTokens > job.MaxOutputTokens:
+			return nil, errorsmod.Wrapf(types.ErrInvalidResult, "job %d: %d output tokens > max %d", job.Id, r.OutputTokens, job.MaxOutputTokens)
+		case r.PromptTokens > PromptTokenBound(job.Prompt):
+			return nil, errorsmod.Wrapf(types.ErrInvalidResult, "job %d: %d prompt tokens > bound %d", job.Id, r.PromptTokens, PromptTokenBound(job.Prompt))
+		case uint64(len(r.SealedOutput)) > params.MaxSealedOutputBytes:
+			return nil, errorsmod.Wrapf(types.ErrOutputTooLarge, "job %d: %d bytes > %d", job.Id, len(r.SealedOutput), params.MaxSealedOutputBytes)
+		}
+		if err := m.DeadlineQueue.Remove(ctx, collections.Join(job.DeadlineHeight, job.Id)); err != nil {
+			return nil, err
+		}
+		job.Status = types.JOB_STATUS_COMMITTED
+		job.Commitment = r.Commitment
+		job.PromptTokens = r.PromptTokens
+		job.OutputTokens = r.OutputTokens
+		job.SealedOutput = r.SealedOutput
+		job.CommitHeight = h
+		if err := m.Jobs.Set(ctx, job.Id, job); err != nil {
+			return nil, err
+		}
+		if err := m.DecisionSchedule.Set(ctx, collections.Join(h+1, job.Id)); err != nil {
+			return nil, err
+		}
+		sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobCommitted,
+			sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
+			sdk.NewAttribute(types.AttrProvider, provider.Operator),
+		))
+	}
+	return &types.MsgCommitResultResponse{}, nil
+}

@@ -1,0 +1,117 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/task/types"
+)
+
+// SubmitJob escrows max_fee and queues the job for assignment in the next block.
+func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*types.MsgSubmitJobResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	params, err := m.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if uint64(len(msg.Prompt)) > params.MaxPromptBytes {
+		return nil, errorsmod.Wrapf(types.ErrPromptTooLarge, "%d bytes > %d", len(msg.Prompt), params.MaxPromptBytes)
+	}
+	deadline := msg.DeadlineBlocks
+	if deadline == 0 {
+		deadline = params.DefaultDeadlineBlocks
+	}
+	if deadline > params.MaxDeadlineBlocks {
+		return nil, errorsmod.Wrapf(types.ErrDeadlineTooLong, "%d blocks > %d", deadline, params.MaxDeadlineBlocks)
+	}
+	model, err := m.provider.GetModel(ctx, msg.ModelId)
+	if err != nil {
+		return nil, err
+	}
+	if msg.MaxOutputTokens > model.ContextLength {
+		return nil, errorsmod.Wrapf(types.ErrTooManyTokens, "%d > %d for model %s", msg.MaxOutputTokens, model.ContextLength, model.Id)
+	}
+	denom, err := m.provider.BondDenom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if msg.MaxFee.Denom != denom {
+		return nil, errorsmod.Wrapf(types.ErrWrongDenom, "got %s, want %s", msg.MaxFee.Denom, denom)
+	}
+	job := types.Job{
+		Submitter:       msg.Submitter,
+		ModelId:         msg.ModelId,
+		Prompt:          msg.Prompt,
+		MaxOutputTokens: msg.MaxOutputTokens,
+		Sampling:        msg.Sampling,
+		MaxFee:          msg.MaxFee,
+		OutputKey:       msg.OutputKey,
+		DeadlineBlocks:  deadline,
+		Collateral:      math.ZeroInt(),
+		FeePaid:         sdk.NewCoin(denom, math.ZeroInt()),
+		Refunded:        sdk.NewCoin(denom, math.ZeroInt()),
+		PricePerToken:   sdk.NewCoin(denom, math.ZeroInt()),
+	}
+	minPrice, ok, err := m.provider.MinPrice(ctx, msg.ModelId)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errorsmod.Wrapf(types.ErrNoProvider, "model %s", msg.ModelId)
+	}
+	if need := MaxCost(minPrice, job); need.GT(msg.MaxFee.Amount) {
+		return nil, errorsmod.Wrapf(types.ErrFeeTooLow,
+			"max fee %s < %s%s: the cheapest provider charges %s%s per token for up to %d prompt + %d output tokens",
+			msg.MaxFee, need, denom, minPrice, denom, PromptTokenBound(msg.Prompt), msg.MaxOutputTokens)
+	}
+	submitter, err := sdk.AccAddressFromBech32(msg.Submitter)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.bank.SendCoinsFromAccountToModule(ctx, submitter, types.ModuleName, sdk.NewCoins(msg.MaxFee)); err != nil {
+		return nil, err
+	}
+	id, err := m.NextJobID.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sdkCtx.BlockHeight()
+	job.Id = id
+	job.Status = types.JOB_STATUS_PENDING
+	job.SubmitHeight = h
+	job.DeadlineHeight = h + int64(deadline)
+	if err := m.Jobs.Set(ctx, id, job); err != nil {
+		return nil, err
+	}
+	if err := m.AssignQueue.Set(ctx, collections.Join(h+1, id)); err != nil {
+		return nil, err
+	}
+	if err := m.DeadlineQueue.Set(ctx, collections.Join(job.DeadlineHeight, id)); err != nil {
+		return nil, err
+	}
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobSubmitted,
+		sdk.NewAttribute(types.AttrJobID, u64(id)),
+		sdk.NewAttribute(types.AttrModel, msg.ModelId),
+		sdk.NewAttribute(types.AttrSubmitter, msg.Submitter),
+		sdk.NewAttribute(types.AttrMaxFee, msg.MaxFee.String()),
+	))
+	return &types.MsgSubmitJobResponse{JobId: id}, nil
+}
+
+// unqueue removes a pending job from the assignment and deadline queues.
+func (k Keeper) unqueue(ctx context.Context, job types.Job) error {
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	for _, height := range []int64{h, h + 1} {
+		if err := k.AssignQueue.Remove(ctx, collections.Join(height, job.Id)); err != nil {
+			return err
+		}
+	}
+	return k.DeadlineQueue.Remove(ctx, collections.Join(job.DeadlineHeight, job.Id))
+}

@@ -1,0 +1,54 @@
+package types
+
+import (
+	"context"
+
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	beacontypes "github.com/sovra-network/sovra/x/beacon/types"
+	providertypes "github.com/sovra-network/sovra/x/provider/types"
+	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"
+)
+
+// BankKeeper moves escrow in and out of the module account.
+type BankKeeper interface {
+	SendCoinsFromAccountToModule(ctx context.Context, sender sdk.AccAddress, module string, amt sdk.Coins) error
+	SendCoinsFromModuleToAccount(ctx context.Context, module string, recipient sdk.AccAddress, amt sdk.Coins) error
+	GetBalance(ctx context.Context, addr sdk.AccAddress, denom string) sdk.Coin
+}
+
+// AccountKeeper resolves the module account address.
+type AccountKeeper interface {
+	GetModuleAddress(name string) sdk.AccAddress
+}
+
+// ProviderKeeper is the part of x/provider that the escrow needs.
+type ProviderKeeper interface {
+	GetModel(ctx context.Context, id string) (providertypes.Model, error)
+	GetProvider(ctx context.Context, operator sdk.AccAddress) (providertypes.Provider, error)
+	GetProviderByWorker(ctx context.Context, worker sdk.AccAddress) (providertypes.Provider, error)
+	BondDenom(ctx context.Context) (string, error)
+	MinPrice(ctx context.Context, modelID string) (math.Int, bool, error)
+	DrawProvider(ctx context.Context, modelID string, seed []byte, accept func(providertypes.Provider) bool, maxAttempts uint32) (providertypes.Provider, bool, error)
+	LockCollateral(ctx context.Context, operator sdk.AccAddress, amount math.Int) error
+	ReleaseCollateral(ctx context.Context, operator sdk.AccAddress, amount math.Int) error
+	RecordJobDone(ctx context.Context, operator sdk.AccAddress) error
+	RecordMiss(ctx context.Context, operator sdk.AccAddress) error
+}
+
+// BeaconKeeper gives the randomness of a height.
+type BeaconKeeper interface {
+	GetBeacon(ctx context.Context, height int64) (beacontypes.Beacon, error)
+}
+
+// RewardsKeeper splits a settled job's fee.
+type RewardsKeeper interface {
+	DistributeFee(ctx context.Context, fromModule string, provider sdk.AccAddress, fee sdk.Coins) (rewardstypes.FeeSplit, error)
+}
+
+// AuditDecider is implemented by x/verify: at the decision height it says whether the
+// job is audited. Without one every job settles at its decision height.
+type AuditDecider interface {
+	DecideAudit(ctx context.Context, job Job) (audit bool, err error)
+}

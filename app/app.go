@@ -56,7 +56,6 @@ type App struct {
 func New(logger log.Logger, db dbm.DB, traceStore io.Writer, loadLatest bool, appOpts servertypes.AppOptions, baseAppOptions ...func(*baseapp.BaseApp)) *App {
 	enc := MakeEncodingConfig()
 	bApp := baseapp.NewBaseApp(Name, logger, db, beaconabci.WrapTxDecoder(enc.TxConfig.TxDecoder()), baseAppOptions...)
-	bApp.SetCommitMultiStoreTracer(traceStore)
 	bApp.SetInterfaceRegistry(enc.InterfaceRegistry)
 	bApp.SetTxEncoder(enc.TxConfig.TxEncoder())
 

@@ -89,7 +89,7 @@ func New(t testing.TB, opts Options) *Fixture {
 	if err := os.MkdirAll(filepath.Join(home, "config"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	vrfKey, err := vrf.GenerateKey(nil)
+	vrfKey, err := vrf.NewKeyFromSeed(make([]byte, vrf.SeedSize))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func withVRFKey(t testing.TB, a *app.App, state map[string]json.RawMessage, key 
 	var gen beacontypes.GenesisState
 	cdc.MustUnmarshalJSON(state[beacontypes.ModuleName], &gen)
 	proof, _ := vrf.Prove(key, vrf.PossessionInput(ChainID, valoper))
-	gen.VrfKeys = append(gen.VrfKeys, beacontypes.VRFKey{Validator: valoper, PubKey: key.Public()})
+	gen.VrfKeys = append(gen.VrfKeys, beacontypes.VRFKey{Validator: valoper, PubKey: key.PubKey()})
 	gen.VrfKeyProofs = append(gen.VrfKeyProofs, proof)
 	state[beacontypes.ModuleName] = cdc.MustMarshalJSON(&gen)
 	return state
@@ -265,11 +265,20 @@ func (f *Fixture) SignTx(acc *Account, msgs ...sdk.Msg) []byte {
 	return bz
 }
 
-// Deliver runs msgs from acc in the next block and returns the tx result. A failed tx
-// still consumes the sequence, as on a real chain.
+// Deliver runs msgs from acc in the next block and returns the tx result.
 func (f *Fixture) Deliver(acc *Account, msgs ...sdk.Msg) *abci.ExecTxResult {
 	f.T.Helper()
-	return f.NextBlock(f.SignTx(acc, msgs...))[0]
+	res := f.NextBlock(f.SignTx(acc, msgs...))[0]
+	f.SyncSequence(acc)
+	return res
+}
+
+// SyncSequence reloads acc's sequence from state: a tx refused before the ante handler
+// ran (stateless validation) does not consume it.
+func (f *Fixture) SyncSequence(acc *Account) {
+	if a := f.App.AccountKeeper.GetAccount(f.Ctx(), acc.Address); a != nil {
+		acc.Seq = a.GetSequence()
+	}
 }
 
 // MustDeliver fails the test unless the tx succeeds.

@@ -1,0 +1,232 @@
+// Command sovra-localnet starts, stops and reports on a local Sovra network built from
+// config.yml (see testutil/localnet). The nodes run detached: they outlive the command.
+//
+//	sovra-localnet start  [--validators N] [--home DIR] [--config config.yml] [--binary PATH] [--reset]
+//	sovra-localnet stop   [--home DIR]
+//	sovra-localnet status [--home DIR]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sovra-network/sovra/testutil/localnet"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "sovra-localnet:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	validators int
+	home       string
+	config     string
+	binary     string
+	basePort   int
+	reset      bool
+	timeout    time.Duration
+}
+
+const usage = `usage: sovra-localnet start|stop|status [flags]
+
+  start   initialize the network if its home holds none (or with --reset), start every
+          validator in the background and wait until all have committed height 2
+  stop    stop every validator of the network in --home
+  status  print each validator's process and height
+`
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	verb := args[0]
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	var o options
+	fs := flag.NewFlagSet("sovra-localnet "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.validators, "validators", 0, "number of validators (start; default 1, or the existing network's)")
+	fs.StringVar(&o.home, "home", filepath.Join(wd, "build", "localnet"), "network home directory")
+	fs.StringVar(&o.config, "config", "config.yml", "config.yml to build the network from (start)")
+	fs.StringVar(&o.binary, "binary", "sovrad", "sovrad binary (start)")
+	fs.IntVar(&o.basePort, "base-port", 0, "first port; validator i uses base+10i..+4 (start; 0 picks free ports)")
+	fs.BoolVar(&o.reset, "reset", false, "stop and delete an existing network first (start)")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long start waits for blocks")
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if o.home, err = filepath.Abs(o.home); err != nil {
+		return err
+	}
+	switch verb {
+	case "start":
+		return start(o, stdout, stderr)
+	case "stop":
+		return stop(o, stdout)
+	case "status":
+		return status(o, stdout)
+	default:
+		fs.Usage()
+		return fmt.Errorf("unknown command %q", verb)
+	}
+}
+
+func start(o options, stdout, stderr io.Writer) error {
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+
+	net, err := localnet.Attach(o.home)
+	switch {
+	case err == nil && o.reset:
+		if err := net.Stop(); err != nil {
+			return err
+		}
+		if err := removeNetworkHome(o.home); err != nil {
+			return err
+		}
+		net = nil
+	case err == nil && o.validators > 0 && o.validators != net.NumValidators():
+		return fmt.Errorf("%s holds a network of %d validators; use --reset to build one of %d",
+			o.home, net.NumValidators(), o.validators)
+	case err == nil:
+		fmt.Fprintf(stderr, "sovra-localnet: restarting the existing network in %s\n", o.home)
+	case errors.Is(err, localnet.ErrNoNetwork):
+		if o.reset {
+			if err := removeNetworkHome(o.home); err != nil {
+				return err
+			}
+		}
+		net = nil
+	default:
+		return err
+	}
+
+	if net == nil {
+		cfg, err := localnet.LoadConfig(o.config)
+		if err != nil {
+			return err
+		}
+		net, err = localnet.Init(ctx, localnet.InitOptions{
+			Binary: o.binary, Home: o.home, Validators: o.validators, BasePort: o.basePort,
+			Config: cfg, Log: stderr,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	net.SetDetached(true)
+	fmt.Fprintf(stderr, "sovra-localnet: starting %d validator(s)\n", net.NumValidators())
+	if err := net.Start(); err != nil {
+		return err
+	}
+	if err := net.WaitForHeight(ctx, 2); err != nil {
+		_ = net.Stop()
+		return fmt.Errorf("the network did not reach height 2 (stopped it): %w", err)
+	}
+	printNetwork(stdout, net)
+	return nil
+}
+
+// removeNetworkHome deletes a home only when it looks like a localnet home, so a wrong
+// --home cannot wipe anything else.
+func removeNetworkHome(home string) error {
+	entries, err := os.ReadDir(home)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && len(entries) == 0) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, marker := range []string{localnet.StateFile, "validator0"} {
+		if _, err := os.Stat(filepath.Join(home, marker)); err == nil {
+			return os.RemoveAll(home)
+		}
+	}
+	return fmt.Errorf("refusing to delete %s: it does not look like a localnet home", home)
+}
+
+func stop(o options, stdout io.Writer) error {
+	net, err := localnet.Attach(o.home)
+	if err != nil {
+		return err
+	}
+	if err := net.Stop(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "stopped %d validator(s) of %s (data kept in %s)\n", net.NumValidators(), net.ChainID(), o.home)
+	return nil
+}
+
+func status(o options, stdout io.Writer) error {
+	net, err := localnet.Attach(o.home)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "chain %s, home %s\n", net.ChainID(), o.home)
+	fmt.Fprintln(tw, "#\tNAME\tPID\tHEIGHT\tPEERS\tRPC\tSTATE")
+	for _, s := range net.Status(ctx) {
+		state := "running"
+		switch {
+		case !s.Running:
+			state = "stopped"
+		case s.Err != nil:
+			state = "rpc error: " + s.Err.Error()
+		case s.CatchingUp:
+			state = "catching up"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\n", s.Index, s.Name, s.PID, s.Height, s.Peers, net.RPC(s.Index), state)
+	}
+	return tw.Flush()
+}
+
+func printNetwork(w io.Writer, net *localnet.Network) {
+	fmt.Fprintf(w, "Sovra localnet %q is running: %d validator(s), home %s\n\n", net.ChainID(), net.NumValidators(), net.Home())
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tNAME\tRPC\tREST\tGRPC\tLOG")
+	for i, v := range net.Validators() {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", i, v.Name, net.RPC(i), net.API(i), net.GRPC(i), net.NodeLog(i))
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "\nChain id: %s\nClient home: %s (keyring-backend test; its client.toml points at validator 0)\n",
+		net.ChainID(), net.ClientHome())
+	fmt.Fprintf(w, "  e.g. %s q bank balances %s --home %s\n\nAccounts:\n", net.Binary(), net.AccountAddress(firstAccount(net)), net.ClientHome())
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, a := range net.Accounts() {
+		fmt.Fprintf(tw, "  %s\t%s\n", a.Name, a.Address)
+	}
+	for _, v := range net.Validators() {
+		fmt.Fprintf(tw, "  %s\t%s\t(validator %s)\n", v.Name, v.Address, v.Operator)
+	}
+	_ = tw.Flush()
+	if f := net.Faucet(); f != "" {
+		fmt.Fprintf(w, "Faucet account: %s\n", f)
+	}
+	fmt.Fprintf(w, "\nStop with: scripts/localnet.sh stop --home %s\n", net.Home())
+}
+
+func firstAccount(net *localnet.Network) string {
+	if accs := net.Accounts(); len(accs) > 0 {
+		return accs[0].Name
+	}
+	return net.Validator(0).Name
+}

@@ -1,0 +1,72 @@
+package types_test
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/beacon/types"
+	"github.com/sovra-network/sovra/x/beacon/vrf"
+)
+
+func TestParamsValidate(t *testing.T) {
+	if err := types.DefaultParams().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []types.Params{types.NewParams(0, true), types.NewParams(types.MaxHistoryWindow+1, false)} {
+		if err := p.Validate(); !errors.Is(err, types.ErrInvalidParams) {
+			t.Errorf("%+v: %v", p, err)
+		}
+	}
+	if err := types.NewParams(1, false).Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMsgRegisterVRFKeyValidateBasic(t *testing.T) {
+	key, err := vrf.NewKeyFromSeed(bytes.Repeat([]byte{3}, vrf.SeedSize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := sdk.AccAddress(bytes.Repeat([]byte{1}, 20)).String()
+	proof, _ := key.Prove([]byte("x"))
+	if err := types.NewMsgRegisterVRFKey(op, key.PubKey(), proof).ValidateBasic(); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		msg *types.MsgRegisterVRFKey
+		err error
+	}{
+		"empty operator": {types.NewMsgRegisterVRFKey("", key.PubKey(), proof), types.ErrInvalidAddress},
+		"nil key":        {types.NewMsgRegisterVRFKey(op, nil, proof), types.ErrInvalidVRFKey},
+		"long key":       {types.NewMsgRegisterVRFKey(op, append(key.PubKey(), 0), proof), types.ErrInvalidVRFKey},
+		"nil proof":      {types.NewMsgRegisterVRFKey(op, key.PubKey(), nil), types.ErrInvalidProof},
+	}
+	for name, c := range cases {
+		if err := c.msg.ValidateBasic(); !errors.Is(err, c.err) {
+			t.Errorf("%s: %v, want %v", name, err, c.err)
+		}
+	}
+}
+
+func TestMsgUpdateParamsValidateBasic(t *testing.T) {
+	auth := sdk.AccAddress(bytes.Repeat([]byte{2}, 20)).String()
+	if err := (&types.MsgUpdateParams{Authority: auth, Params: types.DefaultParams()}).ValidateBasic(); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&types.MsgUpdateParams{Authority: "x", Params: types.DefaultParams()}).ValidateBasic(); !errors.Is(err, types.ErrInvalidAddress) {
+		t.Fatal(err)
+	}
+	if err := (&types.MsgUpdateParams{Authority: auth}).ValidateBasic(); !errors.Is(err, types.ErrInvalidParams) {
+		t.Fatal(err)
+	}
+}
+
+func TestEntryPrefixCannotStartATx(t *testing.T) {
+	// Field number 0 is invalid protobuf, so no TxRaw encoding starts with 0x00.
+	if types.EntryPrefix[0] != 0x00 {
+		t.Fatal("entry prefix must start with 0x00")
+	}
+}

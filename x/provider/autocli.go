@@ -1,0 +1,73 @@
+package provider
+
+import (
+	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
+
+	"github.com/sovra-network/sovra/x/provider/types"
+)
+
+// AutoCLIOptions describes `sovrad q provider ...` and the generated `sovrad tx provider ...`
+// commands. `register` is the custom command from GetTxCmd; autocli adds the others to it.
+func (am AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
+	return &autocliv1.ModuleOptions{
+		Query: &autocliv1.ServiceCommandDescriptor{
+			Service: types.Query_serviceDesc.ServiceName,
+			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+				{RpcMethod: "Params", Use: "params", Short: "Show the provider registry parameters"},
+				{
+					RpcMethod:      "Provider",
+					Use:            "show [address]",
+					Short:          "Show a provider by operator or worker address",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "address"}},
+				},
+				{
+					RpcMethod: "Providers",
+					Use:       "list",
+					Short:     "List providers, optionally only those serving --model",
+					FlagOptions: map[string]*autocliv1.FlagOptions{
+						"model": {Name: "model", Usage: "only providers serving this model id"},
+					},
+				},
+				{RpcMethod: "Models", Use: "models", Short: "List the registered models"},
+				{
+					RpcMethod:      "Model",
+					Use:            "model [id]",
+					Short:          "Show a registered model",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+				},
+			},
+		},
+		Tx: &autocliv1.ServiceCommandDescriptor{
+			Service:              types.Msg_serviceDesc.ServiceName,
+			EnhanceCustomCommand: true,
+			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+				{RpcMethod: "RegisterProvider", Skip: true}, // custom `register` command
+				{RpcMethod: "RegisterModel", Skip: true},    // authority only (gov)
+				{RpcMethod: "UpdateParams", Skip: true},     // authority only (gov)
+				{
+					RpcMethod:      "AddBond",
+					Use:            "add-bond [amount]",
+					Short:          "Add coins to your provider's bond",
+					Example:        "sovrad tx provider add-bond 1000000usovra --from operator",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "amount"}},
+				},
+				{
+					RpcMethod: "Unbond",
+					Use:       "unbond",
+					Short:     "Start unbonding; the bond returns after the unbonding period (nothing may be locked)",
+				},
+				{
+					RpcMethod: "Unjail",
+					Use:       "unjail",
+					Short:     "Reactivate your jailed provider once its jail period is over",
+				},
+				{
+					RpcMethod: "UpdateProvider",
+					Use:       "update",
+					Short:     "Change provider fields; only the flags given change",
+					Example:   "sovrad tx provider update --price-per-token 3usovra --max-jobs 8 --from operator",
+				},
+			},
+		},
+	}
+}

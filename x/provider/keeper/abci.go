@@ -1,0 +1,69 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/provider/types"
+)
+
+// EndBlocker completes the unbondings due at or before this height: the bond returns to
+// the operator and the provider and its indexes are removed. Work is proportional to the
+// entries due, never to the number of providers.
+func (k Keeper) EndBlocker(ctx context.Context) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	var due []collections.Pair[int64, sdk.AccAddress]
+	err := k.UnbondingQueue.Walk(ctx, collections.NewPrefixUntilPairRange[int64, sdk.AccAddress](sdkCtx.BlockHeight()),
+		func(key collections.Pair[int64, sdk.AccAddress]) (bool, error) {
+			due = append(due, key)
+			return false, nil
+		})
+	if err != nil {
+		return err
+	}
+	for _, key := range due {
+		// Each completion runs in a cache context: if returning the bond fails (e.g. the
+		// operator became a blocked address) nothing is written and the entry is retried.
+		cacheCtx, write := sdkCtx.CacheContext()
+		if err := k.completeUnbonding(cacheCtx, key); err != nil {
+			k.Logger(ctx).Error("unbonding not completed; will retry next block",
+				"operator", k.addrString(key.K2()), "height", key.K1(), "err", err)
+			continue
+		}
+		write()
+	}
+	return nil
+}
+
+func (k Keeper) completeUnbonding(ctx context.Context, key collections.Pair[int64, sdk.AccAddress]) error {
+	if err := k.UnbondingQueue.Remove(ctx, key); err != nil {
+		return err
+	}
+	p, err := k.GetProvider(ctx, key.K2())
+	if err != nil {
+		return err
+	}
+	if p.Status != types.PROVIDER_STATUS_UNBONDING || p.UnbondingHeight != key.K1() {
+		return nil // stale entry
+	}
+	if p.Bond.IsPositive() {
+		if err := k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, key.K2(), sdk.NewCoins(p.Bond)); err != nil {
+			return err
+		}
+	}
+	if err := k.removeProvider(ctx, p); err != nil {
+		return err
+	}
+	if err := k.addTotalBond(ctx, p.Bond.Amount.Neg()); err != nil {
+		return err
+	}
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeUnbondingCompleted,
+		sdk.NewAttribute(types.AttributeKeyOperator, p.Operator),
+		sdk.NewAttribute(types.AttributeKeyWorker, p.Worker),
+		sdk.NewAttribute(types.AttributeKeyAmount, p.Bond.String()),
+	))
+	return nil
+}

@@ -1,0 +1,103 @@
+package keeper
+
+import (
+	"context"
+	"strconv"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/provider/types"
+)
+
+// LockCollateral reserves amount of an ACTIVE provider's bond for one new job: it needs
+// bond − locked ≥ amount (ErrInsufficientCollateral) and active_jobs < max_jobs
+// (ErrAtCapacity). Filling the last job slot drops the provider's draw weight to 0.
+func (k Keeper) LockCollateral(ctx context.Context, operator sdk.AccAddress, amount math.Int) error {
+	if amount.IsNil() || amount.IsNegative() {
+		return types.ErrInsufficientCollateral.Wrapf("invalid lock amount %s", amount)
+	}
+	p, err := k.GetProvider(ctx, operator)
+	if err != nil {
+		return err
+	}
+	if !p.IsActive() {
+		return types.ErrProviderNotActive.Wrapf("provider %s is %s", p.Operator, p.Status)
+	}
+	if p.ActiveJobs >= p.MaxJobs {
+		return types.ErrAtCapacity.Wrapf("provider %s runs %d of %d jobs", p.Operator, p.ActiveJobs, p.MaxJobs)
+	}
+	if free := p.FreeCollateral(); free.LT(amount) {
+		return types.ErrInsufficientCollateral.Wrapf("provider %s has %s%s free, job needs %s%s",
+			p.Operator, free, p.Bond.Denom, amount, p.Bond.Denom)
+	}
+	p.Locked = p.LockedAmount().Add(amount)
+	p.ActiveJobs++
+	return k.setProvider(ctx, p)
+}
+
+// ReleaseCollateral undoes one LockCollateral: locked −= amount and active_jobs−−, neither
+// going below zero (a slash may already have consumed the collateral).
+func (k Keeper) ReleaseCollateral(ctx context.Context, operator sdk.AccAddress, amount math.Int) error {
+	if amount.IsNil() || amount.IsNegative() {
+		return types.ErrInsufficientCollateral.Wrapf("invalid release amount %s", amount)
+	}
+	p, err := k.GetProvider(ctx, operator)
+	if err != nil {
+		return err
+	}
+	locked := p.LockedAmount().Sub(amount)
+	if locked.IsNegative() {
+		locked = math.ZeroInt()
+	}
+	p.Locked = locked
+	if p.ActiveJobs > 0 {
+		p.ActiveJobs--
+	}
+	return k.setProvider(ctx, p)
+}
+
+// RecordJobDone counts a job delivered in time and resets the consecutive-miss counter.
+func (k Keeper) RecordJobDone(ctx context.Context, operator sdk.AccAddress) error {
+	p, err := k.GetProvider(ctx, operator)
+	if err != nil {
+		return err
+	}
+	p.JobsDone++
+	p.Misses = 0
+	return k.setProvider(ctx, p)
+}
+
+// RecordMiss counts a missed job; at max_misses consecutive misses an ACTIVE provider is
+// jailed for jail_blocks (event provider_jailed).
+func (k Keeper) RecordMiss(ctx context.Context, operator sdk.AccAddress) error {
+	p, err := k.GetProvider(ctx, operator)
+	if err != nil {
+		return err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	p.JobsMissed++
+	p.Misses++
+	if p.IsActive() && p.Misses >= params.MaxMisses {
+		k.jail(ctx, &p, params)
+	}
+	return k.setProvider(ctx, p)
+}
+
+// jail marks a provider JAILED until now + jail_blocks and emits provider_jailed; the caller
+// saves it.
+func (k Keeper) jail(ctx context.Context, p *types.Provider, params types.Params) {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	p.Status = types.PROVIDER_STATUS_JAILED
+	p.JailedUntil = sdkCtx.BlockHeight() + int64(params.JailBlocks)
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeProviderJailed,
+		sdk.NewAttribute(types.AttributeKeyOperator, p.Operator),
+		sdk.NewAttribute(types.AttributeKeyWorker, p.Worker),
+		sdk.NewAttribute(types.AttributeKeyMisses, strconv.FormatUint(uint64(p.Misses), 10)),
+		sdk.NewAttribute(types.AttributeKeyJailedUntil, strconv.FormatInt(p.JailedUntil, 10)),
+	))
+}

@@ -1,0 +1,114 @@
+package keeper
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"math/big"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
+
+	"github.com/sovra-network/sovra/x/provider/types"
+)
+
+// DrawProvidersExtraAttempts bounds DrawProviders: at most k + DrawProvidersExtraAttempts
+// draws, so a model full of excluded providers cannot make a draw unbounded.
+const DrawProvidersExtraAttempts = 64
+
+// attemptSeed is sha256(seed ‖ uint32 big-endian attempt).
+func attemptSeed(seed []byte, attempt uint32) []byte {
+	h := sha256.New()
+	h.Write(seed)
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], attempt)
+	h.Write(n[:])
+	return h.Sum(nil)
+}
+
+// drawOne maps a seed to a slot: r = big-endian(seed) mod total, then a tree descent.
+func (v *drawView) drawOne(ctx context.Context, seed []byte) (uint64, error) {
+	r := new(big.Int).SetBytes(seed)
+	r.Mod(r, v.total.BigIntMut())
+	return v.find(ctx, math.NewIntFromBigIntMut(r))
+}
+
+func (k Keeper) slotProvider(ctx context.Context, model string, slot uint64) (types.Provider, error) {
+	operator, err := k.TreeSlotOwner.Get(ctx, collections.Join(model, slot))
+	if err != nil {
+		return types.Provider{}, err
+	}
+	return k.Providers.Get(ctx, operator)
+}
+
+// DrawProvider draws a provider of a model with probability proportional to its weight
+// (bond, if ACTIVE with free capacity). Attempt i uses sha256(seed ‖ uint32_be(i)); a
+// provider the accept function rejects is taken out of the draw, so the first accepted
+// provider is stake-weighted among the acceptable ones. maxAttempts 0 is treated as 1;
+// a nil accept accepts all. Returns false when no draw is accepted or the total weight is 0.
+// Cost: O(maxAttempts · log n) reads.
+func (k Keeper) DrawProvider(
+	ctx context.Context, modelID string, seed []byte, accept func(types.Provider) bool, maxAttempts uint32,
+) (types.Provider, bool, error) {
+	view, err := k.newDrawView(ctx, modelID)
+	if err != nil {
+		return types.Provider{}, false, err
+	}
+	if maxAttempts == 0 {
+		maxAttempts = 1
+	}
+	for attempt := uint32(0); attempt < maxAttempts && view.total.IsPositive(); attempt++ {
+		slot, err := view.drawOne(ctx, attemptSeed(seed, attempt))
+		if err != nil {
+			return types.Provider{}, false, err
+		}
+		p, err := k.slotProvider(ctx, modelID, slot)
+		if err != nil {
+			return types.Provider{}, false, err
+		}
+		if accept == nil || accept(p) {
+			return p, true, nil
+		}
+		if err := view.remove(ctx, slot); err != nil {
+			return types.Provider{}, false, err
+		}
+	}
+	return types.Provider{}, false, nil
+}
+
+// DrawProviders draws up to k distinct providers of a model, stake-weighted without
+// replacement (successive sampling): every drawn or excluded provider is taken out of the
+// draw before the next one. Attempt i uses sha256(seed ‖ uint32_be(i)); at most
+// k + DrawProvidersExtraAttempts attempts. Returns fewer than k providers when the model
+// has too few eligible ones.
+func (k Keeper) DrawProviders(
+	ctx context.Context, modelID string, seed []byte, n int, exclude func(types.Provider) bool,
+) ([]types.Provider, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	view, err := k.newDrawView(ctx, modelID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]types.Provider, 0, n)
+	maxAttempts := uint64(n) + DrawProvidersExtraAttempts
+	for attempt := uint64(0); attempt < maxAttempts && len(out) < n && view.total.IsPositive(); attempt++ {
+		slot, err := view.drawOne(ctx, attemptSeed(seed, uint32(attempt)))
+		if err != nil {
+			return nil, err
+		}
+		p, err := k.slotProvider(ctx, modelID, slot)
+		if err != nil {
+			return nil, err
+		}
+		if err := view.remove(ctx, slot); err != nil {
+			return nil, err
+		}
+		if exclude != nil && exclude(p) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

@@ -1,0 +1,98 @@
+package keeper_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
+	"github.com/cosmos/cosmos-sdk/runtime"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+	"github.com/cosmos/cosmos-sdk/testutil"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	moduletestutil "github.com/cosmos/cosmos-sdk/types/module/testutil"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+
+	"github.com/sovra-network/sovra/x/provider"
+	"github.com/sovra-network/sovra/x/provider/keeper"
+	"github.com/sovra-network/sovra/x/provider/types"
+)
+
+// Draw benchmarks: n providers of one model with bonds of 1–7 SOVRA, registered and
+// committed to IAVL outside the timer (each registry is built once per process). Draws read
+// the committed store through one cache multistore, as the draws of a block do.
+// SOVRA_BENCH_STORE=direct reads the committed IAVL store directly; =fresh uses a new cache
+// multistore per draw (nothing cached between draws). Target: n=10000 ≤ 2× n=100.
+var benchRegistries = map[int]*fixture{}
+
+func benchRegistry(b *testing.B, n int) *fixture {
+	if f, ok := benchRegistries[n]; ok {
+		return f
+	}
+	key := storetypes.NewKVStoreKey(types.StoreKey)
+	tc := testutil.DefaultContextWithDB(b, key, storetypes.NewTransientStoreKey("transient_bench"))
+	enc := moduletestutil.MakeTestEncodingConfig(provider.AppModule{})
+	bank := newFakeBank()
+	authority := authtypes.NewModuleAddress("gov").String()
+	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), addresscodec.NewBech32Codec("sovra"),
+		authority, bank, fakeAccounts{})
+	f := &fixture{ctx: tc.Ctx.WithBlockHeight(10), key: key, k: k, ms: keeper.NewMsgServerImpl(k), bank: bank, authority: authority}
+	gs := types.DefaultGenesis()
+	gs.Models = testModels
+	require.NoError(b, k.InitGenesis(f.ctx, gs))
+	for i := 1; i <= n; i++ {
+		f.register(b, i, int64(1+i%7))
+	}
+	tc.CMS.Commit()
+	benchRegistries[n] = f
+	return f
+}
+
+func benchDraws(b *testing.B, draw func(k keeper.Keeper, ctx sdk.Context, seed []byte)) {
+	for _, n := range []int{100, 10000} {
+		b.Run(fmt.Sprintf("providers=%d", n), func(b *testing.B) {
+			f := benchRegistry(b, n)
+			mode := os.Getenv("SOVRA_BENCH_STORE")
+			ctx := f.ctx.WithMultiStore(f.ctx.MultiStore().CacheMultiStore())
+			if mode == "direct" {
+				ctx = f.ctx
+			}
+			seeds := make([][]byte, 1024)
+			for i := range seeds {
+				seeds[i] = seedOf(i)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if mode == "fresh" {
+					ctx = f.ctx.WithMultiStore(f.ctx.MultiStore().CacheMultiStore())
+				}
+				draw(f.k, ctx, seeds[i%len(seeds)])
+			}
+		})
+	}
+}
+
+// BenchmarkDrawProvider: one stake-weighted assignment draw.
+func BenchmarkDrawProvider(b *testing.B) {
+	benchDraws(b, func(k keeper.Keeper, ctx sdk.Context, seed []byte) {
+		_, ok, err := k.DrawProvider(ctx, "llama-7b", seed, nil, 1)
+		if err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	})
+}
+
+// BenchmarkDrawProviders: a verifier draw of 3 distinct providers, one excluded.
+func BenchmarkDrawProviders(b *testing.B) {
+	excluded := addr(1).String()
+	benchDraws(b, func(k keeper.Keeper, ctx sdk.Context, seed []byte) {
+		got, err := k.DrawProviders(ctx, "llama-7b", seed, 3,
+			func(p types.Provider) bool { return p.Operator == excluded })
+		if err != nil || len(got) != 3 {
+			b.Fatal(len(got), err)
+		}
+	})
+}

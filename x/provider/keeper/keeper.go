@@ -1,0 +1,141 @@
+package keeper
+
+import (
+	"context"
+	"fmt"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/collections/indexes"
+	"cosmossdk.io/core/address"
+	corestore "cosmossdk.io/core/store"
+	"cosmossdk.io/log/v2"
+	"cosmossdk.io/math"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/provider/types"
+)
+
+// ProviderIndexes are the secondary indexes of Keeper.Providers.
+type ProviderIndexes struct {
+	// Worker maps a worker address to its provider's operator (unique: one worker, one provider).
+	Worker *indexes.Unique[sdk.AccAddress, sdk.AccAddress, types.Provider]
+}
+
+// IndexesList implements collections.Indexes.
+func (i ProviderIndexes) IndexesList() []collections.Index[sdk.AccAddress, types.Provider] {
+	return []collections.Index[sdk.AccAddress, types.Provider]{i.Worker}
+}
+
+// Keeper of the provider registry. The whole state is the collections schema below.
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	storeService corestore.KVStoreService
+	addressCodec address.Codec
+	authority    string
+	bank         types.BankKeeper
+	accounts     types.AccountKeeper
+
+	Schema collections.Schema
+	Params collections.Item[types.Params]
+	Models collections.Map[string, types.Model]
+	// Providers by operator, with the unique worker index.
+	Providers *collections.IndexedMap[sdk.AccAddress, types.Provider, ProviderIndexes]
+	// ModelProviders is the (model, operator) index of every provider serving a model.
+	ModelProviders collections.KeySet[collections.Pair[string, sdk.AccAddress]]
+	// PriceIndex orders the ACTIVE providers of a model by price: (model, 32-byte
+	// big-endian price, operator).
+	PriceIndex collections.KeySet[collections.Triple[string, []byte, sdk.AccAddress]]
+	// UnbondingQueue holds (completion height, operator); the EndBlocker drains due entries.
+	UnbondingQueue collections.KeySet[collections.Pair[int64, sdk.AccAddress]]
+	// TotalBond is the running sum of all bonds (what the module account must hold).
+	TotalBond collections.Item[math.Int]
+
+	// Per-model Fenwick tree of draw weights (see fenwick.go): meta, slot of (model,
+	// operator), operator of (model, slot), weight of (model, slot), the tree nodes stored
+	// in pages of 15 (model, band, block), and a stack of freed slots (model, i) → slot.
+	TreeMeta      collections.Map[string, TreeMeta]
+	TreeSlot      collections.Map[collections.Pair[string, sdk.AccAddress], uint64]
+	TreeSlotOwner collections.Map[collections.Pair[string, uint64], sdk.AccAddress]
+	TreeWeight    collections.Map[collections.Pair[string, uint64], math.Int]
+	TreePages     collections.Map[collections.Triple[string, uint32, uint64], []byte]
+	TreeFreeSlots collections.Map[collections.Pair[string, uint64], uint64]
+}
+
+// NewKeeper builds the keeper. authority is the address allowed to register models and
+// update params (the gov module account).
+func NewKeeper(
+	cdc codec.BinaryCodec,
+	storeService corestore.KVStoreService,
+	addressCodec address.Codec,
+	authority string,
+	bank types.BankKeeper,
+	accounts types.AccountKeeper,
+) Keeper {
+	if _, err := addressCodec.StringToBytes(authority); err != nil {
+		panic(fmt.Sprintf("x/%s: invalid authority address %q: %s", types.ModuleName, authority, err))
+	}
+	if accounts.GetModuleAddress(types.ModuleName) == nil {
+		panic(fmt.Sprintf("x/%s: module account has not been set", types.ModuleName))
+	}
+
+	sb := collections.NewSchemaBuilder(storeService)
+	k := Keeper{
+		cdc:          cdc,
+		storeService: storeService,
+		addressCodec: addressCodec,
+		authority:    authority,
+		bank:         bank,
+		accounts:     accounts,
+
+		Params: collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Models: collections.NewMap(sb, types.ModelsKey, "models", collections.StringKey, codec.CollValue[types.Model](cdc)),
+		Providers: collections.NewIndexedMap(sb, types.ProvidersKey, "providers", sdk.AccAddressKey,
+			codec.CollValue[types.Provider](cdc),
+			ProviderIndexes{
+				Worker: indexes.NewUnique(sb, types.ProviderWorkerKey, "providers_by_worker",
+					sdk.AccAddressKey, sdk.AccAddressKey,
+					func(_ sdk.AccAddress, p types.Provider) (sdk.AccAddress, error) {
+						return addressCodec.StringToBytes(p.Worker)
+					}),
+			}),
+		ModelProviders: collections.NewKeySet(sb, types.ModelProvidersKey, "model_providers",
+			collections.PairKeyCodec(collections.StringKey, sdk.AccAddressKey)),
+		PriceIndex: collections.NewKeySet(sb, types.PriceIndexKey, "price_index",
+			collections.TripleKeyCodec(collections.StringKey, collections.BytesKey, sdk.AccAddressKey)),
+		UnbondingQueue: collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue",
+			collections.PairKeyCodec(collections.Int64Key, sdk.AccAddressKey)),
+		TotalBond: collections.NewItem(sb, types.TotalBondedKey, "total_bond", sdk.IntValue),
+
+		TreeMeta: collections.NewMap(sb, types.TreeMetaKey, "tree_meta", collections.StringKey, treeMetaValue{}),
+		TreeSlot: collections.NewMap(sb, types.TreeSlotKey, "tree_slot",
+			collections.PairKeyCodec(collections.StringKey, sdk.AccAddressKey), collections.Uint64Value),
+		TreeSlotOwner: collections.NewMap(sb, types.TreeSlotOwnerKey, "tree_slot_owner",
+			collections.PairKeyCodec(collections.StringKey, collections.Uint64Key), collcodecAccAddressValue),
+		TreeWeight: collections.NewMap(sb, types.TreeWeightKey, "tree_weight",
+			collections.PairKeyCodec(collections.StringKey, collections.Uint64Key), sdk.IntValue),
+		TreePages: collections.NewMap(sb, types.TreePageKey, "tree_pages",
+			collections.TripleKeyCodec(collections.StringKey, collections.Uint32Key, collections.Uint64Key),
+			collections.BytesValue),
+		TreeFreeSlots: collections.NewMap(sb, types.TreeFreeSlotsKey, "tree_free_slots",
+			collections.PairKeyCodec(collections.StringKey, collections.Uint64Key), collections.Uint64Value),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+	return k
+}
+
+// GetAuthority returns the address allowed to register models and update params.
+func (k Keeper) GetAuthority() string { return k.authority }
+
+// Logger returns the module logger.
+func (k Keeper) Logger(ctx context.Context) log.Logger {
+	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
+}
+
+// ModuleAddress is the address of the module account holding the bonds.
+func (k Keeper) ModuleAddress() sdk.AccAddress { return k.accounts.GetModuleAddress(types.ModuleName) }

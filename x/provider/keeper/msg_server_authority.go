@@ -1,0 +1,70 @@
+package keeper
+
+import (
+	"context"
+	"strconv"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/provider/types"
+)
+
+func (ms msgServer) checkAuthority(ctx context.Context, authority string) error {
+	if err := sdk.ValidateAuthority(sdk.UnwrapSDKContext(ctx), ms.authority, authority); err != nil {
+		return types.ErrInvalidAuthority.Wrap(err.Error())
+	}
+	return nil
+}
+
+// RegisterModel adds or replaces a model (authority only).
+func (ms msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterModel) (*types.MsgRegisterModelResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if err := ms.checkAuthority(ctx, msg.Authority); err != nil {
+		return nil, err
+	}
+	if err := ms.Models.Set(ctx, msg.Model.Id, msg.Model); err != nil {
+		return nil, err
+	}
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeModelRegistered,
+		sdk.NewAttribute(types.AttributeKeyModel, msg.Model.Id),
+		sdk.NewAttribute(types.AttributeKeySha256, msg.Model.Sha256),
+		sdk.NewAttribute("context_length", strconv.FormatUint(msg.Model.ContextLength, 10)),
+	))
+	return &types.MsgRegisterModelResponse{}, nil
+}
+
+// UpdateParams replaces the params (authority only). The bond denom cannot change while
+// providers exist: their bonds and prices are in the old denom.
+func (ms msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if err := ms.checkAuthority(ctx, msg.Authority); err != nil {
+		return nil, err
+	}
+	old, err := ms.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if old.MinBond.Denom != msg.Params.MinBond.Denom {
+		it, err := ms.Providers.Iterate(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		any := it.Valid()
+		it.Close()
+		if any {
+			return nil, types.ErrInvalidParams.Wrapf("cannot change the bond denom from %s to %s while providers are registered",
+				old.MinBond.Denom, msg.Params.MinBond.Denom)
+		}
+	}
+	if err := ms.Params.Set(ctx, msg.Params); err != nil {
+		return nil, err
+	}
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeParamsUpdated,
+		sdk.NewAttribute("min_bond", msg.Params.MinBond.String()),
+	))
+	return &types.MsgUpdateParamsResponse{}, nil
+}

@@ -1,0 +1,80 @@
+package keeper
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/provider/types"
+)
+
+// UpdateProvider changes the fields the message sets, with the registration's validation.
+func (ms msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProvider) (*types.MsgUpdateProviderResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	operator, err := ms.mustAddr("operator", msg.Operator)
+	if err != nil {
+		return nil, err
+	}
+	p, err := ms.GetProvider(ctx, operator)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status == types.PROVIDER_STATUS_UNBONDING {
+		return nil, types.ErrAlreadyUnbonding.Wrapf("provider %s is unbonding until height %d", p.Operator, p.UnbondingHeight)
+	}
+	params, err := ms.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	attrs := []sdk.Attribute{sdk.NewAttribute(types.AttributeKeyOperator, p.Operator)}
+	if msg.Worker != "" && msg.Worker != p.Worker {
+		worker, err := ms.mustAddr("worker", msg.Worker)
+		if err != nil {
+			return nil, err
+		}
+		if err := ms.checkWorkerFree(ctx, worker, operator); err != nil {
+			return nil, err
+		}
+		p.Worker = msg.Worker
+	}
+	attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyWorker, p.Worker))
+	if len(msg.Models) > 0 {
+		if err := ms.checkModels(ctx, params, msg.Models); err != nil {
+			return nil, err
+		}
+		p.Models = append([]string(nil), msg.Models...)
+		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyModels, strings.Join(p.Models, ",")))
+	}
+	if msg.HasPrice() {
+		if err := checkPriceDenom(params, *msg.PricePerToken); err != nil {
+			return nil, err
+		}
+		p.PricePerToken = *msg.PricePerToken
+		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyPricePerToken, p.PricePerToken.String()))
+	}
+	if msg.Profile != "" {
+		p.Profile = msg.Profile
+		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyProfile, p.Profile))
+	}
+	if msg.Endpoint != "" {
+		p.Endpoint = msg.Endpoint
+	}
+	if msg.Hardware != "" {
+		p.Hardware = msg.Hardware
+	}
+	if msg.MaxJobs != 0 {
+		p.MaxJobs = msg.MaxJobs
+		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyMaxJobs, strconv.FormatUint(uint64(p.MaxJobs), 10)))
+	}
+
+	if err := ms.setProvider(ctx, p); err != nil {
+		return nil, err
+	}
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeProviderUpdated, attrs...))
+	return &types.MsgUpdateProviderResponse{}, nil
+}

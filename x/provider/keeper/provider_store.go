@@ -1,0 +1,218 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"math/big"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/provider/types"
+)
+
+// GetModel returns a registered model or ErrUnknownModel.
+func (k Keeper) GetModel(ctx context.Context, id string) (types.Model, error) {
+	m, err := k.Models.Get(ctx, id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.Model{}, types.ErrUnknownModel.Wrapf("model %q is not registered", id)
+	}
+	return m, err
+}
+
+// GetProvider returns the provider of an operator or ErrProviderNotFound.
+func (k Keeper) GetProvider(ctx context.Context, operator sdk.AccAddress) (types.Provider, error) {
+	p, err := k.Providers.Get(ctx, operator)
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.Provider{}, types.ErrProviderNotFound.Wrapf("no provider with operator %s", k.addrString(operator))
+	}
+	return p, err
+}
+
+// GetProviderByWorker returns the provider whose worker is the given address (O(1) through
+// the unique worker index) or ErrProviderNotFound.
+func (k Keeper) GetProviderByWorker(ctx context.Context, worker sdk.AccAddress) (types.Provider, error) {
+	operator, err := k.Providers.Indexes.Worker.MatchExact(ctx, worker)
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.Provider{}, types.ErrProviderNotFound.Wrapf("no provider with worker %s", k.addrString(worker))
+	}
+	if err != nil {
+		return types.Provider{}, err
+	}
+	return k.Providers.Get(ctx, operator)
+}
+
+// BondDenom is the denom of bonds and prices (min_bond's denom).
+func (k Keeper) BondDenom(ctx context.Context) (string, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return "", err
+	}
+	return params.MinBond.Denom, nil
+}
+
+// MinPrice returns the lowest price_per_token among the ACTIVE providers serving a model,
+// false when there is none. O(log n): the first key of the model's price index.
+func (k Keeper) MinPrice(ctx context.Context, modelID string) (math.Int, bool, error) {
+	it, err := k.PriceIndex.Iterate(ctx,
+		collections.NewPrefixedTripleRange[string, []byte, sdk.AccAddress](modelID))
+	if err != nil {
+		return math.Int{}, false, err
+	}
+	defer it.Close()
+	if !it.Valid() {
+		return math.ZeroInt(), false, nil
+	}
+	key, err := it.Key()
+	if err != nil {
+		return math.Int{}, false, err
+	}
+	return math.NewIntFromBigIntMut(new(big.Int).SetBytes(key.K2())), true, nil
+}
+
+func (k Keeper) addrString(a sdk.AccAddress) string {
+	s, err := k.addressCodec.BytesToString(a)
+	if err != nil {
+		return a.String()
+	}
+	return s
+}
+
+func (k Keeper) operatorAddr(p types.Provider) (sdk.AccAddress, error) {
+	return k.addressCodec.StringToBytes(p.Operator)
+}
+
+// weightOf is a provider's draw weight: its bond while ACTIVE with free job capacity.
+func weightOf(p *types.Provider) math.Int {
+	if p == nil || !p.IsActive() || p.ActiveJobs >= p.MaxJobs {
+		return math.ZeroInt()
+	}
+	return p.Bond.Amount
+}
+
+// priceKey is a price as 32 big-endian bytes, so the price index orders by amount.
+func priceKey(amount math.Int) []byte {
+	return amount.BigInt().FillBytes(make([]byte, 32))
+}
+
+// setProvider writes a provider and brings every derived index (model index, price index,
+// weight trees) in line with it. All provider writes go through here.
+func (k Keeper) setProvider(ctx context.Context, p types.Provider) error {
+	operator, err := k.operatorAddr(p)
+	if err != nil {
+		return err
+	}
+	var old *types.Provider
+	prev, err := k.Providers.Get(ctx, operator)
+	switch {
+	case err == nil:
+		old = &prev
+	case !errors.Is(err, collections.ErrNotFound):
+		return err
+	}
+	if err := k.Providers.Set(ctx, operator, p); err != nil {
+		return err
+	}
+	return k.syncIndexes(ctx, operator, old, &p)
+}
+
+// removeProvider deletes a provider and all its index entries.
+func (k Keeper) removeProvider(ctx context.Context, p types.Provider) error {
+	operator, err := k.operatorAddr(p)
+	if err != nil {
+		return err
+	}
+	if err := k.Providers.Remove(ctx, operator); err != nil {
+		return err
+	}
+	return k.syncIndexes(ctx, operator, &p, nil)
+}
+
+func modelsOf(p *types.Provider) []string {
+	if p == nil {
+		return nil
+	}
+	return p.Models
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sameModels(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// syncIndexes updates the derived indexes from old to next (either may be nil). Work is
+// proportional to the models touched; unchanged weights and prices cost no writes.
+func (k Keeper) syncIndexes(ctx context.Context, operator sdk.AccAddress, old, next *types.Provider) error {
+	oldModels, newModels := modelsOf(old), modelsOf(next)
+	for _, m := range oldModels {
+		if !contains(newModels, m) {
+			if err := k.ModelProviders.Remove(ctx, collections.Join(m, operator)); err != nil {
+				return err
+			}
+			if err := k.releaseSlot(ctx, m, operator); err != nil {
+				return err
+			}
+		}
+	}
+	for _, m := range newModels {
+		if !contains(oldModels, m) {
+			if err := k.ModelProviders.Set(ctx, collections.Join(m, operator)); err != nil {
+				return err
+			}
+		}
+	}
+
+	// Price index: only ACTIVE providers are listed.
+	oldListed := old != nil && old.IsActive()
+	newListed := next != nil && next.IsActive()
+	priceUnchanged := oldListed == newListed && sameModels(oldModels, newModels) &&
+		(!oldListed || old.PricePerToken.Amount.Equal(next.PricePerToken.Amount))
+	if !priceUnchanged {
+		if oldListed {
+			pk := priceKey(old.PricePerToken.Amount)
+			for _, m := range oldModels {
+				if err := k.PriceIndex.Remove(ctx, collections.Join3(m, pk, operator)); err != nil {
+					return err
+				}
+			}
+		}
+		if newListed {
+			pk := priceKey(next.PricePerToken.Amount)
+			for _, m := range newModels {
+				if err := k.PriceIndex.Set(ctx, collections.Join3(m, pk, operator)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+
+	// Weights: every listed model holds a slot (weight possibly zero).
+	newWeight := weightOf(next)
+	if sameModels(oldModels, newModels) && weightOf(old).Equal(newWeight) {
+		return nil
+	}
+	for _, m := range newModels {
+		if err := k.setProviderWeight(ctx, m, operator, newWeight); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,61 @@
+package keeper
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	collcodec "cosmossdk.io/collections/codec"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// TreeMeta describes one model's Fenwick tree: Size is the tree's length (a power of two,
+// 0 before the first slot), NextSlot the next never-used 1-based slot, and Free the number
+// of freed slots on the model's free-slot stack.
+type TreeMeta struct {
+	Size     uint64 `json:"size"`
+	NextSlot uint64 `json:"next_slot"`
+	Free     uint64 `json:"free"`
+}
+
+// treeMetaValue stores TreeMeta as 24 big-endian bytes.
+type treeMetaValue struct{}
+
+var _ collcodec.ValueCodec[TreeMeta] = treeMetaValue{}
+
+func (treeMetaValue) Encode(m TreeMeta) ([]byte, error) {
+	b := make([]byte, 24)
+	binary.BigEndian.PutUint64(b[0:], m.Size)
+	binary.BigEndian.PutUint64(b[8:], m.NextSlot)
+	binary.BigEndian.PutUint64(b[16:], m.Free)
+	return b, nil
+}
+
+func (treeMetaValue) Decode(b []byte) (TreeMeta, error) {
+	if len(b) != 24 {
+		return TreeMeta{}, fmt.Errorf("tree meta: want 24 bytes, got %d", len(b))
+	}
+	return TreeMeta{
+		Size:     binary.BigEndian.Uint64(b[0:]),
+		NextSlot: binary.BigEndian.Uint64(b[8:]),
+		Free:     binary.BigEndian.Uint64(b[16:]),
+	}, nil
+}
+
+func (treeMetaValue) EncodeJSON(m TreeMeta) ([]byte, error) { return json.Marshal(m) }
+
+func (treeMetaValue) DecodeJSON(b []byte) (TreeMeta, error) {
+	var m TreeMeta
+	err := json.Unmarshal(b, &m)
+	return m, err
+}
+
+func (treeMetaValue) Stringify(m TreeMeta) string {
+	return fmt.Sprintf("size=%d next_slot=%d free=%d", m.Size, m.NextSlot, m.Free)
+}
+
+func (treeMetaValue) ValueType() string { return "sovra.provider.TreeMeta" }
+
+// collcodecAccAddressValue stores an address as its raw bytes.
+var collcodecAccAddressValue = collcodec.KeyToValueCodec(sdk.AccAddressKey)

@@ -28,6 +28,10 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
 	"github.com/cosmos/cosmos-sdk/x/auth/ante"
+	"github.com/cosmos/cosmos-sdk/x/genutil"
+	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
+	"github.com/cosmos/cosmos-sdk/x/gov"
+	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 	authtx "github.com/cosmos/cosmos-sdk/x/auth/tx"
 	"github.com/spf13/cast"
 
@@ -69,7 +73,10 @@ func New(logger log.Logger, db dbm.DB, traceStore io.Writer, loadLatest bool, ap
 	}
 	app.Keepers = newKeepers(app, enc)
 	app.ModuleManager = module.NewManager(app.appModules(enc)...)
-	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, nil)
+	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
+		genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
+		govtypes.ModuleName:     gov.NewAppModuleBasic(nil),
+	})
 	app.BasicModuleManager.RegisterLegacyAminoCodec(enc.Amino)
 	app.BasicModuleManager.RegisterInterfaces(enc.InterfaceRegistry)
 	setModuleOrder(app.ModuleManager)
@@ -166,6 +173,11 @@ func (app *App) AppCodec() codec.Codec { return app.appCodec }
 
 // TxConfig returns the app's tx config.
 func (app *App) TxConfig() client.TxConfig { return app.txConfig }
+
+// EncodingConfig returns the codecs with every module's types registered.
+func (app *App) EncodingConfig() EncodingConfig {
+	return EncodingConfig{InterfaceRegistry: app.interfaceRegistry, Codec: app.appCodec, TxConfig: app.txConfig, Amino: app.legacyAmino}
+}
 
 // InterfaceRegistry returns the app's interface registry.
 func (app *App) InterfaceRegistry() codectypes.InterfaceRegistry { return app.interfaceRegistry }

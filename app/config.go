@@ -29,8 +29,10 @@ var DefaultNodeHome = func() string {
 }()
 
 // SetAddressPrefixes sets the bech32 prefixes once per process (sovra, sovravaloper,
-// sovravalcons and their pub variants).
+// sovravalcons and their pub variants) and makes usovra the SDK's default bond denom, so
+// every module's default genesis (staking, mint, gov) uses it.
 func SetAddressPrefixes() {
+	sdk.DefaultBondDenom = BondDenom
 	cfg := sdk.GetConfig()
 	if cfg.GetBech32AccountAddrPrefix() == AccountPrefix {
 		return

@@ -35,9 +35,10 @@ import (
 
 // NewRootCmd returns sovrad's root command.
 func NewRootCmd() *cobra.Command {
-	enc := app.MakeEncodingConfig()
-	// A throwaway app on an in-memory db gives autocli the module list and services.
+	// A throwaway app on an in-memory db gives the codecs (with every module's types
+	// registered) and autocli's module list and services.
 	tempApp := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, false, emptyAppOptions{})
+	enc := tempApp.EncodingConfig()
 
 	initClientCtx := client.Context{}.
 		WithCodec(enc.Codec).
@@ -53,6 +54,7 @@ func NewRootCmd() *cobra.Command {
 		Use:           "sovrad",
 		Short:         "Sovra: verifiable, decentralized AI inference",
 		SilenceErrors: true,
+		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.SetOut(cmd.OutOrStdout())
 			cmd.SetErr(cmd.ErrOrStderr())

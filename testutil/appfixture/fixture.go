@@ -78,8 +78,8 @@ type Fixture struct {
 	LastBlock *abci.ResponseFinalizeBlock
 	// AfterBlock, when set, runs after every committed block (invariant checks).
 	AfterBlock func()
-	height    int64
-	now       time.Time
+	height     int64
+	now        time.Time
 }
 
 // New builds the app and runs InitChain and the first block.

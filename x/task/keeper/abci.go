@@ -13,6 +13,9 @@ import (
 // maxPrunePerBlock bounds the deletions of one block so pruning never spikes a block.
 const maxPrunePerBlock = 500
 
+// maxRetryDelay caps the blocks between two assignment attempts of a waiting job.
+const maxRetryDelay = 8
+
 // BeginBlocker runs after the beacon of this height is stored: it assigns the jobs
 // submitted in the previous block, fixes the decision height of results committed in the
 // previous block, and takes the audit decisions due now.
@@ -35,8 +38,8 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if !ok && h+1 <= job.DeadlineHeight {
-			if err := k.AssignQueue.Set(ctx, collections.Join(h+1, id)); err != nil {
+		if next := h + retryDelay(h-job.SubmitHeight); !ok && next <= job.DeadlineHeight {
+			if err := k.AssignQueue.Set(ctx, collections.Join(next, id)); err != nil {
 				return err
 			}
 		}
@@ -169,6 +172,12 @@ func (k Keeper) dueAt(ctx context.Context, q collections.KeySet[collections.Pair
 		ids = append(ids, key.K2())
 	}
 	return ids
+}
+
+// retryDelay spaces out the assignment attempts of a job no provider can take (all
+// busy or too expensive), so waiting jobs do not make every block's work grow.
+func retryDelay(age int64) int64 {
+	return min(maxRetryDelay, max(1, age/2))
 }
 
 func boolString(b bool) string {

@@ -33,7 +33,7 @@ bench: build
 
 ## localnet: start a local network from config.yml (VALIDATORS=N, LOCALNET_HOME=dir)
 localnet: build
-	bash scripts/localnet.sh start --validators $(or $(VALIDATORS),1) $(if $(LOCALNET_HOME),--home $(LOCALNET_HOME))
+	bash scripts/localnet.sh start $(if $(VALIDATORS),--validators $(VALIDATORS)) $(if $(LOCALNET_HOME),--home $(LOCALNET_HOME))
 
 ## localnet-stop: stop the local network
 localnet-stop:

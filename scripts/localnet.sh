@@ -7,7 +7,7 @@
 #
 # Builds build/sovrad and build/sovra-localnet when missing or older than the sources,
 # then runs sovra-localnet with --binary build/sovrad --config config.yml. The default
-# home is build/localnet; nothing is written to ~/.sovra.
+# home is build/localnet (BUILD_DIR=dir moves both); nothing is written to ~/.sovra.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +16,7 @@ GO="${GO:-go}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
 if [[ $# -lt 1 ]]; then
-  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 
@@ -29,16 +29,21 @@ needs_build() {
 }
 
 mkdir -p "$BUILD_DIR"
-cd "$ROOT"
 if needs_build "$BUILD_DIR/sovrad"; then
   echo "localnet.sh: building $BUILD_DIR/sovrad" >&2
-  "$GO" build -ldflags '-s -w' -o "$BUILD_DIR/sovrad" ./cmd/sovrad
+  (cd "$ROOT" && "$GO" build -ldflags '-s -w' -o "$BUILD_DIR/sovrad" ./cmd/sovrad)
 fi
 if needs_build "$BUILD_DIR/sovra-localnet"; then
   echo "localnet.sh: building $BUILD_DIR/sovra-localnet" >&2
-  "$GO" build -o "$BUILD_DIR/sovra-localnet" ./cmd/sovra-localnet
+  (cd "$ROOT" && "$GO" build -o "$BUILD_DIR/sovra-localnet" ./cmd/sovra-localnet)
 fi
 
 verb="$1"
 shift
-exec "$BUILD_DIR/sovra-localnet" "$verb" --binary "$BUILD_DIR/sovrad" --config "$ROOT/config.yml" "$@"
+args=(--binary "$BUILD_DIR/sovrad" --config "$ROOT/config.yml")
+# The network lives beside the binaries unless --home says otherwise.
+case " $* " in
+  *" --home "* | *" --home="* | *" -home "* | *" -home="*) ;;
+  *) args+=(--home "$BUILD_DIR/localnet") ;;
+esac
+exec "$BUILD_DIR/sovra-localnet" "$verb" "${args[@]}" "$@"

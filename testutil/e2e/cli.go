@@ -69,6 +69,9 @@ func (e *CmdError) Unwrap() error { return e.Err }
 // Run runs sovrad with args plus the connection flags and returns its stdout. On
 // failure the error is a *CmdError holding stdout and stderr.
 func (c *CLI) Run(args ...string) (string, error) {
+	if c.T != nil {
+		c.T.Helper() // logged commands point at the test line
+	}
 	full := c.withFlags(args)
 	timeout := c.Timeout
 	if timeout == 0 {
@@ -131,6 +134,9 @@ func hasFlag(args []string, flag string) bool {
 // QueryJSON runs a query with -o json and decodes its output into out. The leading
 // "query" may be left out: QueryJSON(&r, "bank", "balances", addr).
 func (c *CLI) QueryJSON(out any, args ...string) error {
+	if c.T != nil {
+		c.T.Helper() // logged commands point at the test line
+	}
 	if len(args) == 0 || (args[0] != "q" && args[0] != "query") {
 		args = append([]string{"query"}, args...)
 	}
@@ -161,12 +167,18 @@ func decodeJSON(text string, out any) error {
 
 // Address returns a client-home key's account address (`keys show NAME -a`).
 func (c *CLI) Address(name string) (string, error) {
+	if c.T != nil {
+		c.T.Helper() // logged commands point at the test line
+	}
 	out, err := c.Run("keys", "show", name, "-a")
 	return strings.TrimSpace(out), err
 }
 
 // Balance returns an address's balance of one denom.
 func (c *CLI) Balance(addr, denom string) (math.Int, error) {
+	if c.T != nil {
+		c.T.Helper() // logged commands point at the test line
+	}
 	var res struct {
 		Balances []struct {
 			Denom  string `json:"denom"`
@@ -268,6 +280,9 @@ func (j *jsonInt) UnmarshalJSON(b []byte) error {
 // transaction refused or failed on chain returns its result and a *TxFailedError; one
 // the CLI rejects before broadcasting (simulation failure included) a *CmdError.
 func (c *CLI) Tx(args ...string) (*TxResult, error) {
+	if c.T != nil {
+		c.T.Helper() // logged commands point at the test line
+	}
 	res, err := c.BroadcastTx(args...)
 	if err != nil {
 		return res, err
@@ -277,6 +292,9 @@ func (c *CLI) Tx(args ...string) (*TxResult, error) {
 
 // BroadcastTx is Tx without waiting for the block: the result is CheckTx's.
 func (c *CLI) BroadcastTx(args ...string) (*TxResult, error) {
+	if c.T != nil {
+		c.T.Helper() // logged commands point at the test line
+	}
 	if len(args) == 0 || args[0] != "tx" {
 		args = append([]string{"tx"}, args...)
 	}

@@ -77,7 +77,7 @@ func TestLocalnetSmoke(t *testing.T) {
 	first := queryBeacon(t, cli, "latest")
 	require.Len(t, first.Beacon.Output, 64, "beacon output is 64 bytes")
 	h1 := first.height(t)
-	e2e.WaitForHeight(t, net, h1+2, time.Minute)
+	e2e.WaitForBlocks(t, net, 2, time.Minute)
 	second := queryBeacon(t, cli, "latest")
 	require.Len(t, second.Beacon.Output, 64)
 	require.Greater(t, second.height(t), h1)
@@ -126,6 +126,7 @@ func TestFourValidators(t *testing.T) {
 	h0, err := net.Height(ctx, 0)
 	require.NoError(t, err)
 	e2e.WaitForHeight(t, net, h0+3, time.Minute) // waits on the running nodes only
+	t.Logf("validator 3 stopped at height %d; the others reached %d", h0, h0+3)
 
 	require.NoError(t, net.StartNode(3))
 	target, err := net.Height(ctx, 0)
@@ -133,6 +134,7 @@ func TestFourValidators(t *testing.T) {
 	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	require.NoError(t, net.WaitForNodeHeight(wctx, 3, target), "validator 3 catches up")
+	t.Logf("validator 3 restarted and caught up to height %d", target)
 	e2e.WaitForHeight(t, net, target+2, time.Minute) // and all four keep going together
 
 	// Every node agrees on every beacon since height 2, read over REST this time.

@@ -113,3 +113,14 @@ func WaitForHeight(t testing.TB, net *localnet.Network, h int64, timeout time.Du
 		t.Fatal(err)
 	}
 }
+
+// WaitForBlocks waits until every running node is n blocks past the current top height,
+// failing the test after timeout.
+func WaitForBlocks(t testing.TB, net *localnet.Network, n int64, timeout time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := net.WaitForBlocks(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+}

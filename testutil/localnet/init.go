@@ -327,7 +327,7 @@ func (b *builder) vrfKeys() error {
 }
 
 func (b *builder) finishGenesis() error {
-	if _, err := b.run("", "genesis", "validate-genesis", "--home", b.v(0).Home); err != nil {
+	if _, err := b.run("", "genesis", "validate", "--home", b.v(0).Home); err != nil {
 		return err
 	}
 	for i := 1; i < len(b.n.st.Validators); i++ {

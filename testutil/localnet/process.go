@@ -56,7 +56,7 @@ func (n *Network) StartNode(i int) error {
 	defer logFile.Close() // the child keeps its own descriptor
 	fmt.Fprintf(logFile, "\n==== localnet: sovrad start at %s ====\n", time.Now().Format(time.RFC3339))
 
-	cmd := exec.Command(n.st.Binary, "start", "--home", v.Home)
+	cmd := exec.Command(n.st.Binary, "start", "--home", v.Home, "--log_no_color")
 	cmd.Dir = v.Home
 	cmd.Env = childEnv(n.home)
 	cmd.Stdout, cmd.Stderr = logFile, logFile

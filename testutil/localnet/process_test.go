@@ -99,6 +99,8 @@ func TestStartStopNodes(t *testing.T) {
 func TestWaitForHeightReportsDeadNode(t *testing.T) {
 	net := fakeNetwork(t, 1)
 	require.NoError(t, net.StartNode(0))
+	require.Eventually(t, func() bool { return strings.Contains(net.LogTail(0, 1000), "fake start") },
+		5*time.Second, 20*time.Millisecond)
 	require.NoError(t, syscall.Kill(net.Validator(0).PID, syscall.SIGKILL))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -124,6 +124,18 @@ func (n *Network) WaitForHeight(ctx context.Context, h int64) error {
 	return nil
 }
 
+// WaitForBlocks waits until every running validator is n blocks past the highest
+// height any of them has now.
+func (n *Network) WaitForBlocks(ctx context.Context, blocks int64) error {
+	var top int64
+	for i := range n.st.Validators {
+		if h, err := n.Height(ctx, i); err == nil && h > top {
+			top = h
+		}
+	}
+	return n.WaitForHeight(ctx, top+blocks)
+}
+
 // WaitForNodeHeight waits until validator i has committed height h.
 func (n *Network) WaitForNodeHeight(ctx context.Context, i int, h int64) error {
 	var last int64

@@ -52,4 +52,8 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-.PHONY: help build install test test-unit bench localnet localnet-stop proto-gen proto-check lint
+.PHONY: help build install test test-unit bench localnet localnet-stop proto-gen proto-check lint demo
+
+## demo: the README's first command: a localnet, a provider, a job submitted, settled and paid
+demo: build
+	bash scripts/demo.sh

@@ -37,9 +37,9 @@ func TestBeaconFromWeakToVRF(t *testing.T) {
 	otherProof, _ := vrf.Prove(other, vrf.PossessionInput(appfixture.ChainID, valoper))
 
 	for name, msg := range map[string]*beacontypes.MsgRegisterVRFKey{
-		"proof for another chain":  {Operator: op.Address.String(), PubKey: f.VRFKey.PubKey(), Proof: wrongChain},
-		"proof by another key":     {Operator: op.Address.String(), PubKey: f.VRFKey.PubKey(), Proof: otherProof},
-		"no proof":                 {Operator: op.Address.String(), PubKey: f.VRFKey.PubKey()},
+		"proof for another chain": {Operator: op.Address.String(), PubKey: f.VRFKey.PubKey(), Proof: wrongChain},
+		"proof by another key":    {Operator: op.Address.String(), PubKey: f.VRFKey.PubKey(), Proof: otherProof},
+		"no proof":                {Operator: op.Address.String(), PubKey: f.VRFKey.PubKey()},
 	} {
 		if res := f.Deliver(op, msg); res.Code == 0 {
 			t.Fatalf("%s: accepted", name)

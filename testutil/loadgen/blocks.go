@@ -1,0 +1,169 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// blockInfo is what the follower keeps of one block.
+type blockInfo struct {
+	time time.Time
+	txs  int
+}
+
+// txOutcome is where and how a tx was executed.
+type txOutcome struct {
+	height    int64
+	code      uint32
+	codespace string
+	log       string
+}
+
+// follower reads every block after a start height (/block for the tx hashes and the
+// header time, /block_results for the result codes) and remembers every tx it saw, so a
+// tx broadcast at any time can be looked up by hash.
+type follower struct {
+	n        *node
+	interval time.Duration
+
+	mu      sync.Mutex
+	blocks  map[int64]blockInfo
+	txs     map[string]txOutcome // by raw sha256 hash
+	scanned int64                // last height read
+	err     error                // a block that could not be read
+}
+
+func newFollower(ctx context.Context, n *node, start int64, interval time.Duration) (*follower, error) {
+	f := &follower{n: n, interval: interval, blocks: map[int64]blockInfo{}, txs: map[string]txOutcome{}}
+	// The start block is read too: its time is the start of the window when the first
+	// load tx lands in the block right after it.
+	// The node stores a block before its results, so a block that just appeared may
+	// need a moment.
+	var err error
+	for try := 0; try < 50; try++ {
+		if err = f.read(ctx, start); err == nil {
+			f.scanned = start
+			return f, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil, err
+}
+
+// read fetches one block and its results.
+func (f *follower) read(ctx context.Context, h int64) error {
+	blk, err := f.n.rpc.Block(ctx, &h)
+	if err != nil {
+		return fmt.Errorf("block %d: %w", h, err)
+	}
+	var codes []txOutcome
+	if len(blk.Block.Txs) > 0 {
+		res, err := f.n.rpc.BlockResults(ctx, &h)
+		if err != nil {
+			return fmt.Errorf("block_results %d: %w", h, err)
+		}
+		if len(res.TxsResults) != len(blk.Block.Txs) {
+			return fmt.Errorf("block %d: %d txs but %d results", h, len(blk.Block.Txs), len(res.TxsResults))
+		}
+		for _, r := range res.TxsResults {
+			codes = append(codes, txOutcome{height: h, code: r.Code, codespace: r.Codespace, log: r.Log})
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.blocks[h] = blockInfo{time: blk.Block.Time, txs: len(blk.Block.Txs)}
+	for i, tx := range blk.Block.Txs {
+		f.txs[string(tx.Hash())] = codes[i]
+	}
+	return nil
+}
+
+// run follows the chain until ctx ends.
+func (f *follower) run(ctx context.Context) {
+	failures := 0
+	for {
+		if err := f.catchUp(ctx); err != nil && ctx.Err() == nil {
+			failures++
+			if failures >= 20 { // ~4s of a node that answers nothing useful
+				f.mu.Lock()
+				f.err = err
+				f.mu.Unlock()
+				return
+			}
+		} else {
+			failures = 0
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(f.interval):
+		}
+	}
+}
+
+func (f *follower) catchUp(ctx context.Context) error {
+	_, latest, err := f.n.status(ctx)
+	if err != nil {
+		return err
+	}
+	for h := f.height() + 1; h <= latest; h++ {
+		if err := f.read(ctx, h); err != nil {
+			return err
+		}
+		f.mu.Lock()
+		f.scanned = h
+		f.mu.Unlock()
+	}
+	return nil
+}
+
+func (f *follower) height() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.scanned
+}
+
+// lookup returns the outcome of each hash found so far and how many are missing.
+func (f *follower) lookup(hashes [][]byte) (found map[string]txOutcome, missing int, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	found = make(map[string]txOutcome, len(hashes))
+	for _, h := range hashes {
+		if o, ok := f.txs[string(h)]; ok {
+			found[string(h)] = o
+		} else {
+			missing++
+		}
+	}
+	return found, missing, f.err
+}
+
+// waitFor waits until every hash is in a block, or until the deadline or ctx ends, and
+// returns the outcomes found.
+func (f *follower) waitFor(ctx context.Context, hashes [][]byte, deadline time.Time) (map[string]txOutcome, error) {
+	for {
+		found, missing, err := f.lookup(hashes)
+		if missing == 0 || err != nil || time.Now().After(deadline) {
+			return found, err
+		}
+		select {
+		case <-ctx.Done():
+			return found, ctx.Err()
+		case <-time.After(f.interval):
+		}
+	}
+}
+
+// block returns a block read so far.
+func (f *follower) block(h int64) (blockInfo, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, ok := f.blocks[h]
+	return b, ok
+}

@@ -1,0 +1,384 @@
+package loadgen
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/sovra-network/sovra/app"
+	tasktypes "github.com/sovra-network/sovra/x/task/types"
+)
+
+// runner carries one Run.
+type runner struct {
+	opts    Options
+	enc     app.EncodingConfig
+	n       *node
+	chainID string
+	signers []*signer
+	seqs    []uint64 // each signer's next sequence at the start of the load
+	gas     uint64
+
+	// submit-job
+	maxFee   sdk.Coin
+	deadline uint64
+
+	mu       sync.Mutex
+	accepted [][]byte // hashes of txs CheckTx accepted
+	res      Result
+}
+
+// Run funds the load accounts, sends Count transactions of one kind from Concurrency
+// accounts and measures how fast they are committed. The error is about setting up or
+// reading the chain; failed transactions are counted in the Result.
+func Run(ctx context.Context, opts Options) (Result, error) {
+	opts.setDefaults()
+	if err := opts.validate(); err != nil {
+		return Result{}, fmt.Errorf("loadgen: %w", err)
+	}
+	n, err := dialNode(opts.RPC, opts.GRPC)
+	if err != nil {
+		return Result{}, err
+	}
+	defer n.close()
+	r := &runner{opts: opts, enc: n.enc, n: n}
+	chainID, _, err := n.status(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	r.chainID = opts.ChainID
+	if r.chainID == "" {
+		r.chainID = chainID
+	} else if r.chainID != chainID {
+		return Result{}, fmt.Errorf("loadgen: chain id %q, but the node runs %q", r.chainID, chainID)
+	}
+	if err := r.setup(ctx); err != nil {
+		return Result{}, err
+	}
+	return r.load(ctx)
+}
+
+func (r *runner) setup(ctx context.Context) error {
+	keys := r.opts.Keys
+	if len(keys) == 0 {
+		for i := 0; i < r.opts.Concurrency; i++ {
+			keys = append(keys, DeriveKey(r.opts.Seed, i))
+		}
+	}
+	for _, k := range keys {
+		r.signers = append(r.signers, privSigner(k))
+	}
+	if r.opts.Kind == KindSubmitJob {
+		if err := r.prepareJobs(ctx); err != nil {
+			return err
+		}
+	}
+	if err := r.fund(ctx); err != nil {
+		return err
+	}
+	r.seqs = make([]uint64, len(r.signers))
+	for i, s := range r.signers {
+		accNum, seq, err := r.n.account(ctx, s.bech)
+		if err != nil {
+			return err
+		}
+		s.accNum, r.seqs[i] = accNum, seq
+	}
+	r.gas = r.opts.GasLimit
+	if r.gas == 0 {
+		probe, err := signTx(ctx, r.enc, r.chainID, r.signers[0], r.seqs[0], 10_000_000, r.message(0))
+		if err != nil {
+			return err
+		}
+		used, err := r.n.simulate(ctx, probe)
+		if err != nil {
+			return fmt.Errorf("loadgen: simulate one %s: %w", r.opts.Kind, err)
+		}
+		r.gas = adjustGas(used, r.opts.GasAdjustment)
+		fmt.Fprintf(r.opts.Log, "loadgen: %s uses %d gas; limit %d\n", r.opts.Kind, used, r.gas)
+	}
+	return nil
+}
+
+// message is load account i's message; every tx of the account carries the same one
+// (the sequence makes each tx distinct).
+func (r *runner) message(i int) sdk.Msg {
+	from := r.signers[i]
+	switch r.opts.Kind {
+	case KindSend:
+		to := r.signers[(i+1)%len(r.signers)]
+		return &banktypes.MsgSend{
+			FromAddress: from.bech, ToAddress: to.bech,
+			Amount: sdk.NewCoins(sdk.NewInt64Coin(r.opts.Denom, r.opts.SendAmount)),
+		}
+	default:
+		key := sha256.Sum256([]byte("loadgen output key " + from.bech))
+		return &tasktypes.MsgSubmitJob{
+			Submitter:       from.bech,
+			ModelId:         r.opts.ModelID,
+			Prompt:          r.opts.Prompt,
+			MaxOutputTokens: r.opts.MaxOutputTokens,
+			MaxFee:          r.maxFee,
+			OutputKey:       key[:],
+			DeadlineBlocks:  r.deadline,
+		}
+	}
+}
+
+func (r *runner) load(ctx context.Context) (Result, error) {
+	// Start right after a block is committed, so that every run's load meets the block
+	// boundaries at the same phase and short runs compare.
+	start, err := r.nextBlock(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	f, err := newFollower(ctx, r.n, start, r.opts.PollInterval)
+	if err != nil {
+		return Result{}, err
+	}
+	fctx, stopFollower := context.WithCancel(ctx)
+	defer stopFollower()
+	go f.run(fctx)
+
+	r.res = Result{
+		Kind: r.opts.Kind, ChainID: r.chainID, Accounts: len(r.signers), GasLimit: r.gas,
+		Requested: r.opts.Count, Failures: map[string]int{},
+	}
+	fmt.Fprintf(r.opts.Log, "loadgen: sending %d %s txs from %d accounts after height %d\n",
+		r.opts.Count, r.opts.Kind, len(r.signers), start)
+	began := time.Now()
+	var wg sync.WaitGroup
+	for i := range r.signers {
+		quota := r.opts.Count / len(r.signers)
+		if i < r.opts.Count%len(r.signers) {
+			quota++
+		}
+		wg.Add(1)
+		go func(i, quota int) {
+			defer wg.Done()
+			r.worker(ctx, i, quota)
+		}(i, quota)
+	}
+	wg.Wait()
+	r.res.BroadcastSeconds = time.Since(began).Seconds()
+	fmt.Fprintf(r.opts.Log, "loadgen: %d accepted in %.2fs; waiting for blocks\n", r.res.Sent, r.res.BroadcastSeconds)
+
+	found, err := f.waitFor(ctx, r.accepted, time.Now().Add(r.opts.CommitTimeout))
+	if err != nil {
+		return r.res, err
+	}
+	r.tally(found, f)
+	return r.res, nil
+}
+
+// nextBlock waits until the node commits a new block and returns its height.
+func (r *runner) nextBlock(ctx context.Context) (int64, error) {
+	_, h0, err := r.n.status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	deadline := time.Now().Add(r.opts.CommitTimeout)
+	for {
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		_, h, err := r.n.status(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if h > h0 {
+			return h, nil
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("loadgen: the node made no block after height %d in %s", h0, r.opts.CommitTimeout)
+		}
+	}
+}
+
+// tally counts committed and failed txs and measures the block window.
+func (r *runner) tally(found map[string]txOutcome, f *follower) {
+	res := &r.res
+	for _, h := range r.accepted {
+		o, ok := found[string(h)]
+		switch {
+		case !ok:
+			res.fail(fmt.Sprintf("not in a block within %s", r.opts.CommitTimeout))
+			continue
+		case o.code == 0:
+			res.Committed++
+		default:
+			res.fail(fmt.Sprintf("deliver %s/%d: %s", o.codespace, o.code, reasonOf(o.log)))
+		}
+		if res.FirstHeight == 0 || o.height < res.FirstHeight {
+			res.FirstHeight = o.height
+		}
+		if o.height > res.LastHeight {
+			res.LastHeight = o.height
+		}
+	}
+	if res.FirstHeight == 0 {
+		return
+	}
+	res.Blocks = int(res.LastHeight - res.FirstHeight + 1)
+	total := 0
+	for h := res.FirstHeight; h <= res.LastHeight; h++ {
+		b, _ := f.block(h)
+		total += b.txs
+		res.MaxBlockTxs = max(res.MaxBlockTxs, b.txs)
+	}
+	res.MeanBlockTxs = float64(total) / float64(res.Blocks)
+	before, _ := f.block(res.FirstHeight - 1)
+	first, _ := f.block(res.FirstHeight)
+	last, _ := f.block(res.LastHeight)
+	res.StartTime, res.FirstBlockTime, res.LastBlockTime = before.time, first.time, last.time
+	res.Seconds = last.time.Sub(before.time).Seconds()
+	if res.Seconds > 0 {
+		res.TPS = float64(res.Committed) / res.Seconds
+	}
+}
+
+func (res *Result) fail(reason string) {
+	res.Failed++
+	res.Failures[reason]++
+}
+
+// Backoff bounds for a full mempool or a failing RPC.
+const (
+	minBackoff   = 20 * time.Millisecond
+	maxBackoff   = 2 * time.Second
+	maxRPCErrors = 5
+	maxResyncs   = 10
+)
+
+// worker sends quota txs from account i, one at a time.
+func (r *runner) worker(ctx context.Context, i, quota int) {
+	s, seq, msg := r.signers[i], r.seqs[i], r.message(i)
+	for done := 0; done < quota; done++ {
+		if ctx.Err() != nil {
+			r.record(nil, fmt.Sprintf("not sent: %v", ctx.Err()), 0, 0)
+			continue
+		}
+		hash, reason, retries, resyncs := r.sendOne(ctx, s, &seq, msg)
+		r.record(hash, reason, retries, resyncs)
+	}
+}
+
+// sendOne signs and broadcasts the tx at *seq until CheckTx takes it, retrying a full
+// mempool with backoff and correcting the sequence on a mismatch. It returns the hash
+// of the accepted tx, or the reason it failed.
+func (r *runner) sendOne(ctx context.Context, s *signer, seq *uint64, msg sdk.Msg) (hash []byte, reason string, mempoolFull, resyncs int) {
+	txBytes, err := signTx(ctx, r.enc, r.chainID, s, *seq, r.gas, msg)
+	if err != nil {
+		return nil, "sign: " + err.Error(), 0, 0
+	}
+	backoff, rpcErrors := minBackoff, 0
+	wait := func() bool {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxBackoff)
+		return true
+	}
+	for {
+		res, err := r.n.broadcast(ctx, txBytes)
+		switch {
+		case err != nil && isMempoolFull(err.Error()):
+			mempoolFull++
+			if !wait() {
+				return nil, "not sent: " + ctx.Err().Error(), mempoolFull, resyncs
+			}
+			continue
+		case err != nil && strings.Contains(err.Error(), "tx already exists in cache"):
+			// An earlier try that seemed to fail was taken.
+			*seq++
+			h := sha256.Sum256(txBytes)
+			return h[:], "", mempoolFull, resyncs
+		case err != nil:
+			rpcErrors++
+			if rpcErrors >= maxRPCErrors || !wait() {
+				return nil, "broadcast: " + reasonOf(err.Error()), mempoolFull, resyncs
+			}
+			continue
+		case res.Code == 0:
+			*seq++
+			return res.Hash, "", mempoolFull, resyncs
+		case res.Codespace == sdkerrors.RootCodespace && res.Code == sdkerrors.ErrMempoolIsFull.ABCICode():
+			mempoolFull++
+			if !wait() {
+				return nil, "not sent: " + ctx.Err().Error(), mempoolFull, resyncs
+			}
+			continue
+		case res.Codespace == sdkerrors.RootCodespace && res.Code == sdkerrors.ErrWrongSequence.ABCICode() && resyncs < maxResyncs:
+			resyncs++
+			expected, ok := expectedSequence(res.Log)
+			if !ok {
+				_, committed, err := r.n.account(ctx, s.bech)
+				if err != nil {
+					return nil, "resync sequence: " + reasonOf(err.Error()), mempoolFull, resyncs
+				}
+				expected = committed
+			}
+			*seq = expected
+			if txBytes, err = signTx(ctx, r.enc, r.chainID, s, *seq, r.gas, msg); err != nil {
+				return nil, "sign: " + err.Error(), mempoolFull, resyncs
+			}
+			continue
+		default:
+			return nil, fmt.Sprintf("checktx %s/%d: %s", res.Codespace, res.Code, reasonOf(res.Log)), mempoolFull, resyncs
+		}
+	}
+}
+
+func (r *runner) record(hash []byte, reason string, mempoolFull, resyncs int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.res.MempoolFullRetries += mempoolFull
+	r.res.SequenceResyncs += resyncs
+	if hash != nil {
+		r.res.Sent++
+		r.accepted = append(r.accepted, hash)
+		return
+	}
+	r.res.fail(reason)
+}
+
+func isMempoolFull(s string) bool { return strings.Contains(s, "mempool is full") }
+
+var expectedSeqRe = regexp.MustCompile(`expected (\d+), got \d+`)
+
+// expectedSequence reads the sequence the node wants from an "account sequence
+// mismatch, expected N, got M" log.
+func expectedSequence(log string) (uint64, bool) {
+	m := expectedSeqRe.FindStringSubmatch(log)
+	if m == nil {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(m[1], 10, 64)
+	return v, err == nil
+}
+
+// reasonOf shortens an error log to the registered error's description (the SDK puts
+// it last, after the details that differ from tx to tx), so that failures group.
+func reasonOf(log string) string {
+	log = strings.TrimSpace(log)
+	if i := strings.LastIndex(log, ": "); i >= 0 && i+2 < len(log) {
+		log = log[i+2:]
+	}
+	if len(log) > 120 {
+		log = log[:120] + "..."
+	}
+	return log
+}

@@ -13,6 +13,10 @@ import (
 // maxPrunePerBlock bounds the deletions of one block so pruning never spikes a block.
 const maxPrunePerBlock = 500
 
+// maxAssignPerBlock bounds the assignment attempts of one block, so a burst of jobs (or
+// many jobs waiting for capacity) spreads over several blocks instead of one slow one.
+const maxAssignPerBlock = 2000
+
 // maxRetryDelay caps the blocks between two assignment attempts of a waiting job.
 const maxRetryDelay = 8
 
@@ -26,10 +30,15 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range k.dueAt(ctx, k.AssignQueue, h) {
-		if err := k.AssignQueue.Remove(ctx, collections.Join(h, id)); err != nil {
+	due, err := k.dueUpTo(ctx, k.AssignQueue, h, maxAssignPerBlock)
+	if err != nil {
+		return err
+	}
+	for _, key := range due {
+		if err := k.AssignQueue.Remove(ctx, key); err != nil {
 			return err
 		}
+		id := key.K2()
 		job, err := k.Jobs.Get(ctx, id)
 		if err != nil || job.Status != types.JOB_STATUS_PENDING {
 			continue // cancelled in the meantime
@@ -73,7 +82,7 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 		}
 		job, err := k.Jobs.Get(ctx, id)
 		if err != nil {
-			return err
+			continue // pruned already
 		}
 		if job.Status == types.JOB_STATUS_PENDING || job.Status == types.JOB_STATUS_ASSIGNED {
 			if err := k.expire(sdkCtx, job); err != nil {
@@ -130,21 +139,10 @@ func (k Keeper) decide(ctx sdk.Context, id uint64) error {
 // prune deletes terminal jobs whose retention ended, at most maxPrunePerBlock per block;
 // the rest carry over to the next block.
 func (k Keeper) prune(ctx context.Context, h int64) error {
-	rng := new(collections.Range[collections.Pair[int64, uint64]]).EndInclusive(collections.Join(h, ^uint64(0)))
-	it, err := k.PruneQueue.Iterate(ctx, rng)
+	keys, err := k.dueUpTo(ctx, k.PruneQueue, h, maxPrunePerBlock)
 	if err != nil {
 		return err
 	}
-	defer it.Close()
-	var keys []collections.Pair[int64, uint64]
-	for ; it.Valid() && len(keys) < maxPrunePerBlock; it.Next() {
-		key, err := it.Key()
-		if err != nil {
-			return err
-		}
-		keys = append(keys, key)
-	}
-	it.Close()
 	for _, key := range keys {
 		if err := k.PruneQueue.Remove(ctx, key); err != nil {
 			return err
@@ -154,6 +152,26 @@ func (k Keeper) prune(ctx context.Context, h int64) error {
 		}
 	}
 	return nil
+}
+
+// dueUpTo lists at most limit entries queued at heights up to h, oldest first; entries
+// beyond the limit stay queued and come first in the next block.
+func (k Keeper) dueUpTo(ctx context.Context, q collections.KeySet[collections.Pair[int64, uint64]], h int64, limit int) ([]collections.Pair[int64, uint64], error) {
+	rng := new(collections.Range[collections.Pair[int64, uint64]]).EndInclusive(collections.Join(h, ^uint64(0)))
+	it, err := q.Iterate(ctx, rng)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var keys []collections.Pair[int64, uint64]
+	for ; it.Valid() && len(keys) < limit; it.Next() {
+		key, err := it.Key()
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	return keys, nil
 }
 
 // dueAt lists the job ids queued at exactly height h, in id order.

@@ -105,13 +105,8 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 	return &types.MsgSubmitJobResponse{JobId: id}, nil
 }
 
-// unqueue removes a pending job from the assignment and deadline queues.
+// unqueue drops a cancelled job's deadline; an assignment attempt still queued for it
+// finds the job no longer pending and skips it.
 func (k Keeper) unqueue(ctx context.Context, job types.Job) error {
-	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	for _, height := range []int64{h, h + 1} {
-		if err := k.AssignQueue.Remove(ctx, collections.Join(height, job.Id)); err != nil {
-			return err
-		}
-	}
 	return k.DeadlineQueue.Remove(ctx, collections.Join(job.DeadlineHeight, job.Id))
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -32,6 +33,12 @@ var DefaultNodeHome = func() string {
 // sovravalcons and their pub variants) and makes usovra the SDK's default bond denom, so
 // every module's default genesis (staking, mint, gov) uses it.
 func SetAddressPrefixes() {
+	// sdk.GetConfig keys its registry by executable path, hostname and pid, and reads the
+	// first two with system calls on every call, that is on every bech32 encode or decode.
+	// Naming the scope once makes each call a cheap environment lookup.
+	if os.Getenv(sdk.EnvConfigScope) == "" {
+		_ = os.Setenv(sdk.EnvConfigScope, fmt.Sprintf("sovra-%d", os.Getpid()))
+	}
 	sdk.DefaultBondDenom = BondDenom
 	cfg := sdk.GetConfig()
 	if cfg.GetBech32AccountAddrPrefix() == AccountPrefix {

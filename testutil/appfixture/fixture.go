@@ -138,7 +138,7 @@ func New(t testing.TB, opts Options) *Fixture {
 		ChainId:         ChainID,
 		Time:            f.now,
 		AppStateBytes:   stateBytes,
-		ConsensusParams: simtestutil.DefaultConsensusParams,
+		ConsensusParams: consensusParams(),
 		Validators:      []abci.ValidatorUpdate{{PubKey: pk, Power: 100}},
 		InitialHeight:   1,
 	})
@@ -205,6 +205,16 @@ func withVRFKey(t testing.TB, a *app.App, state map[string]json.RawMessage, key 
 	return state
 }
 
+// consensusParams are the SDK test defaults with blocks as large as a localnet allows,
+// so big blocks of txs are neither cut by size nor by gas.
+func consensusParams() *cmtproto.ConsensusParams {
+	p := *simtestutil.DefaultConsensusParams
+	block := *p.Block
+	block.MaxBytes, block.MaxGas = 21<<20, -1
+	p.Block = &block
+	return &p
+}
+
 // Height is the last committed height.
 func (f *Fixture) Height() int64 { return f.height }
 
@@ -253,7 +263,7 @@ func (f *Fixture) Ctx() sdk.Context {
 func (f *Fixture) SignTx(acc *Account, msgs ...sdk.Msg) []byte {
 	f.T.Helper()
 	tx, err := simtestutil.GenSignedMockTx(rand.New(rand.NewSource(int64(acc.Seq))), f.App.TxConfig(), msgs,
-		sdk.NewCoins(), 10_000_000, ChainID, []uint64{acc.Number}, []uint64{acc.Seq}, acc.Priv)
+		sdk.NewCoins(), 2_000_000, ChainID, []uint64{acc.Number}, []uint64{acc.Seq}, acc.Priv)
 	if err != nil {
 		f.T.Fatal(err)
 	}

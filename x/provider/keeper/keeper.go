@@ -20,7 +20,9 @@ import (
 // ProviderIndexes are the secondary indexes of Keeper.Providers.
 type ProviderIndexes struct {
 	// Worker maps a worker address to its provider's operator (unique: one worker, one provider).
-	Worker *indexes.Unique[sdk.AccAddress, sdk.AccAddress, types.Provider]
+	// Keyed by the bech32 string: the index is rebuilt on every provider write, and a
+	// string key needs no bech32 decoding there.
+	Worker *indexes.Unique[string, sdk.AccAddress, types.Provider]
 }
 
 // IndexesList implements collections.Indexes.
@@ -47,6 +49,9 @@ type Keeper struct {
 	// PriceIndex orders the ACTIVE providers of a model by price: (model, 32-byte
 	// big-endian price, operator).
 	PriceIndex collections.KeySet[collections.Triple[string, []byte, sdk.AccAddress]]
+	// MinPrices caches the first PriceIndex entry of each model: every job submission
+	// reads it, while it changes only when a provider's listing does.
+	MinPrices collections.Map[string, math.Int]
 	// UnbondingQueue holds (completion height, operator); the EndBlocker drains due entries.
 	UnbondingQueue collections.KeySet[collections.Pair[int64, sdk.AccAddress]]
 	// TotalBond is the running sum of all bonds (what the module account must hold).
@@ -95,15 +100,14 @@ func NewKeeper(
 			codec.CollValue[types.Provider](cdc),
 			ProviderIndexes{
 				Worker: indexes.NewUnique(sb, types.ProviderWorkerKey, "providers_by_worker",
-					sdk.AccAddressKey, sdk.AccAddressKey,
-					func(_ sdk.AccAddress, p types.Provider) (sdk.AccAddress, error) {
-						return addressCodec.StringToBytes(p.Worker)
-					}),
+					collections.StringKey, sdk.AccAddressKey,
+					func(_ sdk.AccAddress, p types.Provider) (string, error) { return p.Worker, nil }),
 			}),
 		ModelProviders: collections.NewKeySet(sb, types.ModelProvidersKey, "model_providers",
 			collections.PairKeyCodec(collections.StringKey, sdk.AccAddressKey)),
 		PriceIndex: collections.NewKeySet(sb, types.PriceIndexKey, "price_index",
 			collections.TripleKeyCodec(collections.StringKey, collections.BytesKey, sdk.AccAddressKey)),
+		MinPrices: collections.NewMap(sb, types.MinPriceKey, "min_prices", collections.StringKey, sdk.IntValue),
 		UnbondingQueue: collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue",
 			collections.PairKeyCodec(collections.Int64Key, sdk.AccAddressKey)),
 		TotalBond: collections.NewItem(sb, types.TotalBondedKey, "total_bond", sdk.IntValue),

@@ -84,7 +84,7 @@ func TestMsgBadInputChangesNothing(t *testing.T) {
 		{"register too many models", reg(func(m *types.MsgRegisterProvider) { m.Models = manyModels }), types.ErrTooManyModels, "max_models is 16"},
 		{"register empty profile", reg(func(m *types.MsgRegisterProvider) { m.Profile = "" }), types.ErrInvalidProvider, "profile"},
 		{"register long profile", reg(func(m *types.MsgRegisterProvider) { m.Profile = strings.Repeat("p", 65) }), types.ErrInvalidProvider, "profile"},
-		{"register max_jobs too high", reg(func(m *types.MsgRegisterProvider) { m.MaxJobs = 1025 }), types.ErrInvalidProvider, "at most 1024"},
+		{"register max_jobs too high", reg(func(m *types.MsgRegisterProvider) { m.MaxJobs = 65537 }), types.ErrInvalidProvider, "at most 65536"},
 		{"register endpoint not a URL", reg(func(m *types.MsgRegisterProvider) { m.Endpoint = "not a url" }), types.ErrInvalidProvider, "endpoint"},
 		{"register endpoint too long", reg(func(m *types.MsgRegisterProvider) { m.Endpoint = "https://x.io/" + strings.Repeat("a", 250) }), types.ErrInvalidProvider, "longer than 256"},
 		{"register bad worker address", reg(func(m *types.MsgRegisterProvider) { m.Worker = "cosmos1xyz" }), sdkerrors.ErrInvalidAddress, "worker"},
@@ -99,7 +99,7 @@ func TestMsgBadInputChangesNothing(t *testing.T) {
 		{"update unregistered", upd(types.MsgUpdateProvider{Operator: newOp.String(), Profile: "x"}), types.ErrProviderNotFound, newOp.String()},
 		{"update unbonding", upd(types.MsgUpdateProvider{Operator: op4.String(), Profile: "x"}), types.ErrAlreadyUnbonding, "unbonding"},
 		{"update bad endpoint", upd(types.MsgUpdateProvider{Endpoint: "host-only"}), types.ErrInvalidProvider, "absolute URL"},
-		{"update max_jobs too high", upd(types.MsgUpdateProvider{MaxJobs: 5000}), types.ErrInvalidProvider, "at most 1024"},
+		{"update max_jobs too high", upd(types.MsgUpdateProvider{MaxJobs: 70000}), types.ErrInvalidProvider, "at most 65536"},
 		// AddBond
 		{"add bond foreign denom", func(f *fixture) error {
 			_, err := f.ms.AddBond(f.ctx, &types.MsgAddBond{Operator: op1.String(), Amount: sdk.NewInt64Coin("uatom", 5)})

@@ -34,7 +34,11 @@ func (k Keeper) GetProvider(ctx context.Context, operator sdk.AccAddress) (types
 // GetProviderByWorker returns the provider whose worker is the given address (O(1) through
 // the unique worker index) or ErrProviderNotFound.
 func (k Keeper) GetProviderByWorker(ctx context.Context, worker sdk.AccAddress) (types.Provider, error) {
-	operator, err := k.Providers.Indexes.Worker.MatchExact(ctx, worker)
+	workerStr, err := k.addressCodec.BytesToString(worker)
+	if err != nil {
+		return types.Provider{}, err
+	}
+	operator, err := k.Providers.Indexes.Worker.MatchExact(ctx, workerStr)
 	if errors.Is(err, collections.ErrNotFound) {
 		return types.Provider{}, types.ErrProviderNotFound.Wrapf("no provider with worker %s", k.addrString(worker))
 	}
@@ -56,6 +60,29 @@ func (k Keeper) BondDenom(ctx context.Context) (string, error) {
 // MinPrice returns the lowest price_per_token among the ACTIVE providers serving a model,
 // false when there is none. O(log n): the first key of the model's price index.
 func (k Keeper) MinPrice(ctx context.Context, modelID string) (math.Int, bool, error) {
+	price, err := k.MinPrices.Get(ctx, modelID)
+	switch {
+	case errors.Is(err, collections.ErrNotFound):
+		return math.ZeroInt(), false, nil
+	case err != nil:
+		return math.Int{}, false, err
+	}
+	return price, true, nil
+}
+
+// refreshMinPrice recomputes a model's cached lowest price from the price index.
+func (k Keeper) refreshMinPrice(ctx context.Context, modelID string) error {
+	price, ok, err := k.scanMinPrice(ctx, modelID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return k.MinPrices.Remove(ctx, modelID)
+	}
+	return k.MinPrices.Set(ctx, modelID, price)
+}
+
+func (k Keeper) scanMinPrice(ctx context.Context, modelID string) (math.Int, bool, error) {
 	it, err := k.PriceIndex.Iterate(ctx,
 		collections.NewPrefixedTripleRange[string, []byte, sdk.AccAddress](modelID))
 	if err != nil {
@@ -82,6 +109,17 @@ func (k Keeper) addrString(a sdk.AccAddress) string {
 
 func (k Keeper) operatorAddr(p types.Provider) (sdk.AccAddress, error) {
 	return k.addressCodec.StringToBytes(p.Operator)
+}
+
+// union returns a followed by the elements of b not in a, keeping a deterministic order.
+func union(a, b []string) []string {
+	out := append([]string(nil), a...)
+	for _, m := range b {
+		if !contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // weightOf is a provider's draw weight: its bond while ACTIVE with free job capacity.
@@ -200,6 +238,11 @@ func (k Keeper) syncIndexes(ctx context.Context, operator sdk.AccAddress, old, n
 				if err := k.PriceIndex.Set(ctx, collections.Join3(m, pk, operator)); err != nil {
 					return err
 				}
+			}
+		}
+		for _, m := range union(oldModels, newModels) {
+			if err := k.refreshMinPrice(ctx, m); err != nil {
+				return err
 			}
 		}
 	}

@@ -12,8 +12,9 @@ const (
 
 	// DefaultMaxJobs is used when a provider registers with max_jobs 0.
 	DefaultMaxJobs = 4
-	// MaxMaxJobs bounds the concurrent jobs one provider may advertise.
-	MaxMaxJobs = 1024
+	// MaxMaxJobs bounds the concurrent jobs one provider may advertise. A batching GPU
+	// server holds many requests at once; the collateral lock is what really bounds it.
+	MaxMaxJobs = 65536
 	// MaxProfileLen, MaxEndpointLen and MaxHardwareLen bound the free-text provider fields.
 	MaxProfileLen  = 64
 	MaxEndpointLen = 256
@@ -36,6 +37,7 @@ var (
 	PriceIndexKey     = collections.NewPrefix(5)
 	UnbondingQueueKey = collections.NewPrefix(6)
 	TotalBondedKey    = collections.NewPrefix(7)
+	MinPriceKey       = collections.NewPrefix(8)
 	TreeMetaKey       = collections.NewPrefix(20)
 	TreeSlotKey       = collections.NewPrefix(21)
 	TreeSlotOwnerKey  = collections.NewPrefix(22)

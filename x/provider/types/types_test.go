@@ -79,7 +79,7 @@ func TestMsgValidateBasic(t *testing.T) {
 		"endpoint":      func(m *types.MsgRegisterProvider) { m.Endpoint = "://x" },
 		"endpoint host": func(m *types.MsgRegisterProvider) { m.Endpoint = "/relative/path" },
 		"hardware":      func(m *types.MsgRegisterProvider) { m.Hardware = strings.Repeat("h", 257) },
-		"max jobs":      func(m *types.MsgRegisterProvider) { m.MaxJobs = 1025 },
+		"max jobs":      func(m *types.MsgRegisterProvider) { m.MaxJobs = types.MaxMaxJobs + 1 },
 	}
 	for name, mut := range cases {
 		m := good

@@ -21,7 +21,7 @@ const maxAssignPerBlock = 2000
 const maxRetryDelay = 8
 
 // BeginBlocker runs after the beacon of this height is stored: it assigns the jobs
-// submitted in the previous block, fixes the decision height of results committed in the
+// submitted since the previous block (and waiting jobs whose retry is due), fixes the decision height of results committed in the
 // previous block, and takes the audit decisions due now.
 func (k Keeper) BeginBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
@@ -30,28 +30,8 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	due, err := k.dueUpTo(ctx, k.AssignQueue, h, maxAssignPerBlock)
-	if err != nil {
+	if err := k.assignDue(sdkCtx, params); err != nil {
 		return err
-	}
-	for _, key := range due {
-		if err := k.AssignQueue.Remove(ctx, key); err != nil {
-			return err
-		}
-		id := key.K2()
-		job, err := k.Jobs.Get(ctx, id)
-		if err != nil || job.Status != types.JOB_STATUS_PENDING {
-			continue // cancelled in the meantime
-		}
-		ok, err := k.assign(sdkCtx, params, job)
-		if err != nil {
-			return err
-		}
-		if next := h + retryDelay(h-job.SubmitHeight); !ok && next <= job.DeadlineHeight {
-			if err := k.AssignQueue.Set(ctx, collections.Join(next, id)); err != nil {
-				return err
-			}
-		}
 	}
 	for _, id := range k.dueAt(ctx, k.DecisionSchedule, h) {
 		if err := k.DecisionSchedule.Remove(ctx, collections.Join(h, id)); err != nil {
@@ -72,6 +52,63 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 	return nil
 }
 
+// assignDue tries, oldest first and at most maxAssignPerBlock per block, the waiting
+// jobs whose retry is due and then the jobs submitted since the last attempt.
+func (k Keeper) assignDue(ctx sdk.Context, params types.Params) error {
+	h := ctx.BlockHeight()
+	budget := maxAssignPerBlock
+	retries, err := k.dueUpTo(ctx, k.RetryQueue, h, budget)
+	if err != nil {
+		return err
+	}
+	for _, key := range retries {
+		if err := k.RetryQueue.Remove(ctx, key); err != nil {
+			return err
+		}
+		if err := k.tryAssign(ctx, params, key.K2()); err != nil {
+			return err
+		}
+	}
+	budget -= len(retries)
+	cursor, err := k.AssignCursor.Peek(ctx)
+	if err != nil {
+		return err
+	}
+	next, err := k.NextJobID.Peek(ctx)
+	if err != nil {
+		return err
+	}
+	id := max(cursor, 1)
+	for ; id < next && budget > 0; id++ {
+		if err := k.tryAssign(ctx, params, id); err != nil {
+			return err
+		}
+		budget--
+	}
+	return k.AssignCursor.Set(ctx, id)
+}
+
+// tryAssign draws a provider for a pending job; a job no provider can take now is tried
+// again after a growing delay, and expires when an attempt at its deadline fails.
+func (k Keeper) tryAssign(ctx sdk.Context, params types.Params, id uint64) error {
+	job, err := k.Jobs.Get(ctx, id)
+	if err != nil || job.Status != types.JOB_STATUS_PENDING {
+		return nil // cancelled, or pruned
+	}
+	h := ctx.BlockHeight()
+	if h <= job.DeadlineHeight {
+		ok, err := k.assign(ctx, params, job)
+		if err != nil || ok {
+			return err
+		}
+	}
+	if h >= job.DeadlineHeight {
+		return k.expire(ctx, job)
+	}
+	next := min(h+retryDelay(h-job.SubmitHeight), job.DeadlineHeight)
+	return k.RetryQueue.Set(ctx, collections.Join(next, id))
+}
+
 // EndBlocker expires the jobs whose deadline is this block and prunes old terminal jobs.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
@@ -84,7 +121,7 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 		if err != nil {
 			continue // pruned already
 		}
-		if job.Status == types.JOB_STATUS_PENDING || job.Status == types.JOB_STATUS_ASSIGNED {
+		if job.Status == types.JOB_STATUS_ASSIGNED {
 			if err := k.expire(sdkCtx, job); err != nil {
 				return err
 			}
@@ -147,7 +184,16 @@ func (k Keeper) prune(ctx context.Context, h int64) error {
 		if err := k.PruneQueue.Remove(ctx, key); err != nil {
 			return err
 		}
-		if err := k.Jobs.Remove(ctx, key.K2()); err != nil {
+		job, err := k.Jobs.Get(ctx, key.K2())
+		if err != nil {
+			continue // already gone
+		}
+		if job.Provider != "" {
+			if err := k.ByProvider.Remove(ctx, collections.Join(job.Provider, job.Id)); err != nil {
+				return err
+			}
+		}
+		if err := k.Jobs.Remove(ctx, job.Id); err != nil {
 			return err
 		}
 	}

@@ -58,9 +58,6 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, job types.Job) (boo
 		return false, nil
 	}
 	height := ctx.BlockHeight()
-	if err := k.DeadlineQueue.Remove(ctx, collections.Join(job.DeadlineHeight, job.Id)); err != nil {
-		return false, err
-	}
 	job.Status = types.JOB_STATUS_ASSIGNED
 	job.Provider = p.Operator
 	job.PricePerToken = p.PricePerToken
@@ -68,6 +65,9 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, job types.Job) (boo
 	job.AssignHeight = height
 	job.DeadlineHeight = height + int64(job.DeadlineBlocks)
 	if err := k.DeadlineQueue.Set(ctx, collections.Join(job.DeadlineHeight, job.Id)); err != nil {
+		return false, err
+	}
+	if err := k.ByProvider.Set(ctx, collections.Join(job.Provider, job.Id)); err != nil {
 		return false, err
 	}
 	if err := k.Jobs.Set(ctx, job.Id, job); err != nil {

@@ -19,9 +19,17 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.NextJobID.Set(ctx, gs.NextJobId); err != nil {
 		return err
 	}
+	if err := k.AssignCursor.Set(ctx, gs.NextJobId); err != nil {
+		return err
+	}
 	for _, job := range gs.Jobs {
 		if err := k.Jobs.Set(ctx, job.Id, job); err != nil {
 			return err
+		}
+		if job.Provider != "" {
+			if err := k.ByProvider.Set(ctx, collections.Join(job.Provider, job.Id)); err != nil {
+				return err
+			}
 		}
 		if err := k.requeue(ctx, job); err != nil {
 			return err
@@ -34,10 +42,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 func (k Keeper) requeue(ctx context.Context, job types.Job) error {
 	switch job.Status {
 	case types.JOB_STATUS_PENDING:
-		if err := k.AssignQueue.Set(ctx, collections.Join(job.SubmitHeight+1, job.Id)); err != nil {
-			return err
-		}
-		return k.DeadlineQueue.Set(ctx, collections.Join(job.DeadlineHeight, job.Id))
+		return k.RetryQueue.Set(ctx, collections.Join(job.SubmitHeight+1, job.Id))
 	case types.JOB_STATUS_ASSIGNED:
 		return k.DeadlineQueue.Set(ctx, collections.Join(job.DeadlineHeight, job.Id))
 	case types.JOB_STATUS_COMMITTED:

@@ -13,16 +13,16 @@ import (
 	"github.com/sovra-network/sovra/x/task/types"
 )
 
-// JobIndexes are the secondary indexes of the job table.
+// JobIndexes are the secondary indexes of the job table, kept by the IndexedMap.
 type JobIndexes struct {
-	Submitter *indexes.Multi[sdk.AccAddress, uint64, types.Job]
-	Provider  *indexes.Multi[string, uint64, types.Job]
+	// Submitter is keyed by the bech32 string: no decoding on every job write.
+	Submitter *indexes.Multi[string, uint64, types.Job]
 	Status    *indexes.Multi[int32, uint64, types.Job]
 }
 
 // IndexesList implements collections.Indexes.
 func (i JobIndexes) IndexesList() []collections.Index[uint64, types.Job] {
-	return []collections.Index[uint64, types.Job]{i.Submitter, i.Provider, i.Status}
+	return []collections.Index[uint64, types.Job]{i.Submitter, i.Status}
 }
 
 // Keeper owns the job escrow. Every queue is keyed by height first, so block hooks touch
@@ -43,9 +43,17 @@ type Keeper struct {
 	Params    collections.Item[types.Params]
 	NextJobID collections.Sequence
 	Jobs      *collections.IndexedMap[uint64, types.Job, JobIndexes]
-	// AssignQueue: (height, job) jobs to assign at the start of height.
-	AssignQueue collections.KeySet[collections.Pair[int64, uint64]]
-	// DeadlineQueue: (height, job) jobs that expire at the end of height unless committed.
+	// ByProvider: (provider, job) for every assigned job. Kept by hand rather than as a
+	// Multi index, because a pending job has no provider and would index "" only to
+	// delete it a block later: every key saved per job is throughput (see README).
+	ByProvider collections.KeySet[collections.Pair[string, uint64]]
+	// AssignCursor is the first job id never tried for assignment. Ids are sequential,
+	// so the jobs submitted since the last block are exactly [cursor, next_job_id).
+	AssignCursor collections.Sequence
+	// RetryQueue: (height, job) waiting jobs to try again at height.
+	RetryQueue collections.KeySet[collections.Pair[int64, uint64]]
+	// DeadlineQueue: (height, job) assigned jobs that expire at the end of height unless
+	// committed. Pending jobs expire when their last assignment attempt fails.
 	DeadlineQueue collections.KeySet[collections.Pair[int64, uint64]]
 	// DecisionSchedule: (h+1, job) for a result committed at h; at h+1 the beacon fixes X.
 	DecisionSchedule collections.KeySet[collections.Pair[int64, uint64]]
@@ -87,14 +95,15 @@ func NewKeeper(
 		NextJobID:    collections.NewSequence(sb, types.NextJobIDKey, "next_job_id"),
 		Jobs: collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc),
 			JobIndexes{
-				Submitter: indexes.NewMulti(sb, types.JobsBySubmitterKey, "jobs_by_submitter", sdk.AccAddressKey, collections.Uint64Key,
-					func(_ uint64, j types.Job) (sdk.AccAddress, error) { return sdk.AccAddressFromBech32(j.Submitter) }),
-				Provider: indexes.NewMulti(sb, types.JobsByProviderKey, "jobs_by_provider", collections.StringKey, collections.Uint64Key,
-					func(_ uint64, j types.Job) (string, error) { return j.Provider, nil }),
+				Submitter: indexes.NewMulti(sb, types.JobsBySubmitterKey, "jobs_by_submitter", collections.StringKey, collections.Uint64Key,
+					func(_ uint64, j types.Job) (string, error) { return j.Submitter, nil }),
 				Status: indexes.NewMulti(sb, types.JobsByStatusKey, "jobs_by_status", collections.Int32Key, collections.Uint64Key,
 					func(_ uint64, j types.Job) (int32, error) { return int32(j.Status), nil }),
 			}),
-		AssignQueue:      collections.NewKeySet(sb, types.AssignQueueKey, "assign_queue", heightJob),
+		ByProvider: collections.NewKeySet(sb, types.JobsByProviderKey, "jobs_by_provider",
+			collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)),
+		AssignCursor:     collections.NewSequence(sb, types.AssignCursorKey, "assign_cursor"),
+		RetryQueue:       collections.NewKeySet(sb, types.RetryQueueKey, "retry_queue", heightJob),
 		DeadlineQueue:    collections.NewKeySet(sb, types.DeadlineQueueKey, "deadline_queue", heightJob),
 		DecisionSchedule: collections.NewKeySet(sb, types.DecisionScheduleKey, "decision_schedule", heightJob),
 		DecisionQueue:    collections.NewKeySet(sb, types.DecisionQueueKey, "decision_queue", heightJob),

@@ -52,9 +52,6 @@ func (m msgServer) CancelJob(ctx context.Context, msg *types.MsgCancelJob) (*typ
 	}
 	job.Refunded = job.MaxFee
 	job.FeePaid = sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
-	if err := m.unqueue(ctx, job); err != nil {
-		return nil, err
-	}
 	if err := m.finish(sdkCtx, job, types.JOB_STATUS_CANCELLED); err != nil {
 		return nil, err
 	}

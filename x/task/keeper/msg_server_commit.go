@@ -13,9 +13,8 @@ import (
 // CommitResult records sealed results posted by a provider's worker key. The whole
 // message fails if any result is invalid, so a result is accepted exactly once.
 func (m msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult) (*types.MsgCommitResultResponse, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return nil, err
-	}
+	// ValidateBasic already ran: baseapp runs it on every message of a tx, and gov on
+	// every message of a proposal; this hot path does not repeat its bech32 decoding.
 	params, err := m.Params.Get(ctx)
 	if err != nil {
 		return nil, err

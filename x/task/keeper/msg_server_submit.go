@@ -3,7 +3,6 @@ package keeper
 import (
 	"context"
 
-	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -13,9 +12,8 @@ import (
 
 // SubmitJob escrows max_fee and queues the job for assignment in the next block.
 func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*types.MsgSubmitJobResponse, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return nil, err
-	}
+	// ValidateBasic already ran: baseapp runs it on every message of a tx, and gov on
+	// every message of a proposal; this hot path does not repeat its bech32 decoding.
 	params, err := m.Params.Get(ctx)
 	if err != nil {
 		return nil, err
@@ -90,12 +88,7 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 	if err := m.Jobs.Set(ctx, id, job); err != nil {
 		return nil, err
 	}
-	if err := m.AssignQueue.Set(ctx, collections.Join(h+1, id)); err != nil {
-		return nil, err
-	}
-	if err := m.DeadlineQueue.Set(ctx, collections.Join(job.DeadlineHeight, id)); err != nil {
-		return nil, err
-	}
+	// No queue entry: the next block's BeginBlocker takes every id from its cursor on.
 	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobSubmitted,
 		sdk.NewAttribute(types.AttrJobID, u64(id)),
 		sdk.NewAttribute(types.AttrModel, msg.ModelId),
@@ -103,10 +96,4 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 		sdk.NewAttribute(types.AttrMaxFee, msg.MaxFee.String()),
 	))
 	return &types.MsgSubmitJobResponse{JobId: id}, nil
-}
-
-// unqueue drops a cancelled job's deadline; an assignment attempt still queued for it
-// finds the job no longer pending and skips it.
-func (k Keeper) unqueue(ctx context.Context, job types.Job) error {
-	return k.DeadlineQueue.Remove(ctx, collections.Join(job.DeadlineHeight, job.Id))
 }

@@ -66,9 +66,9 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 		if aerr != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "submitter: %s", aerr)
 		}
-		ids, err = collectIDs(q.k.Jobs.Indexes.Submitter.MatchExact(ctx, addr))
+		ids, err = collectIDs(q.k.Jobs.Indexes.Submitter.MatchExact(ctx, addr.String()))
 	case req.Provider != "":
-		ids, err = collectIDs(q.k.Jobs.Indexes.Provider.MatchExact(ctx, req.Provider))
+		ids, err = q.k.jobsOfProvider(ctx, req.Provider)
 	case req.Status != types.JOB_STATUS_UNSPECIFIED:
 		ids, err = collectIDs(q.k.Jobs.Indexes.Status.MatchExact(ctx, int32(req.Status)))
 	default:
@@ -123,4 +123,22 @@ func pageBounds(p *query.PageRequest) (offset, limit uint64) {
 		limit = maxPageLimit
 	}
 	return p.Offset, limit
+}
+
+// jobsOfProvider lists the ids of the jobs assigned to a provider, in id order.
+func (k Keeper) jobsOfProvider(ctx context.Context, provider string) ([]uint64, error) {
+	it, err := k.ByProvider.Iterate(ctx, collections.NewPrefixedPairRange[string, uint64](provider))
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var ids []uint64
+	for ; it.Valid(); it.Next() {
+		key, err := it.Key()
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, key.K2())
+	}
+	return ids, nil
 }

@@ -42,3 +42,33 @@ func TestWaitingJobIsAssignedLaterOrCancelled(t *testing.T) {
 		t.Fatalf("first job: %s", s)
 	}
 }
+
+// TestWaitingJobExpiresAtItsDeadline: a job no provider can take before its deadline
+// expires with a full refund, and no provider counts a miss.
+func TestWaitingJobExpiresAtItsDeadline(t *testing.T) {
+	f := newFixture(t, 3)
+	f.CheckEveryBlock()
+	registerProvider(t, f, "prov1", "worker1", 10)
+	f.MustDeliver(f.Accounts["prov1"], &providertypes.MsgUpdateProvider{Operator: f.Accounts["prov1"].Address.String(), MaxJobs: 1})
+	busy := submit(t, f, "alice", 50_000, 30)
+	before := f.Balance(f.Accounts["bob"].Address)
+	waiting := submit(t, f, "bob", 50_000, 4)
+	if got := f.Balance(f.Accounts["bob"].Address); !got.Equal(before.SubRaw(50_000)) {
+		t.Fatalf("escrow not taken: %s", before.Sub(got))
+	}
+	advanceUntil(t, f, 8, func() bool { return job(t, f, waiting).Status == types.JOB_STATUS_EXPIRED })
+	j := job(t, f, waiting)
+	if j.Provider != "" || j.EndHeight > j.DeadlineHeight {
+		t.Fatalf("expired job: provider %q, ended at %d after deadline %d", j.Provider, j.EndHeight, j.DeadlineHeight)
+	}
+	if got := f.Balance(f.Accounts["bob"].Address); !got.Equal(before) {
+		t.Fatalf("bob got back %s of 50000", got.Sub(before.SubRaw(50_000)))
+	}
+	if s := job(t, f, busy).Status; s != types.JOB_STATUS_ASSIGNED {
+		t.Fatalf("busy job: %s", s)
+	}
+	p, _ := f.App.ProviderKeeper.GetProvider(f.Ctx(), f.Accounts["prov1"].Address)
+	if p.JobsMissed != 0 {
+		t.Fatalf("provider charged a miss for a job it never had: %d", p.JobsMissed)
+	}
+}

@@ -75,4 +75,3 @@ func BenchmarkBlockSubmitJob(b *testing.B) {
 		}
 	})
 }
-

@@ -80,6 +80,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var incomplete []string
+	totals := map[loadgen.Kind]*total{}
 	for _, k := range strings.Split(kinds, ",") {
 		opts := o
 		opts.Kind = loadgen.Kind(strings.TrimSpace(k))
@@ -97,12 +98,44 @@ func run(args []string, stdout, stderr io.Writer) error {
 		} else {
 			fmt.Fprintln(stdout, res.Summary())
 		}
+		t := totals[res.Kind]
+		if t == nil {
+			t = &total{}
+			totals[res.Kind] = t
+		}
+		t.committed += res.Committed
+		t.seconds += res.Seconds
 		if res.Committed < res.Requested {
 			incomplete = append(incomplete, fmt.Sprintf("%s: %d of %d committed", res.Kind, res.Committed, res.Requested))
 		}
 	}
+	printComparison(stdout, totals)
 	if strict && len(incomplete) > 0 {
 		return fmt.Errorf("not every tx was committed with code 0: %s", strings.Join(incomplete, "; "))
 	}
 	return nil
+}
+
+// total accumulates the rounds of one kind.
+type total struct {
+	committed int
+	seconds   float64
+}
+
+func (t total) tps() float64 {
+	if t.seconds <= 0 {
+		return 0
+	}
+	return float64(t.committed) / t.seconds
+}
+
+// printComparison prints, when both kinds ran, each kind's tx/s over all its rounds and
+// the ratio that DESIGN.md's throughput target is about (MsgSubmitJob over MsgSend).
+func printComparison(w io.Writer, totals map[loadgen.Kind]*total) {
+	send, job := totals[loadgen.KindSend], totals[loadgen.KindSubmitJob]
+	if send == nil || job == nil || send.tps() == 0 {
+		return
+	}
+	fmt.Fprintf(w, "MsgSend: %.0f tx/s, MsgSubmitJob: %.0f tx/s, ratio MsgSubmitJob/MsgSend = %.2f (target >= 0.8)\n",
+		send.tps(), job.tps(), job.tps()/send.tps())
 }

@@ -32,9 +32,10 @@ func (k Keeper) LockCollateral(ctx context.Context, operator sdk.AccAddress, amo
 		return types.ErrInsufficientCollateral.Wrapf("provider %s has %s%s free, job needs %s%s",
 			p.Operator, free, p.Bond.Denom, amount, p.Bond.Denom)
 	}
+	old := p
 	p.Locked = p.LockedAmount().Add(amount)
 	p.ActiveJobs++
-	return k.setProvider(ctx, p)
+	return k.writeProvider(ctx, operator, &old, &p)
 }
 
 // ReleaseCollateral undoes one LockCollateral: locked −= amount and active_jobs−−, neither
@@ -47,6 +48,7 @@ func (k Keeper) ReleaseCollateral(ctx context.Context, operator sdk.AccAddress, 
 	if err != nil {
 		return err
 	}
+	old := p
 	locked := p.LockedAmount().Sub(amount)
 	if locked.IsNegative() {
 		locked = math.ZeroInt()
@@ -55,7 +57,7 @@ func (k Keeper) ReleaseCollateral(ctx context.Context, operator sdk.AccAddress, 
 	if p.ActiveJobs > 0 {
 		p.ActiveJobs--
 	}
-	return k.setProvider(ctx, p)
+	return k.writeProvider(ctx, operator, &old, &p)
 }
 
 // RecordJobDone counts a job delivered in time and resets the consecutive-miss counter.
@@ -64,9 +66,10 @@ func (k Keeper) RecordJobDone(ctx context.Context, operator sdk.AccAddress) erro
 	if err != nil {
 		return err
 	}
+	old := p
 	p.JobsDone++
 	p.Misses = 0
-	return k.setProvider(ctx, p)
+	return k.writeProvider(ctx, operator, &old, &p)
 }
 
 // RecordMiss counts a missed job; at max_misses consecutive misses an ACTIVE provider is

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"cosmossdk.io/collections"
-	"cosmossdk.io/collections/indexes"
+	collcodec "cosmossdk.io/collections/codec"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
 	"cosmossdk.io/log/v2"
@@ -16,19 +16,6 @@ import (
 
 	"github.com/sovra-network/sovra/x/provider/types"
 )
-
-// ProviderIndexes are the secondary indexes of Keeper.Providers.
-type ProviderIndexes struct {
-	// Worker maps a worker address to its provider's operator (unique: one worker, one provider).
-	// Keyed by the bech32 string: the index is rebuilt on every provider write, and a
-	// string key needs no bech32 decoding there.
-	Worker *indexes.Unique[string, sdk.AccAddress, types.Provider]
-}
-
-// IndexesList implements collections.Indexes.
-func (i ProviderIndexes) IndexesList() []collections.Index[sdk.AccAddress, types.Provider] {
-	return []collections.Index[sdk.AccAddress, types.Provider]{i.Worker}
-}
 
 // Keeper of the provider registry. The whole state is the collections schema below.
 type Keeper struct {
@@ -43,7 +30,12 @@ type Keeper struct {
 	Params collections.Item[types.Params]
 	Models collections.Map[string, types.Model]
 	// Providers by operator, with the unique worker index.
-	Providers *collections.IndexedMap[sdk.AccAddress, types.Provider, ProviderIndexes]
+	Providers collections.Map[sdk.AccAddress, types.Provider]
+	// ProviderByWorker maps a worker address to its provider's operator (one worker, one
+	// provider). Kept by syncIndexes rather than as an IndexedMap index: a provider is
+	// rewritten for every job it takes or finishes, and an IndexedMap would reread it and
+	// rewrite this entry each time, though the worker almost never changes.
+	ProviderByWorker collections.Map[string, sdk.AccAddress]
 	// ModelProviders is the (model, operator) index of every provider serving a model.
 	ModelProviders collections.KeySet[collections.Pair[string, sdk.AccAddress]]
 	// PriceIndex orders the ACTIVE providers of a model by price: (model, 32-byte
@@ -96,13 +88,10 @@ func NewKeeper(
 
 		Params: collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Models: collections.NewMap(sb, types.ModelsKey, "models", collections.StringKey, codec.CollValue[types.Model](cdc)),
-		Providers: collections.NewIndexedMap(sb, types.ProvidersKey, "providers", sdk.AccAddressKey,
-			codec.CollValue[types.Provider](cdc),
-			ProviderIndexes{
-				Worker: indexes.NewUnique(sb, types.ProviderWorkerKey, "providers_by_worker",
-					collections.StringKey, sdk.AccAddressKey,
-					func(_ sdk.AccAddress, p types.Provider) (string, error) { return p.Worker, nil }),
-			}),
+		Providers: collections.NewMap(sb, types.ProvidersKey, "providers", sdk.AccAddressKey,
+			codec.CollValue[types.Provider](cdc)),
+		ProviderByWorker: collections.NewMap(sb, types.ProviderWorkerKey, "providers_by_worker",
+			collections.StringKey, collcodec.KeyToValueCodec(sdk.AccAddressKey)),
 		ModelProviders: collections.NewKeySet(sb, types.ModelProvidersKey, "model_providers",
 			collections.PairKeyCodec(collections.StringKey, sdk.AccAddressKey)),
 		PriceIndex: collections.NewKeySet(sb, types.PriceIndexKey, "price_index",

@@ -38,7 +38,7 @@ func (k Keeper) GetProviderByWorker(ctx context.Context, worker sdk.AccAddress) 
 	if err != nil {
 		return types.Provider{}, err
 	}
-	operator, err := k.Providers.Indexes.Worker.MatchExact(ctx, workerStr)
+	operator, err := k.ProviderByWorker.Get(ctx, workerStr)
 	if errors.Is(err, collections.ErrNotFound) {
 		return types.Provider{}, types.ErrProviderNotFound.Wrapf("no provider with worker %s", k.addrString(worker))
 	}
@@ -150,10 +150,16 @@ func (k Keeper) setProvider(ctx context.Context, p types.Provider) error {
 	case !errors.Is(err, collections.ErrNotFound):
 		return err
 	}
-	if err := k.Providers.Set(ctx, operator, p); err != nil {
+	return k.writeProvider(ctx, operator, old, &p)
+}
+
+// writeProvider stores next over old (nil for a new provider) and updates the derived
+// state; callers that already hold the stored value skip setProvider's read.
+func (k Keeper) writeProvider(ctx context.Context, operator sdk.AccAddress, old, next *types.Provider) error {
+	if err := k.Providers.Set(ctx, operator, *next); err != nil {
 		return err
 	}
-	return k.syncIndexes(ctx, operator, old, &p)
+	return k.syncIndexes(ctx, operator, old, next)
 }
 
 // removeProvider deletes a provider and all its index entries.
@@ -166,6 +172,20 @@ func (k Keeper) removeProvider(ctx context.Context, p types.Provider) error {
 		return err
 	}
 	return k.syncIndexes(ctx, operator, &p, nil)
+}
+
+// syncWorker keeps ProviderByWorker in line when a provider appears, goes, or changes
+// its worker.
+func (k Keeper) syncWorker(ctx context.Context, operator sdk.AccAddress, old, next *types.Provider) error {
+	if old != nil && (next == nil || old.Worker != next.Worker) {
+		if err := k.ProviderByWorker.Remove(ctx, old.Worker); err != nil {
+			return err
+		}
+	}
+	if next != nil && (old == nil || old.Worker != next.Worker) {
+		return k.ProviderByWorker.Set(ctx, next.Worker, operator)
+	}
+	return nil
 }
 
 func modelsOf(p *types.Provider) []string {
@@ -199,6 +219,9 @@ func sameModels(a, b []string) bool {
 // syncIndexes updates the derived indexes from old to next (either may be nil). Work is
 // proportional to the models touched; unchanged weights and prices cost no writes.
 func (k Keeper) syncIndexes(ctx context.Context, operator sdk.AccAddress, old, next *types.Provider) error {
+	if err := k.syncWorker(ctx, operator, old, next); err != nil {
+		return err
+	}
 	oldModels, newModels := modelsOf(old), modelsOf(next)
 	for _, m := range oldModels {
 		if !contains(newModels, m) {

@@ -56,6 +56,10 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 // jobs whose retry is due and then the jobs submitted since the last attempt.
 func (k Keeper) assignDue(ctx sdk.Context, params types.Params) error {
 	h := ctx.BlockHeight()
+	b, err := k.beacon.GetBeacon(ctx, h)
+	if err != nil {
+		return err
+	}
 	budget := maxAssignPerBlock
 	retries, err := k.dueUpTo(ctx, k.RetryQueue, h, budget)
 	if err != nil {
@@ -65,7 +69,7 @@ func (k Keeper) assignDue(ctx sdk.Context, params types.Params) error {
 		if err := k.RetryQueue.Remove(ctx, key); err != nil {
 			return err
 		}
-		if err := k.tryAssign(ctx, params, key.K2()); err != nil {
+		if err := k.tryAssign(ctx, params, b.Output, key.K2()); err != nil {
 			return err
 		}
 	}
@@ -80,7 +84,7 @@ func (k Keeper) assignDue(ctx sdk.Context, params types.Params) error {
 	}
 	id := max(cursor, 1)
 	for ; id < next && budget > 0; id++ {
-		if err := k.tryAssign(ctx, params, id); err != nil {
+		if err := k.tryAssign(ctx, params, b.Output, id); err != nil {
 			return err
 		}
 		budget--
@@ -90,14 +94,14 @@ func (k Keeper) assignDue(ctx sdk.Context, params types.Params) error {
 
 // tryAssign draws a provider for a pending job; a job no provider can take now is tried
 // again after a growing delay, and expires when an attempt at its deadline fails.
-func (k Keeper) tryAssign(ctx sdk.Context, params types.Params, id uint64) error {
+func (k Keeper) tryAssign(ctx sdk.Context, params types.Params, beacon []byte, id uint64) error {
 	job, err := k.Jobs.Get(ctx, id)
 	if err != nil || job.Status != types.JOB_STATUS_PENDING {
 		return nil // cancelled, or pruned
 	}
 	h := ctx.BlockHeight()
 	if h <= job.DeadlineHeight {
-		ok, err := k.assign(ctx, params, job)
+		ok, err := k.assign(ctx, params, beacon, job)
 		if err != nil || ok {
 			return err
 		}

@@ -30,14 +30,10 @@ func (k Keeper) Collateral(params types.Params, job types.Job) math.Int {
 	return job.MaxFee.Amount.Mul(math.NewIntFromUint64(params.CollateralMultiplier))
 }
 
-// assign draws a provider for a pending job from the beacon of the current height.
+// assign draws a provider for a pending job from beacon, the current height's.
 // It returns false when no provider can take the job now; the job then waits a block.
-func (k Keeper) assign(ctx sdk.Context, params types.Params, job types.Job) (bool, error) {
-	b, err := k.beacon.GetBeacon(ctx, ctx.BlockHeight())
-	if err != nil {
-		return false, err
-	}
-	seed := jobSeed(b.Output, job.Id)
+func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job types.Job) (bool, error) {
+	seed := jobSeed(beacon, job.Id)
 	collateral := k.Collateral(params, job)
 	accept := func(p providertypes.Provider) bool {
 		if p.PricePerToken.Denom != job.MaxFee.Denom || MaxCost(p.PricePerToken.Amount, job).GT(job.MaxFee.Amount) {

@@ -151,7 +151,7 @@ func (k Keeper) scheduleDecision(ctx sdk.Context, params types.Params, id uint64
 	if err := k.DecisionQueue.Set(ctx, collections.Join(job.DecisionHeight, id)); err != nil {
 		return err
 	}
-	return k.Jobs.Set(ctx, id, job)
+	return k.saveJob(ctx, job, job.Status)
 }
 
 // decide asks the audit decider (x/verify) whether to audit; otherwise the job settles.
@@ -172,7 +172,7 @@ func (k Keeper) decide(ctx sdk.Context, id uint64) error {
 	))
 	if audit {
 		job.Status = types.JOB_STATUS_AUDITING
-		return k.Jobs.Set(ctx, id, job)
+		return k.saveJob(ctx, job, types.JOB_STATUS_COMMITTED)
 	}
 	return k.SettleJob(ctx, job)
 }
@@ -192,12 +192,7 @@ func (k Keeper) prune(ctx context.Context, h int64) error {
 		if err != nil {
 			continue // already gone
 		}
-		if job.Provider != "" {
-			if err := k.ByProvider.Remove(ctx, collections.Join(job.Provider, job.Id)); err != nil {
-				return err
-			}
-		}
-		if err := k.Jobs.Remove(ctx, job.Id); err != nil {
+		if err := k.removeJob(ctx, job); err != nil {
 			return err
 		}
 	}

@@ -66,7 +66,7 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job 
 	if err := k.ByProvider.Set(ctx, collections.Join(job.Provider, job.Id)); err != nil {
 		return false, err
 	}
-	if err := k.Jobs.Set(ctx, job.Id, job); err != nil {
+	if err := k.saveJob(ctx, job, types.JOB_STATUS_PENDING); err != nil {
 		return false, err
 	}
 	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobAssigned,
@@ -180,10 +180,11 @@ func (k Keeper) finish(ctx sdk.Context, job types.Job, status types.JobStatus) e
 	if err != nil {
 		return err
 	}
+	prev := job.Status
 	job.Status = status
 	job.EndHeight = ctx.BlockHeight()
 	if err := k.PruneQueue.Set(ctx, collections.Join(job.EndHeight+int64(params.RetentionBlocks), job.Id)); err != nil {
 		return err
 	}
-	return k.Jobs.Set(ctx, job.Id, job)
+	return k.saveJob(ctx, job, prev)
 }

@@ -23,7 +23,10 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		return err
 	}
 	for _, job := range gs.Jobs {
-		if err := k.Jobs.Set(ctx, job.Id, job); err != nil {
+		if err := k.addJob(ctx, job); err != nil {
+			return err
+		}
+		if err := k.indexStatus(ctx, job); err != nil {
 			return err
 		}
 		if job.Provider != "" {

@@ -13,11 +13,7 @@ import (
 func (k Keeper) OpenEscrow(ctx context.Context) (sdk.Coins, error) {
 	total := sdk.NewCoins()
 	for _, st := range types.OpenStatuses {
-		it, err := k.Jobs.Indexes.Status.MatchExact(ctx, int32(st))
-		if err != nil {
-			return nil, err
-		}
-		ids, err := it.PrimaryKeys()
+		ids, err := k.jobIDs(ctx, st)
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"cosmossdk.io/collections"
-	"cosmossdk.io/collections/indexes"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -12,18 +11,6 @@ import (
 
 	"github.com/sovra-network/sovra/x/task/types"
 )
-
-// JobIndexes are the secondary indexes of the job table, kept by the IndexedMap.
-type JobIndexes struct {
-	// Submitter is keyed by the bech32 string: no decoding on every job write.
-	Submitter *indexes.Multi[string, uint64, types.Job]
-	Status    *indexes.Multi[int32, uint64, types.Job]
-}
-
-// IndexesList implements collections.Indexes.
-func (i JobIndexes) IndexesList() []collections.Index[uint64, types.Job] {
-	return []collections.Index[uint64, types.Job]{i.Submitter, i.Status}
-}
 
 // Keeper owns the job escrow. Every queue is keyed by height first, so block hooks touch
 // only the work due at the current height, never a scan of all jobs.
@@ -42,7 +29,15 @@ type Keeper struct {
 	Schema    collections.Schema
 	Params    collections.Item[types.Params]
 	NextJobID collections.Sequence
-	Jobs      *collections.IndexedMap[uint64, types.Job, JobIndexes]
+	Jobs      collections.Map[uint64, types.Job]
+	// The job indexes are kept by hand (job_store.go), not by an IndexedMap: an
+	// IndexedMap rereads the job and deletes and rewrites every index entry on each of
+	// the four writes of a job's life, and each rewritten key is IAVL work in Commit.
+	// By hand, an entry is written when its field changes: submitter once, provider
+	// once, status at each change (pending jobs are not indexed: they are the retry
+	// queue plus the ids from the assignment cursor on).
+	BySubmitter collections.KeySet[collections.Pair[string, uint64]]
+	ByStatus    collections.KeySet[collections.Pair[int32, uint64]]
 	// ByProvider: (provider, job) for every assigned job. Kept by hand rather than as a
 	// Multi index, because a pending job has no provider and would index "" only to
 	// delete it a block later: every key saved per job is throughput (see README).
@@ -93,13 +88,9 @@ func NewKeeper(
 		auditor:      auditor,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		NextJobID:    collections.NewSequence(sb, types.NextJobIDKey, "next_job_id"),
-		Jobs: collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc),
-			JobIndexes{
-				Submitter: indexes.NewMulti(sb, types.JobsBySubmitterKey, "jobs_by_submitter", collections.StringKey, collections.Uint64Key,
-					func(_ uint64, j types.Job) (string, error) { return j.Submitter, nil }),
-				Status: indexes.NewMulti(sb, types.JobsByStatusKey, "jobs_by_status", collections.Int32Key, collections.Uint64Key,
-					func(_ uint64, j types.Job) (int32, error) { return int32(j.Status), nil }),
-			}),
+		Jobs:         collections.NewMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc)),
+		BySubmitter:  collections.NewKeySet(sb, types.JobsBySubmitterKey, "jobs_by_submitter", collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)),
+		ByStatus:     collections.NewKeySet(sb, types.JobsByStatusKey, "jobs_by_status", collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key)),
 		ByProvider: collections.NewKeySet(sb, types.JobsByProviderKey, "jobs_by_provider",
 			collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)),
 		AssignCursor:     collections.NewSequence(sb, types.AssignCursorKey, "assign_cursor"),

@@ -63,7 +63,7 @@ func (m msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult)
 		job.OutputTokens = r.OutputTokens
 		job.SealedOutput = r.SealedOutput
 		job.CommitHeight = h
-		if err := m.Jobs.Set(ctx, job.Id, job); err != nil {
+		if err := m.saveJob(ctx, job, types.JOB_STATUS_ASSIGNED); err != nil {
 			return nil, err
 		}
 		if err := m.DecisionSchedule.Set(ctx, collections.Join(h+1, job.Id)); err != nil {

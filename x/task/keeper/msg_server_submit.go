@@ -85,7 +85,7 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 	job.Status = types.JOB_STATUS_PENDING
 	job.SubmitHeight = h
 	job.DeadlineHeight = h + int64(deadline)
-	if err := m.Jobs.Set(ctx, id, job); err != nil {
+	if err := m.addJob(ctx, job); err != nil {
 		return nil, err
 	}
 	// No queue entry: the next block's BeginBlocker takes every id from its cursor on.

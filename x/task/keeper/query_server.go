@@ -66,11 +66,11 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 		if aerr != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "submitter: %s", aerr)
 		}
-		ids, err = collectIDs(q.k.Jobs.Indexes.Submitter.MatchExact(ctx, addr.String()))
+		ids, err = pairSuffixes(ctx, q.k.BySubmitter, addr.String())
 	case req.Provider != "":
-		ids, err = q.k.jobsOfProvider(ctx, req.Provider)
+		ids, err = pairSuffixes(ctx, q.k.ByProvider, req.Provider)
 	case req.Status != types.JOB_STATUS_UNSPECIFIED:
-		ids, err = collectIDs(q.k.Jobs.Indexes.Status.MatchExact(ctx, int32(req.Status)))
+		ids, err = q.k.jobIDs(ctx, req.Status)
 	default:
 		var it collections.Iterator[uint64, types.Job]
 		it, err = q.k.Jobs.Iterate(ctx, nil)
@@ -100,17 +100,6 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 	return &types.QueryJobsResponse{Jobs: jobs, Pagination: &query.PageResponse{Total: total}}, nil
 }
 
-type pkIterator interface {
-	PrimaryKeys() ([]uint64, error)
-}
-
-func collectIDs[I pkIterator](it I, err error) ([]uint64, error) {
-	if err != nil {
-		return nil, err
-	}
-	return it.PrimaryKeys()
-}
-
 func pageBounds(p *query.PageRequest) (offset, limit uint64) {
 	limit = defaultPageLimit
 	if p == nil {
@@ -123,22 +112,4 @@ func pageBounds(p *query.PageRequest) (offset, limit uint64) {
 		limit = maxPageLimit
 	}
 	return p.Offset, limit
-}
-
-// jobsOfProvider lists the ids of the jobs assigned to a provider, in id order.
-func (k Keeper) jobsOfProvider(ctx context.Context, provider string) ([]uint64, error) {
-	it, err := k.ByProvider.Iterate(ctx, collections.NewPrefixedPairRange[string, uint64](provider))
-	if err != nil {
-		return nil, err
-	}
-	defer it.Close()
-	var ids []uint64
-	for ; it.Valid(); it.Next() {
-		key, err := it.Key()
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, key.K2())
-	}
-	return ids, nil
 }

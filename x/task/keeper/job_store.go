@@ -1,0 +1,121 @@
+package keeper
+
+import (
+	"context"
+	"sort"
+
+	"cosmossdk.io/collections"
+
+	"github.com/sovra-network/sovra/x/task/types"
+)
+
+// addJob stores a new (pending) job and its submitter index entry.
+func (k Keeper) addJob(ctx context.Context, job types.Job) error {
+	if err := k.BySubmitter.Set(ctx, collections.Join(job.Submitter, job.Id)); err != nil {
+		return err
+	}
+	return k.Jobs.Set(ctx, job.Id, job)
+}
+
+// saveJob stores a job whose status was prev, moving its status index entry if the
+// status changed. Pending jobs have no entry.
+func (k Keeper) saveJob(ctx context.Context, job types.Job, prev types.JobStatus) error {
+	if prev != job.Status {
+		if prev != types.JOB_STATUS_PENDING {
+			if err := k.ByStatus.Remove(ctx, collections.Join(int32(prev), job.Id)); err != nil {
+				return err
+			}
+		}
+		if err := k.indexStatus(ctx, job); err != nil {
+			return err
+		}
+	}
+	return k.Jobs.Set(ctx, job.Id, job)
+}
+
+func (k Keeper) indexStatus(ctx context.Context, job types.Job) error {
+	if job.Status == types.JOB_STATUS_PENDING {
+		return nil
+	}
+	return k.ByStatus.Set(ctx, collections.Join(int32(job.Status), job.Id))
+}
+
+// removeJob deletes a job and every index entry it has.
+func (k Keeper) removeJob(ctx context.Context, job types.Job) error {
+	if err := k.BySubmitter.Remove(ctx, collections.Join(job.Submitter, job.Id)); err != nil {
+		return err
+	}
+	if job.Status != types.JOB_STATUS_PENDING {
+		if err := k.ByStatus.Remove(ctx, collections.Join(int32(job.Status), job.Id)); err != nil {
+			return err
+		}
+	}
+	if job.Provider != "" {
+		if err := k.ByProvider.Remove(ctx, collections.Join(job.Provider, job.Id)); err != nil {
+			return err
+		}
+	}
+	return k.Jobs.Remove(ctx, job.Id)
+}
+
+// jobIDs lists, in id order, the ids of the jobs with a given status.
+func (k Keeper) jobIDs(ctx context.Context, status types.JobStatus) ([]uint64, error) {
+	if status == types.JOB_STATUS_PENDING {
+		return k.pendingIDs(ctx)
+	}
+	return pairSuffixes(ctx, k.ByStatus, int32(status))
+}
+
+// pendingIDs lists the pending jobs: those never tried for assignment (ids from the
+// cursor on) and those waiting in the retry queue.
+func (k Keeper) pendingIDs(ctx context.Context) ([]uint64, error) {
+	cursor, err := k.AssignCursor.Peek(ctx)
+	if err != nil {
+		return nil, err
+	}
+	next, err := k.NextJobID.Peek(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var candidates []uint64
+	for id := max(cursor, 1); id < next; id++ {
+		candidates = append(candidates, id)
+	}
+	err = k.RetryQueue.Walk(ctx, nil, func(key collections.Pair[int64, uint64]) (bool, error) {
+		candidates = append(candidates, key.K2())
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(candidates, func(i, j int) bool { return candidates[i] < candidates[j] })
+	var ids []uint64
+	for i, id := range candidates {
+		if i > 0 && candidates[i-1] == id {
+			continue
+		}
+		job, err := k.Jobs.Get(ctx, id)
+		if err == nil && job.Status == types.JOB_STATUS_PENDING {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// pairSuffixes lists the second halves of the keys of set that start with prefix.
+func pairSuffixes[K1 any](ctx context.Context, set collections.KeySet[collections.Pair[K1, uint64]], prefix K1) ([]uint64, error) {
+	it, err := set.Iterate(ctx, collections.NewPrefixedPairRange[K1, uint64](prefix))
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var ids []uint64
+	for ; it.Valid(); it.Next() {
+		key, err := it.Key()
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, key.K2())
+	}
+	return ids, nil
+}

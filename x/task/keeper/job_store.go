@@ -17,11 +17,18 @@ func (k Keeper) addJob(ctx context.Context, job types.Job) error {
 	return k.Jobs.Set(ctx, job.Id, job)
 }
 
+// unindexedStatus: a job spends a block or a few in these states, and the queues that
+// drive them already list their jobs (retry queue and cursor range for pending, the
+// deadline queue for assigned), so the status index skips them.
+func unindexedStatus(s types.JobStatus) bool {
+	return s == types.JOB_STATUS_PENDING || s == types.JOB_STATUS_ASSIGNED
+}
+
 // saveJob stores a job whose status was prev, moving its status index entry if the
-// status changed. Pending jobs have no entry.
+// status changed.
 func (k Keeper) saveJob(ctx context.Context, job types.Job, prev types.JobStatus) error {
 	if prev != job.Status {
-		if prev != types.JOB_STATUS_PENDING {
+		if !unindexedStatus(prev) {
 			if err := k.ByStatus.Remove(ctx, collections.Join(int32(prev), job.Id)); err != nil {
 				return err
 			}
@@ -34,7 +41,7 @@ func (k Keeper) saveJob(ctx context.Context, job types.Job, prev types.JobStatus
 }
 
 func (k Keeper) indexStatus(ctx context.Context, job types.Job) error {
-	if job.Status == types.JOB_STATUS_PENDING {
+	if unindexedStatus(job.Status) {
 		return nil
 	}
 	return k.ByStatus.Set(ctx, collections.Join(int32(job.Status), job.Id))
@@ -45,7 +52,7 @@ func (k Keeper) removeJob(ctx context.Context, job types.Job) error {
 	if err := k.BySubmitter.Remove(ctx, collections.Join(job.Submitter, job.Id)); err != nil {
 		return err
 	}
-	if job.Status != types.JOB_STATUS_PENDING {
+	if !unindexedStatus(job.Status) {
 		if err := k.ByStatus.Remove(ctx, collections.Join(int32(job.Status), job.Id)); err != nil {
 			return err
 		}
@@ -60,8 +67,11 @@ func (k Keeper) removeJob(ctx context.Context, job types.Job) error {
 
 // jobIDs lists, in id order, the ids of the jobs with a given status.
 func (k Keeper) jobIDs(ctx context.Context, status types.JobStatus) ([]uint64, error) {
-	if status == types.JOB_STATUS_PENDING {
+	switch status {
+	case types.JOB_STATUS_PENDING:
 		return k.pendingIDs(ctx)
+	case types.JOB_STATUS_ASSIGNED:
+		return k.assignedIDs(ctx)
 	}
 	return pairSuffixes(ctx, k.ByStatus, int32(status))
 }
@@ -88,18 +98,35 @@ func (k Keeper) pendingIDs(ctx context.Context) ([]uint64, error) {
 	if err != nil {
 		return nil, err
 	}
+	return k.withStatus(ctx, candidates, types.JOB_STATUS_PENDING), nil
+}
+
+// assignedIDs lists the assigned jobs: each has an entry in the deadline queue.
+func (k Keeper) assignedIDs(ctx context.Context) ([]uint64, error) {
+	var candidates []uint64
+	err := k.DeadlineQueue.Walk(ctx, nil, func(key collections.Pair[int64, uint64]) (bool, error) {
+		candidates = append(candidates, key.K2())
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return k.withStatus(ctx, candidates, types.JOB_STATUS_ASSIGNED), nil
+}
+
+// withStatus sorts and dedupes candidate ids and keeps the jobs in status.
+func (k Keeper) withStatus(ctx context.Context, candidates []uint64, status types.JobStatus) []uint64 {
 	sort.Slice(candidates, func(i, j int) bool { return candidates[i] < candidates[j] })
 	var ids []uint64
 	for i, id := range candidates {
 		if i > 0 && candidates[i-1] == id {
 			continue
 		}
-		job, err := k.Jobs.Get(ctx, id)
-		if err == nil && job.Status == types.JOB_STATUS_PENDING {
+		if job, err := k.Jobs.Get(ctx, id); err == nil && job.Status == status {
 			ids = append(ids, id)
 		}
 	}
-	return ids, nil
+	return ids
 }
 
 // pairSuffixes lists the second halves of the keys of set that start with prefix.

@@ -34,8 +34,8 @@ type Keeper struct {
 	// IndexedMap rereads the job and deletes and rewrites every index entry on each of
 	// the four writes of a job's life, and each rewritten key is IAVL work in Commit.
 	// By hand, an entry is written when its field changes: submitter once, provider
-	// once, status at each change (pending jobs are not indexed: they are the retry
-	// queue plus the ids from the assignment cursor on).
+	// once, status at each change (pending and assigned jobs are not indexed: the retry
+	// queue, the cursor range and the deadline queue list them).
 	BySubmitter collections.KeySet[collections.Pair[string, uint64]]
 	ByStatus    collections.KeySet[collections.Pair[int32, uint64]]
 	// ByProvider: (provider, job) for every assigned job. Kept by hand rather than as a

@@ -69,12 +69,11 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job 
 	if err := k.saveJob(ctx, job, types.JOB_STATUS_PENDING); err != nil {
 		return false, err
 	}
+	// A block event for each job: kept to what a worker filters on (its provider); the
+	// rest of the job is one query away.
 	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobAssigned,
 		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
 		sdk.NewAttribute(types.AttrProvider, p.Operator),
-		sdk.NewAttribute(types.AttrWorker, p.Worker),
-		sdk.NewAttribute(types.AttrModel, job.ModelId),
-		sdk.NewAttribute(types.AttrDeadline, i64(job.DeadlineHeight)),
 	))
 	return true, nil
 }

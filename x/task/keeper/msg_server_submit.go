@@ -89,11 +89,11 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 		return nil, err
 	}
 	// No queue entry: the next block's BeginBlocker takes every id from its cursor on.
+	// Events carry only what the message does not: the node indexes every attribute, and
+	// the submitter and fee are already in the message and transfer events.
 	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobSubmitted,
 		sdk.NewAttribute(types.AttrJobID, u64(id)),
 		sdk.NewAttribute(types.AttrModel, msg.ModelId),
-		sdk.NewAttribute(types.AttrSubmitter, msg.Submitter),
-		sdk.NewAttribute(types.AttrMaxFee, msg.MaxFee.String()),
 	))
 	return &types.MsgSubmitJobResponse{JobId: id}, nil
 }

@@ -145,3 +145,13 @@ func (ms msgServer) RegisterProvider(ctx context.Context, msg *types.MsgRegister
 	))
 	return &types.MsgRegisterProviderResponse{}, nil
 }
+
+// operatorProvider decodes a message's operator address and loads its provider.
+func (ms msgServer) operatorProvider(ctx context.Context, operatorStr string) (sdk.AccAddress, types.Provider, error) {
+	operator, err := ms.mustAddr("operator", operatorStr)
+	if err != nil {
+		return nil, types.Provider{}, err
+	}
+	p, err := ms.GetProvider(ctx, operator)
+	return operator, p, err
+}

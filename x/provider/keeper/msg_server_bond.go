@@ -16,11 +16,7 @@ func (ms msgServer) AddBond(ctx context.Context, msg *types.MsgAddBond) (*types.
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	operator, err := ms.mustAddr("operator", msg.Operator)
-	if err != nil {
-		return nil, err
-	}
-	p, err := ms.GetProvider(ctx, operator)
+	operator, p, err := ms.operatorProvider(ctx, msg.Operator)
 	if err != nil {
 		return nil, err
 	}
@@ -55,11 +51,7 @@ func (ms msgServer) Unbond(ctx context.Context, msg *types.MsgUnbond) (*types.Ms
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	operator, err := ms.mustAddr("operator", msg.Operator)
-	if err != nil {
-		return nil, err
-	}
-	p, err := ms.GetProvider(ctx, operator)
+	operator, p, err := ms.operatorProvider(ctx, msg.Operator)
 	if err != nil {
 		return nil, err
 	}
@@ -98,11 +90,7 @@ func (ms msgServer) Unjail(ctx context.Context, msg *types.MsgUnjail) (*types.Ms
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	operator, err := ms.mustAddr("operator", msg.Operator)
-	if err != nil {
-		return nil, err
-	}
-	p, err := ms.GetProvider(ctx, operator)
+	_, p, err := ms.operatorProvider(ctx, msg.Operator)
 	if err != nil {
 		return nil, err
 	}

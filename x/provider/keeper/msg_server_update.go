@@ -15,11 +15,7 @@ func (ms msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProv
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	operator, err := ms.mustAddr("operator", msg.Operator)
-	if err != nil {
-		return nil, err
-	}
-	p, err := ms.GetProvider(ctx, operator)
+	operator, p, err := ms.operatorProvider(ctx, msg.Operator)
 	if err != nil {
 		return nil, err
 	}

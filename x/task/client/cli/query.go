@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -51,11 +50,7 @@ func NewOutputCmd() *cobra.Command {
 				return fmt.Errorf("job %d: %w (was it submitted by %s?)", id, err, clientCtx.FromName)
 			}
 			if clientCtx.OutputFormat == flags.OutputFormatJSON {
-				bz, err := json.Marshal(out)
-				if err != nil {
-					return err
-				}
-				return clientCtx.PrintString(string(bz) + "\n")
+				return printJSON(clientCtx, out)
 			}
 			return clientCtx.PrintString(out.Text + "\n")
 		},

@@ -242,11 +242,7 @@ func BuildResult(job types.Job, model providertypes.Model, rf ResultFile) (types
 // in a fixed order.
 func printResult(clientCtx client.Context, kv map[string]string) error {
 	if clientCtx.OutputFormat == flags.OutputFormatJSON {
-		bz, err := json.Marshal(kv)
-		if err != nil {
-			return err
-		}
-		return clientCtx.PrintString(string(bz) + "\n")
+		return printJSON(clientCtx, kv)
 	}
 	for _, k := range []string{"job_id", "output_hash", "salt", "height", "txhash"} {
 		if v, ok := kv[k]; ok {
@@ -256,4 +252,13 @@ func printResult(clientCtx client.Context, kv map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// printJSON prints v as one line of JSON.
+func printJSON(clientCtx client.Context, v any) error {
+	bz, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return clientCtx.PrintString(string(bz) + "\n")
 }

@@ -4,38 +4,24 @@ import (
 	"encoding/json"
 
 	"github.com/cosmos/cosmos-sdk/codec"
-	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
+	"github.com/cosmos/cosmos-sdk/x/bank"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
-	govv1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1"
-	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
-	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 )
 
-// DefaultGenesis is the modules' default genesis with usovra as the staking, mint and
-// gov denom and the SOVRA display metadata.
+// DefaultGenesis is every module's default genesis. usovra is the staking, mint and gov
+// denom through sdk.DefaultBondDenom (set by SetAddressPrefixes), and bank carries the
+// SOVRA display metadata (bankBasic), so `sovrad init` writes the same genesis.
 func DefaultGenesis(cdc codec.JSONCodec, basics module.BasicManager) map[string]json.RawMessage {
-	gen := basics.DefaultGenesis(cdc)
+	return basics.DefaultGenesis(cdc)
+}
 
-	var staking stakingtypes.GenesisState
-	cdc.MustUnmarshalJSON(gen[stakingtypes.ModuleName], &staking)
-	staking.Params.BondDenom = BondDenom
-	gen[stakingtypes.ModuleName] = cdc.MustMarshalJSON(&staking)
+// bankBasic is bank's basic module with the usovra/SOVRA metadata in its default genesis.
+type bankBasic struct{ bank.AppModuleBasic }
 
-	var mint minttypes.GenesisState
-	cdc.MustUnmarshalJSON(gen[minttypes.ModuleName], &mint)
-	mint.Params.MintDenom = BondDenom
-	gen[minttypes.ModuleName] = cdc.MustMarshalJSON(&mint)
-
-	var gov govv1.GenesisState
-	cdc.MustUnmarshalJSON(gen["gov"], &gov)
-	gov.Params.MinDeposit = sdk.NewCoins(sdk.NewInt64Coin(BondDenom, 10_000_000))
-	gov.Params.ExpeditedMinDeposit = sdk.NewCoins(sdk.NewInt64Coin(BondDenom, 50_000_000))
-	gen["gov"] = cdc.MustMarshalJSON(&gov)
-
-	var bank banktypes.GenesisState
-	cdc.MustUnmarshalJSON(gen[banktypes.ModuleName], &bank)
-	bank.DenomMetadata = []banktypes.Metadata{{
+func (bankBasic) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
+	gen := banktypes.DefaultGenesisState()
+	gen.DenomMetadata = []banktypes.Metadata{{
 		Description: "The native token of Sovra",
 		Base:        BondDenom,
 		Display:     DisplayDenom,
@@ -46,6 +32,5 @@ func DefaultGenesis(cdc codec.JSONCodec, basics module.BasicManager) map[string]
 			{Denom: DisplayDenom, Exponent: DenomExponent},
 		},
 	}}
-	gen[banktypes.ModuleName] = cdc.MustMarshalJSON(&bank)
-	return gen
+	return cdc.MustMarshalJSON(gen)
 }

@@ -190,9 +190,6 @@ func (app *App) DefaultGenesis() map[string]json.RawMessage {
 	return DefaultGenesis(app.appCodec, app.BasicModuleManager)
 }
 
-// GetKey returns a store key by name (tests).
-func (app *App) GetKey(name string) *storetypes.KVStoreKey { return app.keys[name] }
-
 func (app *App) RegisterAPIRoutes(apiSvr *api.Server, _ config.APIConfig) {
 	clientCtx := apiSvr.ClientCtx
 	authtx.RegisterGRPCGatewayRoutes(clientCtx, apiSvr.GRPCGatewayRouter)

@@ -49,15 +49,6 @@ var moduleAccountPerms = map[string][]string{
 	rewardstypes.VerificationPoolName:   nil,
 }
 
-// ModuleAccountPerms returns a copy of the module account permissions.
-func ModuleAccountPerms() map[string][]string {
-	out := make(map[string][]string, len(moduleAccountPerms))
-	for k, v := range moduleAccountPerms {
-		out[k] = v
-	}
-	return out
-}
-
 func storeKeys() []string {
 	return []string{
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, slashingtypes.StoreKey,

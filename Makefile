@@ -19,9 +19,9 @@ build:
 install:
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/sovrad
 
-## test: unit, app-level and end-to-end tests (builds what they need)
-test: build
-	SOVRAD_BIN=$(BUILD_DIR)/sovrad $(GO) test -count=1 -timeout 30m ./...
+## test: unit, app-level and end-to-end tests (builds sovrad, installs the llama.cpp libraries)
+test: build llama-libs
+	SOVRAD_BIN=$(BUILD_DIR)/sovrad SOVRA_REQUIRE_LLAMA=1 $(GO) test -count=1 -timeout 30m ./...
 
 ## test-unit: unit and app-level tests only (no processes)
 test-unit:
@@ -47,6 +47,11 @@ proto-gen:
 proto-check: proto-gen
 	@git diff --exit-code -- '*.pb.go' '*.pb.gw.go' || (echo "generated code is stale: run make proto-gen" && exit 1)
 
+## llama-libs: install the llama.cpp v0.5.0 libraries for the worker (VARIANT=x64, LLAMA_DIR=.llama)
+.PHONY: llama-libs
+llama-libs:
+	bash scripts/llama-libs.sh $(if $(VARIANT),--variant $(VARIANT)) $(if $(LLAMA_DIR),--dir $(LLAMA_DIR))
+
 ## lint: gofmt and go vet
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -57,3 +62,10 @@ lint:
 ## demo: the README's first command: a localnet, a provider, a job submitted, settled and paid
 demo: build
 	bash scripts/demo.sh
+
+## demo-model: write the deterministic demo model to build/models/demo-tiny.gguf
+.PHONY: demo-model
+demo-model:
+	@mkdir -p $(BUILD_DIR)
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/sovra-gguf ./cmd/sovra-gguf
+	$(BUILD_DIR)/sovra-gguf --out $(BUILD_DIR)/models/demo-tiny.gguf

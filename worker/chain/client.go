@@ -1,0 +1,176 @@
+// Package chain is the worker's client of a Sovra node: queries over gRPC, transactions
+// signed offline by the worker key and broadcast over CometBFT RPC.
+package chain
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	dbm "github.com/cosmos/cosmos-db"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"cosmossdk.io/log/v2"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	"github.com/cosmos/cosmos-sdk/types/query"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+
+	"github.com/sovra-network/sovra/app"
+	providertypes "github.com/sovra-network/sovra/x/provider/types"
+	tasktypes "github.com/sovra-network/sovra/x/task/types"
+)
+
+var (
+	encOnce sync.Once
+	encCfg  app.EncodingConfig
+)
+
+// Encoding returns the app's codecs, taken (as sovrad's root command does) from a
+// throwaway app so that every module's messages are registered.
+func Encoding() app.EncodingConfig {
+	encOnce.Do(func() {
+		app.SetAddressPrefixes()
+		tmp := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, false, noAppOptions{})
+		encCfg = tmp.EncodingConfig()
+	})
+	return encCfg
+}
+
+type noAppOptions struct{}
+
+func (noAppOptions) Get(string) any { return nil }
+
+// Client talks to one node.
+type Client struct {
+	enc     app.EncodingConfig
+	chainID string
+	rpc     *rpchttp.HTTP
+	grpc    *grpc.ClientConn
+}
+
+// Dial connects lazily (no request is made): gRPC at grpcAddr (host:port) and CometBFT
+// RPC at rpcAddr (tcp://host:port).
+func Dial(chainID, grpcAddr, rpcAddr string) (*Client, error) {
+	enc := Encoding()
+	rc, err := rpchttp.NewWithTimeout(rpcAddr, "/websocket", 30)
+	if err != nil {
+		return nil, fmt.Errorf("rpc client for %s: %w", rpcAddr, err)
+	}
+	gc, err := grpc.NewClient(grpcAddr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(enc.Codec.(codec.GRPCCodecProvider).GRPCCodec())))
+	if err != nil {
+		return nil, fmt.Errorf("grpc client for %s: %w", grpcAddr, err)
+	}
+	return &Client{enc: enc, chainID: chainID, rpc: rc, grpc: gc}, nil
+}
+
+// Close releases the gRPC connection.
+func (c *Client) Close() error { return c.grpc.Close() }
+
+// ChainID is the configured chain id.
+func (c *Client) ChainID() string { return c.chainID }
+
+// Status returns the node's chain id and latest height.
+func (c *Client) Status(ctx context.Context) (string, int64, error) {
+	st, err := c.rpc.Status(ctx)
+	if err != nil {
+		return "", 0, fmt.Errorf("rpc status: %w", err)
+	}
+	return st.NodeInfo.Network, st.SyncInfo.LatestBlockHeight, nil
+}
+
+// WaitReady retries Status until the node answers or ctx ends, and checks the chain id.
+func (c *Client) WaitReady(ctx context.Context, logf func(string, ...any)) (int64, error) {
+	delay := 250 * time.Millisecond
+	for {
+		id, h, err := c.Status(ctx)
+		if err == nil {
+			if id != c.chainID {
+				return 0, fmt.Errorf("node is on chain %q, the config says %q", id, c.chainID)
+			}
+			return h, nil
+		}
+		if logf != nil {
+			logf("chain not reachable yet (%v); retrying in %s", err, delay)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("chain unreachable: %w (last error: %v)", ctx.Err(), err)
+		case <-time.After(delay):
+		}
+		if delay < 5*time.Second {
+			delay *= 2
+		}
+	}
+}
+
+// Model returns a registered model.
+func (c *Client) Model(ctx context.Context, id string) (providertypes.Model, error) {
+	res, err := providertypes.NewQueryClient(c.grpc).Model(ctx, &providertypes.QueryModelRequest{Id: id})
+	if err != nil {
+		return providertypes.Model{}, fmt.Errorf("query model %q: %w", id, err)
+	}
+	return res.Model, nil
+}
+
+// Provider returns a provider.
+func (c *Client) Provider(ctx context.Context, addr string) (providertypes.Provider, error) {
+	res, err := providertypes.NewQueryClient(c.grpc).Provider(ctx, &providertypes.QueryProviderRequest{Address: addr})
+	if err != nil {
+		return providertypes.Provider{}, fmt.Errorf("query provider %s: %w", addr, err)
+	}
+	return res.Provider, nil
+}
+
+// Job returns a job.
+func (c *Client) Job(ctx context.Context, id uint64) (tasktypes.Job, error) {
+	res, err := tasktypes.NewQueryClient(c.grpc).Job(ctx, &tasktypes.QueryJobRequest{Id: id})
+	if err != nil {
+		return tasktypes.Job{}, fmt.Errorf("query job %d: %w", id, err)
+	}
+	return res.Job, nil
+}
+
+// AssignedJobs returns every job assigned to the provider and not yet committed. The
+// Jobs query takes one filter only; the ASSIGNED set is small (it empties at each
+// deadline), so it is filtered by provider here.
+func (c *Client) AssignedJobs(ctx context.Context, provider string) ([]tasktypes.Job, error) {
+	qc := tasktypes.NewQueryClient(c.grpc)
+	var out []tasktypes.Job
+	var key []byte
+	for {
+		res, err := qc.Jobs(ctx, &tasktypes.QueryJobsRequest{
+			Status:     tasktypes.JOB_STATUS_ASSIGNED,
+			Pagination: &query.PageRequest{Key: key, Limit: 100},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("query jobs assigned to %s: %w", provider, err)
+		}
+		for _, j := range res.Jobs {
+			if j.Provider == provider && j.Status == tasktypes.JOB_STATUS_ASSIGNED {
+				out = append(out, j)
+			}
+		}
+		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
+			return out, nil
+		}
+		key = res.Pagination.NextKey
+	}
+}
+
+// Account returns an address's account number and committed sequence.
+func (c *Client) Account(ctx context.Context, addr string) (accNum, seq uint64, err error) {
+	res, err := authtypes.NewQueryClient(c.grpc).AccountInfo(ctx, &authtypes.QueryAccountInfoRequest{Address: addr})
+	if err != nil {
+		return 0, 0, fmt.Errorf("account %s: %w", addr, err)
+	}
+	if res.Info == nil {
+		return 0, 0, fmt.Errorf("account %s: empty answer", addr)
+	}
+	return res.Info.AccountNumber, res.Info.Sequence, nil
+}

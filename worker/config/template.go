@@ -1,0 +1,110 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// InitValues fill the template written by `sovra-worker init`.
+type InitValues struct {
+	ChainID  string
+	GRPC     string
+	RPC      string
+	Provider string
+	KeyName  string
+	Backend  string
+	// KeyringDir defaults to "keyring" (relative to home).
+	KeyringDir string
+	Models     map[string]string
+	LibDir     string
+	Threads    int
+}
+
+// Render returns a commented worker.toml.
+func (iv InitValues) Render() string {
+	def := func(s, d string) string {
+		if s == "" {
+			return d
+		}
+		return s
+	}
+	var models strings.Builder
+	ids := make([]string, 0, len(iv.Models))
+	for id := range iv.Models {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		fmt.Fprintf(&models, "%q = %q\n", id, iv.Models[id])
+	}
+	if len(ids) == 0 {
+		models.WriteString("# demo-tiny = \"/path/to/demo-tiny.gguf\"\n")
+	}
+	threads := iv.Threads
+	if threads < 1 {
+		threads = 1
+	}
+	return fmt.Sprintf(`# sovra-worker configuration. Every key can be overridden by an environment variable
+# SOVRA_WORKER_<KEY> (upper case) or by the flag --<key-with-dashes>.
+
+# Chain id of the network.
+chain_id = %q
+# The node's gRPC server (host:port) and CometBFT RPC (tcp://host:port).
+grpc_address = %q
+rpc_address = %q
+
+# The provider account this worker serves: its registration names this worker's address
+# (sovrad tx provider register ... --worker <address printed by init>).
+provider_address = %q
+
+# The worker key signs MsgCommitResult. Relative paths are relative to this file's folder.
+worker_key = %q
+keyring_backend = %q
+keyring_dir = %q
+
+# llama.cpp shared libraries (make llama-libs) and inference threads. context is the
+# context size in tokens, 0 for the backend's default.
+lib_dir = %q
+threads = %d
+context = 0
+
+# Where each job's salt, output hash, tokens and text are kept (fsync'd before commit).
+data_dir = "data"
+# How often the chain is asked for jobs assigned to the provider.
+poll_interval = "500ms"
+
+# Fees of commit transactions: gas is simulated and multiplied by gas_adjustment;
+# gas_prices empty means no fee.
+gas_prices = ""
+gas_adjustment = 1.5
+max_results_per_tx = 8
+
+# Models served: id = path to its GGUF file. At start, each file's sha256 must equal the
+# chain's registered sha256 for that id.
+[models]
+%s`, iv.ChainID, def(iv.GRPC, "127.0.0.1:9090"), def(iv.RPC, "tcp://127.0.0.1:26657"), iv.Provider,
+		def(iv.KeyName, "worker"), def(iv.Backend, "test"), def(iv.KeyringDir, "keyring"), def(iv.LibDir, ".llama/lib/x64"), threads, models.String())
+}
+
+// WriteFile writes the rendered config to <home>/worker.toml, refusing to overwrite.
+func (iv InitValues) WriteFile(home string) (string, error) {
+	path := filepath.Join(home, FileName)
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if os.IsExist(err) {
+			return "", fmt.Errorf("%s already exists; edit it or remove it first", path)
+		}
+		return "", err
+	}
+	if _, err := f.WriteString(iv.Render()); err != nil {
+		f.Close()
+		return "", err
+	}
+	return path, f.Close()
+}

@@ -1,0 +1,253 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sovra-network/sovra/testutil/e2e"
+	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/worker"
+	"github.com/sovra-network/sovra/worker/chain"
+	"github.com/sovra-network/sovra/worker/config"
+	"github.com/sovra-network/sovra/worker/inference"
+	"github.com/sovra-network/sovra/worker/store"
+	tasktypes "github.com/sovra-network/sovra/x/task/types"
+)
+
+func TestMain(m *testing.M) { e2e.Main(m) }
+
+// llamaLibDir finds the llama.cpp libraries like worker/inference's tests: SOVRA_LLAMA_LIB
+// or <repo>/.llama/lib/x64; skips when absent unless SOVRA_REQUIRE_LLAMA is set.
+func llamaLibDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("SOVRA_LLAMA_LIB")
+	if dir == "" {
+		_, file, _, _ := runtime.Caller(0)
+		dir = filepath.Join(filepath.Dir(file), "..", ".llama", "lib", "x64")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "libllama.so")); err != nil {
+		if os.Getenv("SOVRA_REQUIRE_LLAMA") != "" {
+			t.Fatalf("SOVRA_REQUIRE_LLAMA is set but llama.cpp libraries are missing in %s: %v", dir, err)
+		}
+		t.Skipf("llama.cpp libraries not found in %s: run `make llama-libs` (set SOVRA_REQUIRE_LLAMA=1 to fail instead)", dir)
+	}
+	abs, err := filepath.Abs(dir)
+	require.NoError(t, err)
+	return abs
+}
+
+// workerHome writes a worker home serving models, with the network's worker1 key
+// imported into its own keyring.
+func workerHome(t *testing.T, chainID, grpcAddr, rpcAddr, provider, clientHome, libDir string, models map[string]string) *config.Config {
+	t.Helper()
+	home := t.TempDir()
+	src, err := chain.OpenKeyring("test", clientHome)
+	require.NoError(t, err)
+	armor, err := src.ExportPrivKeyArmor("worker1", "pass1234")
+	require.NoError(t, err)
+	dst, err := chain.OpenKeyring("test", filepath.Join(home, "keyring"))
+	require.NoError(t, err)
+	require.NoError(t, dst.ImportPrivKey("worker1", armor, "pass1234"))
+	_, err = config.InitValues{ChainID: chainID, GRPC: grpcAddr, RPC: rpcAddr, Provider: provider,
+		KeyName: "worker1", Models: models, LibDir: libDir, Threads: 2}.WriteFile(home)
+	require.NoError(t, err)
+	cfg, err := config.Load(home, nil)
+	require.NoError(t, err)
+	return cfg
+}
+
+// TestWorkerCommitsRealInference: a localnet, provider1 registered with worker1, the worker
+// running llama.cpp on the demo model; a job submitted with the CLI is committed by the
+// worker and settled, its decrypted output equals a direct Generate, and a restarted
+// worker never commits it again.
+func TestWorkerCommitsRealInference(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts sovrad processes")
+	}
+	libDir := llamaLibDir(t)
+	start := time.Now()
+	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1})
+	cli := e2e.NewCLI(t, net)
+	prov, workerAddr := net.AccountAddress("provider1"), net.AccountAddress("worker1")
+
+	modelPath := filepath.Join(t.TempDir(), "demo-tiny.gguf")
+	_, err := gguf.WriteFile(modelPath, gguf.DefaultConfig())
+	require.NoError(t, err)
+
+	_, err = cli.Tx("provider", "register", "--models", "demo-tiny", "--bond", "10000000usovra",
+		"--price-per-token", "10usovra", "--worker", workerAddr, "--profile", "cpu-x64-f32-greedy-v1",
+		"--max-jobs", "4", "--from", "provider1")
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	// A model file that is not the registered one stops the worker at start.
+	bad := filepath.Join(t.TempDir(), "bad.gguf")
+	require.NoError(t, os.WriteFile(bad, []byte("not the model"), 0o600))
+	badCfg := workerHome(t, net.ChainID(), net.GRPC(0), net.RPC(0), prov, net.ClientHome(), libDir, map[string]string{"demo-tiny": bad})
+	_, err = worker.New(ctx, badCfg, worker.Options{Logf: t.Logf})
+	require.ErrorIs(t, err, worker.ErrModelMismatch)
+
+	cfg := workerHome(t, net.ChainID(), net.GRPC(0), net.RPC(0), prov, net.ClientHome(), libDir, map[string]string{"demo-tiny": modelPath})
+	cfg.PollInterval = 200 * time.Millisecond
+	w, err := worker.New(ctx, cfg, worker.Options{Logf: t.Logf})
+	require.NoError(t, err)
+	require.Equal(t, workerAddr, w.Address())
+	runCtx, stopRun := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(runCtx) }()
+
+	const prompt = "Once upon a time"
+	submitted := time.Now()
+	res, err := cli.Tx("task", "submit", "demo-tiny", prompt, "--max-tokens", "16",
+		"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
+	require.NoError(t, err)
+	idStr, ok := res.Attr("job_submitted", "job_id")
+	require.True(t, ok)
+
+	client, err := chain.Dial(cfg.ChainID, cfg.GRPCAddress, cfg.RPCAddress)
+	require.NoError(t, err)
+	defer client.Close()
+	id, err := strconv.ParseUint(idStr, 10, 64)
+	require.NoError(t, err)
+	job := waitJob(t, ctx, client, id, tasktypes.JOB_STATUS_SETTLED, 90*time.Second)
+	t.Logf("job %d settled %s after submit (test at %s)", id, time.Since(submitted).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	require.Equal(t, prov, job.Provider)
+
+	// Another transaction from the worker key moves its sequence behind the worker's
+	// back; then three jobs from different submitters land in one block. The worker
+	// re-queries the sequence and commits them (in one transaction when they were
+	// assigned at the same height).
+	_, err = cli.Tx("bank", "send", "worker1", net.AccountAddress("bob"), "1usovra", "--from", "worker1")
+	require.NoError(t, err)
+	// Broadcast in parallel: each CLI run takes about a block.
+	froms := []string{"alice", "bob", "provider2"}
+	hashes := make([]string, len(froms))
+	errs := make([]error, len(froms))
+	var wg sync.WaitGroup
+	for i, from := range froms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := cli.BroadcastTx("task", "submit", "demo-tiny", "Tell me about "+from, "--max-tokens", "8",
+				"--max-fee", "100000usovra", "--from", from, "--gas", "300000")
+			if err == nil {
+				hashes[i] = res.TxHash
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	var ids []uint64
+	for _, h := range hashes {
+		res, err := cli.WaitForTx(h)
+		require.NoError(t, err)
+		s, ok := res.Attr("job_submitted", "job_id")
+		require.True(t, ok)
+		jid, err := strconv.ParseUint(s, 10, 64)
+		require.NoError(t, err)
+		ids = append(ids, jid)
+	}
+	assignHeights := map[int64]bool{}
+	txs := map[string]bool{}
+	st, err := store.Open(cfg.DataDir)
+	require.NoError(t, err)
+	for _, jid := range ids {
+		j := waitJob(t, ctx, client, jid, tasktypes.JOB_STATUS_SETTLED, 90*time.Second)
+		assignHeights[j.AssignHeight] = true
+		rec, err := st.Get(jid)
+		require.NoError(t, err)
+		require.Equal(t, store.StatusCommitted, rec.Status)
+		txs[rec.TxHash] = true
+	}
+	t.Logf("3 jobs assigned at %d height(s), committed in %d tx(s); %d sequence mismatch(es)", len(assignHeights), len(txs), w.SequenceMismatches())
+	require.GreaterOrEqual(t, w.SequenceMismatches(), 1, "the stale sequence was detected")
+	if len(assignHeights) == 1 {
+		require.Len(t, txs, 1, "jobs assigned together are committed in one transaction")
+	}
+
+	stopRun()
+	require.NoError(t, <-done)
+	require.NoError(t, w.Close())
+
+	// The decrypted output is exactly what the library generates for that prompt.
+	direct, err := inference.NewLlama(inference.LlamaConfig{LibDir: libDir, ModelPath: modelPath, Threads: 1})
+	require.NoError(t, err)
+	want, err := direct.Generate(ctx, inference.Request{Prompt: prompt, MaxTokens: 16, Seed: job.Sampling.Seed,
+		TemperatureMilli: job.Sampling.TemperatureMilli, TopK: job.Sampling.TopK, TopPMilli: job.Sampling.TopPMilli})
+	require.NoError(t, err)
+	require.NoError(t, direct.Close())
+	require.NotEmpty(t, want.OutputTokens)
+	out, err := cli.Run("q", "task", "output", idStr, "--from", "alice", "--keyring-backend", "test")
+	require.NoError(t, err)
+	// The sealed payload is JSON, which turns invalid UTF-8 (a token may end mid
+	// character) into U+FFFD; the token ids are exact.
+	require.Equal(t, jsonText(t, want.Text)+"\n", out)
+	var sealed tasktypes.SealedPayload
+	require.NoError(t, cli.QueryJSON(&sealed, "task", "output", idStr, "--from", "alice", "--keyring-backend", "test"))
+	require.Equal(t, want.OutputTokens, sealed.OutputTokens)
+	require.Equal(t, want.PromptTokens, sealed.PromptTokens)
+	require.Equal(t, uint64(len(want.OutputTokens)), job.OutputTokens)
+	require.Equal(t, uint64(len(want.PromptTokens)), job.PromptTokens)
+
+	rec, err := st.Get(id)
+	require.NoError(t, err)
+	require.Equal(t, store.StatusCommitted, rec.Status)
+	require.Equal(t, want.OutputTokens, rec.OutputTokens)
+	require.Len(t, rec.Salt, 64)
+
+	// A restarted worker reconciles and polls without sending anything: the worker
+	// account's sequence does not move.
+	_, seqBefore, err := client.Account(ctx, workerAddr)
+	require.NoError(t, err)
+	w2, err := worker.New(ctx, cfg, worker.Options{Logf: t.Logf})
+	require.NoError(t, err)
+	runCtx2, stopRun2 := context.WithTimeout(ctx, 3*time.Second)
+	defer stopRun2()
+	require.NoError(t, w2.Run(runCtx2))
+	require.NoError(t, w2.Close())
+	_, seqAfter, err := client.Account(ctx, workerAddr)
+	require.NoError(t, err)
+	require.Equal(t, seqBefore, seqAfter, "a restarted worker sent a transaction")
+}
+
+func waitJob(t *testing.T, ctx context.Context, c *chain.Client, id uint64, want tasktypes.JobStatus, timeout time.Duration) tasktypes.Job {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		job, err := c.Job(ctx, id)
+		if err == nil && job.Status == want {
+			return job
+		}
+		if err == nil && (job.Status == tasktypes.JOB_STATUS_EXPIRED || job.Status == tasktypes.JOB_STATUS_FAILED) {
+			t.Fatalf("job %d is %s, want %s", id, job.Status, want)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %d not %s after %s (last: %v %v)", id, want, timeout, job.Status, err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// jsonText is s after a JSON round trip.
+func jsonText(t *testing.T, s string) string {
+	t.Helper()
+	raw, err := json.Marshal(s)
+	require.NoError(t, err)
+	var out string
+	require.NoError(t, json.Unmarshal(raw, &out))
+	return out
+}

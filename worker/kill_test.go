@@ -1,0 +1,157 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sovra-network/sovra/testutil/e2e"
+	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/worker/chain"
+	"github.com/sovra-network/sovra/worker/store"
+	tasktypes "github.com/sovra-network/sovra/x/task/types"
+)
+
+// workerProcess is a running sovra-worker binary.
+type workerProcess struct {
+	cmd *exec.Cmd
+	log *bytes.Buffer
+}
+
+func buildWorker(t *testing.T) string {
+	t.Helper()
+	root, err := e2e.RepoRoot()
+	require.NoError(t, err)
+	bin := filepath.Join(t.TempDir(), "sovra-worker")
+	cmd := exec.Command("go", "build", "-buildvcs=false", "-o", bin, "./cmd/sovra-worker")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build ./cmd/sovra-worker:\n%s", out)
+	return bin
+}
+
+func startWorker(t *testing.T, bin, home string) *workerProcess {
+	t.Helper()
+	var log bytes.Buffer
+	cmd := exec.Command(bin, "start", "--home", home, "--poll-interval", "100ms")
+	cmd.Stdout, cmd.Stderr = &log, &log
+	// The worker dies with the test process.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	require.NoError(t, cmd.Start())
+	p := &workerProcess{cmd: cmd, log: &log}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		t.Logf("sovra-worker (pid %d) log:\n%s", cmd.Process.Pid, log.String())
+	})
+	return p
+}
+
+// TestWorkerKilledAfterPersist and TestWorkerKilledAfterBroadcast: the worker process is
+// killed with SIGKILL as soon as a job's record is on disk (result built), or as soon as
+// the record names its commit transaction (about to be or just broadcast); restarted, it
+// settles the job with the persisted salt, in exactly one commit transaction.
+func TestWorkerKilledAfterPersist(t *testing.T)   { testWorkerKilled(t, false) }
+func TestWorkerKilledAfterBroadcast(t *testing.T) { testWorkerKilled(t, true) }
+
+func testWorkerKilled(t *testing.T, afterBroadcast bool) {
+	if testing.Short() {
+		t.Skip("starts sovrad and sovra-worker processes")
+	}
+	libDir := llamaLibDir(t)
+	bin := buildWorker(t)
+	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1})
+	cli := e2e.NewCLI(t, net)
+	prov, workerAddr := net.AccountAddress("provider1"), net.AccountAddress("worker1")
+	modelPath := filepath.Join(t.TempDir(), "demo-tiny.gguf")
+	_, err := gguf.WriteFile(modelPath, gguf.DefaultConfig())
+	require.NoError(t, err)
+	_, err = cli.Tx("provider", "register", "--models", "demo-tiny", "--bond", "10000000usovra",
+		"--price-per-token", "10usovra", "--worker", workerAddr, "--profile", "cpu-x64-f32-greedy-v1",
+		"--max-jobs", "4", "--from", "provider1")
+	require.NoError(t, err)
+
+	cfg := workerHome(t, net.ChainID(), net.GRPC(0), net.RPC(0), prov, net.ClientHome(), libDir, map[string]string{"demo-tiny": modelPath})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	client, err := chain.Dial(cfg.ChainID, cfg.GRPCAddress, cfg.RPCAddress)
+	require.NoError(t, err)
+	defer client.Close()
+	_, seq0, err := client.Account(ctx, workerAddr)
+	require.NoError(t, err)
+
+	p := startWorker(t, bin, cfg.Home)
+	res, err := cli.Tx("task", "submit", "demo-tiny", "The worker crashed", "--max-tokens", "16",
+		"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
+	require.NoError(t, err)
+	idStr, _ := res.Attr("job_submitted", "job_id")
+	id, err := strconv.ParseUint(idStr, 10, 64)
+	require.NoError(t, err)
+
+	recPath := filepath.Join(cfg.DataDir, "jobs", idStr+".json")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if raw, err := os.ReadFile(recPath); err == nil {
+			var r store.Record
+			if json.Unmarshal(raw, &r) == nil && (!afterBroadcast || r.TxHash != "") {
+				break
+			}
+		}
+		require.True(t, time.Now().Before(deadline), "record for job %d not ready after 60s", id)
+		time.Sleep(time.Millisecond)
+	}
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
+	_ = p.cmd.Wait()
+	raw, err := os.ReadFile(recPath)
+	require.NoError(t, err)
+	var before store.Record
+	require.NoError(t, json.Unmarshal(raw, &before))
+	jobAtKill, err := client.Job(ctx, id)
+	require.NoError(t, err)
+	t.Logf("killed with the record %s (tx %q), job %s on chain", before.Status, before.TxHash, jobAtKill.Status)
+	require.Len(t, before.Salt, 64, "the salt is on disk")
+
+	startWorker(t, bin, cfg.Home)
+	job := waitJob(t, ctx, client, id, tasktypes.JOB_STATUS_SETTLED, 90*time.Second)
+
+	// The chain's commitment opens with the salt persisted before the kill.
+	hash, err := hex.DecodeString(before.OutputHash)
+	require.NoError(t, err)
+	salt, err := hex.DecodeString(before.Salt)
+	require.NoError(t, err)
+	require.Equal(t, tasktypes.Commitment([32]byte(hash), salt), job.Commitment)
+
+	_, seq1, err := client.Account(ctx, workerAddr)
+	require.NoError(t, err)
+	require.Equal(t, seq0+1, seq1, "exactly one transaction from the worker key")
+
+	st, err := store.Open(cfg.DataDir)
+	require.NoError(t, err)
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		after, err := st.Get(id)
+		require.NoError(t, err)
+		require.Equal(t, before.Salt, after.Salt)
+		if after.Status == store.StatusCommitted {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "record still %s", after.Status)
+		time.Sleep(100 * time.Millisecond)
+	}
+	out, err := exec.Command(bin, "status", "--home", cfg.Home).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "committed")
+	t.Logf("status:\n%s", out)
+}

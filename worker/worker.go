@@ -1,0 +1,449 @@
+// Package worker is the Sovra worker sidecar: it finds jobs assigned to its provider,
+// runs them on a local inference backend, persists each result and commits it on chain
+// with the provider's worker key.
+package worker
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/sovra-network/sovra/worker/chain"
+	"github.com/sovra-network/sovra/worker/config"
+	"github.com/sovra-network/sovra/worker/inference"
+	"github.com/sovra-network/sovra/worker/store"
+	providertypes "github.com/sovra-network/sovra/x/provider/types"
+	taskcli "github.com/sovra-network/sovra/x/task/client/cli"
+	tasktypes "github.com/sovra-network/sovra/x/task/types"
+)
+
+// Logf logs one line.
+type Logf func(format string, args ...any)
+
+// Options are the parts of a Worker a caller may replace.
+type Options struct {
+	// NewBackend opens the backend of a model (default: inference.NewLlama with the
+	// config's lib_dir, threads and context).
+	NewBackend func(cfg *config.Config, modelID, path string) (inference.Backend, error)
+	// Logf defaults to discarding.
+	Logf Logf
+	// ReadyTimeout bounds the wait for the chain at start (default 2 minutes).
+	ReadyTimeout time.Duration
+}
+
+// Worker serves one provider.
+type Worker struct {
+	cfg      *config.Config
+	client   *chain.Client
+	signer   *chain.Signer
+	store    *store.Store
+	models   map[string]providertypes.Model
+	backends map[string]inference.Backend
+	logf     Logf
+	// open holds the ids of records still "built": their jobs are checked on chain at
+	// every poll, since a commit sent before a restart may land after it.
+	open map[uint64]bool
+}
+
+// DefaultBackend opens llama.cpp in process.
+func DefaultBackend(cfg *config.Config, _ string, path string) (inference.Backend, error) {
+	return inference.NewLlama(inference.LlamaConfig{LibDir: cfg.LibDir, ModelPath: path, Threads: cfg.Threads, Context: cfg.Context})
+}
+
+// New connects to the chain, checks the worker key against the provider's registration
+// and every model file against the chain's sha256, and opens the backends.
+func New(ctx context.Context, cfg *config.Config, opts Options) (w *Worker, err error) {
+	if opts.NewBackend == nil {
+		opts.NewBackend = DefaultBackend
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if opts.ReadyTimeout == 0 {
+		opts.ReadyTimeout = 2 * time.Minute
+	}
+	st, err := store.Open(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	kr, err := chain.OpenKeyring(cfg.KeyringBackend, cfg.KeyringDir)
+	if err != nil {
+		return nil, err
+	}
+	client, err := chain.Dial(cfg.ChainID, cfg.GRPCAddress, cfg.RPCAddress)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			client.Close()
+		}
+	}()
+	signer, err := chain.NewSigner(client, kr, cfg.WorkerKey, cfg.GasPrices, cfg.GasAdjustment)
+	if err != nil {
+		return nil, err
+	}
+	signer.Logf = opts.Logf
+	rctx, cancel := context.WithTimeout(ctx, opts.ReadyTimeout)
+	defer cancel()
+	height, err := client.WaitReady(rctx, opts.Logf)
+	if err != nil {
+		return nil, err
+	}
+	prov, err := client.Provider(ctx, cfg.Provider)
+	if err != nil {
+		return nil, err
+	}
+	if prov.Worker != signer.Address() {
+		return nil, fmt.Errorf("provider %s names worker %s, but key %q is %s: register the provider with --worker %s",
+			cfg.Provider, prov.Worker, cfg.WorkerKey, signer.Address(), signer.Address())
+	}
+	models, err := VerifyModels(ctx, cfg.Models, cfg.ModelIDs(), client.Model)
+	if err != nil {
+		return nil, err
+	}
+	w = &Worker{cfg: cfg, client: client, signer: signer, store: st, models: models,
+		backends: map[string]inference.Backend{}, logf: opts.Logf, open: map[uint64]bool{}}
+	for _, id := range cfg.ModelIDs() {
+		b, err := opts.NewBackend(cfg, id, cfg.Models[id])
+		if err != nil {
+			w.closeBackends()
+			return nil, fmt.Errorf("open backend for model %q: %w", id, err)
+		}
+		w.backends[id] = b
+	}
+	opts.Logf("worker %s serving provider %s at height %d; models %v verified", signer.Address(), cfg.Provider, height, cfg.ModelIDs())
+	return w, nil
+}
+
+// Address is the worker key's address.
+func (w *Worker) Address() string { return w.signer.Address() }
+
+// SequenceMismatches is how many times the chain refused the cached account sequence.
+func (w *Worker) SequenceMismatches() int {
+	return w.signer.MismatchCount()
+}
+
+// Close releases the backends and the connection.
+func (w *Worker) Close() error {
+	w.closeBackends()
+	return w.client.Close()
+}
+
+func (w *Worker) closeBackends() {
+	for _, b := range w.backends {
+		_ = b.Close()
+	}
+}
+
+// Run reconciles the store with the chain, then polls for assigned jobs until ctx ends.
+// Chain errors are logged and retried on the next poll.
+func (w *Worker) Run(ctx context.Context) error {
+	for {
+		if err := w.reconcile(ctx); err == nil {
+			break
+		} else if ctx.Err() != nil {
+			return nil
+		} else {
+			w.logf("reconcile with chain: %v; retrying", err)
+		}
+		if !sleep(ctx, w.cfg.PollInterval) {
+			return nil
+		}
+	}
+	for {
+		if err := w.Tick(ctx); err != nil && ctx.Err() == nil {
+			w.logf("poll: %v", err)
+		}
+		if !sleep(ctx, w.cfg.PollInterval) {
+			return nil
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+// reconcile marks records left "built" by an earlier run as committed or failed when the
+// chain has moved the job on, so they are never sent again.
+func (w *Worker) reconcile(ctx context.Context) error {
+	recs, err := w.store.List()
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if r.Status != store.StatusBuilt {
+			continue
+		}
+		w.open[r.JobID] = true
+		job, err := w.client.Job(ctx, r.JobID)
+		if err != nil {
+			return err
+		}
+		if err := w.settleRecord(r, job); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkOpen settles the built records whose jobs are no longer assigned.
+func (w *Worker) checkOpen(ctx context.Context, assigned map[uint64]bool) error {
+	for id := range w.open {
+		if assigned[id] {
+			continue
+		}
+		r, err := w.store.Get(id)
+		if err != nil {
+			return err
+		}
+		if r.Status != store.StatusBuilt {
+			delete(w.open, id)
+			continue
+		}
+		job, err := w.client.Job(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := w.settleRecord(r, job); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settleRecord updates a built record from the job's chain status.
+func (w *Worker) settleRecord(r store.Record, job tasktypes.Job) error {
+	switch job.Status {
+	case tasktypes.JOB_STATUS_ASSIGNED:
+		return nil // still to commit
+	case tasktypes.JOB_STATUS_EXPIRED, tasktypes.JOB_STATUS_CANCELLED:
+		r.Status, r.Error = store.StatusFailed, "job is "+job.Status.String()+" on chain"
+	default:
+		r.Status = store.StatusCommitted
+		if r.CommitHeight == 0 {
+			r.CommitHeight = job.CommitHeight
+		}
+	}
+	w.logf("job %d: record marked %s (chain status %s)", r.JobID, r.Status, job.Status)
+	if err := w.store.Save(r); err != nil {
+		return err
+	}
+	delete(w.open, r.JobID)
+	return nil
+}
+
+// ResendAfterBlocks is how many blocks a result whose transaction was (perhaps) broadcast
+// waits before it is sent again, so that a transaction still in a mempool after a crash
+// is not doubled.
+const ResendAfterBlocks = 4
+
+// pendingResult is a built result waiting for its commit transaction.
+type pendingResult struct {
+	rec    store.Record
+	result tasktypes.JobResult
+}
+
+// Tick runs one poll: every job assigned to the provider that the store has not finished
+// is run (or rebuilt from its record), persisted, then committed in batches.
+func (w *Worker) Tick(ctx context.Context) error {
+	_, height, err := w.client.Status(ctx)
+	if err != nil {
+		return err
+	}
+	jobs, err := w.client.AssignedJobs(ctx, w.cfg.Provider)
+	if err != nil {
+		return err
+	}
+	sort.Slice(jobs, func(i, j int) bool { return jobs[i].Id < jobs[j].Id })
+	assigned := make(map[uint64]bool, len(jobs))
+	for _, j := range jobs {
+		assigned[j.Id] = true
+	}
+	if err := w.checkOpen(ctx, assigned); err != nil {
+		return err
+	}
+	var ready []pendingResult
+	for _, job := range jobs {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		p, ok, err := w.prepare(ctx, job, height)
+		if err != nil {
+			w.logf("job %d: %v", job.Id, err)
+			continue
+		}
+		if ok {
+			ready = append(ready, p)
+		}
+	}
+	for len(ready) > 0 {
+		n := min(len(ready), w.cfg.MaxResultsPerTx)
+		w.commit(ctx, height, ready[:n])
+		ready = ready[n:]
+	}
+	return nil
+}
+
+// prepare returns the job's result ready to commit, running inference when the store has
+// no record. ok is false when there is nothing to send.
+func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (pendingResult, bool, error) {
+	rec, err := w.store.Get(job.Id)
+	switch {
+	case err == nil:
+		if rec.Status != store.StatusBuilt {
+			return pendingResult{}, false, nil // committed or failed: never sent again
+		}
+		if height >= job.DeadlineHeight {
+			return pendingResult{}, false, nil
+		}
+		if rec.SentHeight > 0 && height <= rec.SentHeight+ResendAfterBlocks {
+			return pendingResult{}, false, nil // an earlier transaction may still be included
+		}
+		res, err := w.rebuild(job, rec)
+		if err != nil {
+			return pendingResult{}, false, err
+		}
+		return pendingResult{rec: rec, result: res}, true, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return pendingResult{}, false, err
+	}
+	fail := func(msg string) (pendingResult, bool, error) {
+		w.logf("job %d: not served: %s", job.Id, msg)
+		return pendingResult{}, false, w.store.Save(store.Record{JobID: job.Id, ModelID: job.ModelId, Status: store.StatusFailed, Error: msg})
+	}
+	if height >= job.DeadlineHeight {
+		return fail(fmt.Sprintf("deadline height %d reached at height %d", job.DeadlineHeight, height))
+	}
+	backend, ok := w.backends[job.ModelId]
+	if !ok {
+		return fail(fmt.Sprintf("model %q is not served by this worker", job.ModelId))
+	}
+	start := time.Now()
+	out, err := backend.Generate(ctx, inference.Request{
+		Prompt:           job.Prompt,
+		MaxTokens:        int(job.MaxOutputTokens),
+		Seed:             job.Sampling.Seed,
+		TemperatureMilli: job.Sampling.TemperatureMilli,
+		TopK:             job.Sampling.TopK,
+		TopPMilli:        job.Sampling.TopPMilli,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return pendingResult{}, false, ctx.Err()
+		}
+		if isBadRequest(err) {
+			return fail("inference: " + err.Error())
+		}
+		return pendingResult{}, false, fmt.Errorf("inference (will retry): %w", err)
+	}
+	elapsed := time.Since(start)
+	res, hash, salt, err := taskcli.BuildResult(job, w.models[job.ModelId], taskcli.ResultFile{
+		PromptTokens: out.PromptTokens, OutputTokens: out.OutputTokens, Text: out.Text,
+	})
+	if err != nil {
+		return fail("build result: " + err.Error())
+	}
+	rec = store.Record{
+		JobID: job.Id, ModelID: job.ModelId, Status: store.StatusBuilt,
+		Salt: hex.EncodeToString(salt), OutputHash: hex.EncodeToString(hash[:]), Commitment: hex.EncodeToString(res.Commitment),
+		PromptTokens: out.PromptTokens, OutputTokens: out.OutputTokens, Text: out.Text, InferenceMs: elapsed.Milliseconds(),
+	}
+	// Persisted (fsync) before anything is sent: the salt must outlive a crash.
+	if err := w.store.Save(rec); err != nil {
+		return pendingResult{}, false, fmt.Errorf("persist result: %w", err)
+	}
+	w.open[job.Id] = true
+	w.logf("job %d: %d prompt + %d output tokens in %s", job.Id, len(out.PromptTokens), len(out.OutputTokens), elapsed.Round(time.Millisecond))
+	return pendingResult{rec: rec, result: res}, true, nil
+}
+
+// rebuild re-creates a persisted result with its salt (the sealing nonce is new).
+func (w *Worker) rebuild(job tasktypes.Job, rec store.Record) (tasktypes.JobResult, error) {
+	res, hash, _, err := taskcli.BuildResult(job, w.models[job.ModelId], taskcli.ResultFile{
+		PromptTokens: rec.PromptTokens, OutputTokens: rec.OutputTokens, Text: rec.Text, Salt: rec.Salt,
+	})
+	if err != nil {
+		return tasktypes.JobResult{}, err
+	}
+	if hex.EncodeToString(hash[:]) != rec.OutputHash {
+		return tasktypes.JobResult{}, fmt.Errorf("persisted output hash %s differs from the rebuilt %x", rec.OutputHash, hash)
+	}
+	return res, nil
+}
+
+func isBadRequest(err error) bool {
+	for _, e := range []error{inference.ErrInvalidRequest, inference.ErrEmptyPrompt, inference.ErrPromptTooLong, inference.ErrContextExceeded} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// commit sends one MsgCommitResult with the batch; when a batch of several fails on
+// chain, each result is retried alone after re-checking its job, so one stale result
+// cannot hold the others back.
+func (w *Worker) commit(ctx context.Context, height int64, batch []pendingResult) {
+	msg := &tasktypes.MsgCommitResult{Worker: w.signer.Address()}
+	for _, p := range batch {
+		msg.Results = append(msg.Results, p.result)
+	}
+	// The hash is recorded before the broadcast, so a restarted worker waits for that
+	// transaction instead of sending a second one.
+	markSent := func(hash string) error {
+		for i := range batch {
+			batch[i].rec.TxHash, batch[i].rec.SentHeight = hash, height
+			batch[i].rec.Attempts++
+			if err := w.store.Save(batch[i].rec); err != nil {
+				return fmt.Errorf("persist tx hash: %w", err)
+			}
+		}
+		return nil
+	}
+	tx, err := w.signer.Send(ctx, markSent, msg)
+	if err == nil {
+		for _, p := range batch {
+			r := p.rec
+			r.Status, r.TxHash, r.CommitHeight = store.StatusCommitted, tx.Hash, tx.Height
+			if err := w.store.Save(r); err != nil {
+				w.logf("job %d: committed in %s but the record was not updated: %v", r.JobID, tx.Hash, err)
+			} else {
+				delete(w.open, r.JobID)
+			}
+			w.logf("job %d: committed in tx %s at height %d", r.JobID, tx.Hash, tx.Height)
+		}
+		return
+	}
+	w.logf("commit of %d result(s) failed: %v", len(batch), err)
+	if tx.Height > 0 {
+		// Included and failed: nothing is in flight, so a retry need not wait.
+		for i := range batch {
+			batch[i].rec.SentHeight = 0
+			_ = w.store.Save(batch[i].rec)
+		}
+	}
+	if len(batch) == 1 || !errors.Is(err, chain.ErrTxFailed) {
+		return // retried on a later poll if the job is still assigned
+	}
+	for _, p := range batch {
+		job, err := w.client.Job(ctx, p.rec.JobID)
+		if err != nil {
+			continue
+		}
+		if job.Status != tasktypes.JOB_STATUS_ASSIGNED {
+			_ = w.settleRecord(p.rec, job)
+			continue
+		}
+		w.commit(ctx, height, []pendingResult{p})
+	}
+}

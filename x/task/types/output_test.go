@@ -47,13 +47,13 @@ func TestSealOpenRoundTrip(t *testing.T) {
 	if *priv != *priv2 || *pub != *pub2 {
 		t.Fatal("derivation is not deterministic")
 	}
-	in := SealedPayload{Text: "héllo", OutputTokens: []uint32{5, 6}}
+	in := SealedPayload{Text: []byte("h\xc3llo"), OutputTokens: []uint32{5, 6}} // invalid UTF-8 survives
 	sealed, err := Seal(pub[:], in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out, err := Open(sealed, pub, priv)
-	if err != nil || out.Text != in.Text || len(out.OutputTokens) != 2 {
+	if err != nil || !bytes.Equal(out.Text, in.Text) || len(out.OutputTokens) != 2 {
 		t.Fatalf("open: %+v %v", out, err)
 	}
 	otherPriv, otherPub, _ := DeriveOutputKey([]byte("another key"))

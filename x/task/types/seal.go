@@ -17,7 +17,9 @@ const OutputKeyDomain = "sovra/output-key/v1"
 
 // SealedPayload is what the worker seals to the submitter: the text and the token ids.
 type SealedPayload struct {
-	Text         string   `json:"text"`
+	// Text is the output's bytes exactly as generated (base64 in JSON): the last token can
+	// end inside a UTF-8 character, which a JSON string would replace with U+FFFD.
+	Text         []byte   `json:"text"`
 	OutputTokens []uint32 `json:"output_tokens"`
 	PromptTokens []uint32 `json:"prompt_tokens,omitempty"`
 }

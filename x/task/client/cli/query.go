@@ -52,7 +52,7 @@ func NewOutputCmd() *cobra.Command {
 			if clientCtx.OutputFormat == flags.OutputFormatJSON {
 				return printJSON(clientCtx, out)
 			}
-			return clientCtx.PrintString(out.Text + "\n")
+			return clientCtx.PrintBytes(append(out.Text, '\n'))
 		},
 	}
 	cmd.Flags().String(flags.FlagFrom, "", "name or address of the submitter's key")

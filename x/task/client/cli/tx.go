@@ -225,7 +225,7 @@ func BuildResult(job types.Job, model providertypes.Model, rf ResultFile) (types
 		return types.JobResult{}, [32]byte{}, nil, err
 	}
 	hash := types.OutputHash(modelHash, job.Id, job.Sampling, rf.PromptTokens, rf.OutputTokens)
-	sealed, err := types.Seal(job.OutputKey, types.SealedPayload{Text: rf.Text, OutputTokens: rf.OutputTokens, PromptTokens: rf.PromptTokens})
+	sealed, err := types.Seal(job.OutputKey, types.SealedPayload{Text: []byte(rf.Text), OutputTokens: rf.OutputTokens, PromptTokens: rf.PromptTokens})
 	if err != nil {
 		return types.JobResult{}, [32]byte{}, nil, err
 	}

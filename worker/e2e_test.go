@@ -14,6 +14,7 @@ import (
 
 	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/testutil/localnet"
 	"github.com/sovra-network/sovra/worker"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/config"
@@ -64,6 +65,23 @@ func workerHome(t *testing.T, chainID, grpcAddr, rpcAddr, provider, clientHome, 
 	return cfg
 }
 
+// providerNetwork starts a 1-validator network, writes the demo model and registers
+// provider1 for it with worker1 as its worker.
+func providerNetwork(t *testing.T) (net *localnet.Network, cli *e2e.CLI, prov, workerAddr, modelPath string) {
+	t.Helper()
+	net = e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1})
+	cli = e2e.NewCLI(t, net)
+	prov, workerAddr = net.AccountAddress("provider1"), net.AccountAddress("worker1")
+	modelPath = filepath.Join(t.TempDir(), "demo-tiny.gguf")
+	_, err := gguf.WriteFile(modelPath, gguf.DefaultConfig())
+	require.NoError(t, err)
+	_, err = cli.Tx("provider", "register", "--models", "demo-tiny", "--bond", "10000000usovra",
+		"--price-per-token", "10usovra", "--worker", workerAddr, "--profile", "cpu-x64-f32-greedy-v1",
+		"--max-jobs", "4", "--from", "provider1")
+	require.NoError(t, err)
+	return net, cli, prov, workerAddr, modelPath
+}
+
 // TestWorkerCommitsRealInference: a localnet, provider1 registered with worker1, the worker
 // running llama.cpp on the demo model; a job submitted with the CLI is committed by the
 // worker and settled, its decrypted output equals a direct Generate, and a restarted
@@ -74,18 +92,7 @@ func TestWorkerCommitsRealInference(t *testing.T) {
 	}
 	libDir := llamaLibDir(t)
 	start := time.Now()
-	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1})
-	cli := e2e.NewCLI(t, net)
-	prov, workerAddr := net.AccountAddress("provider1"), net.AccountAddress("worker1")
-
-	modelPath := filepath.Join(t.TempDir(), "demo-tiny.gguf")
-	_, err := gguf.WriteFile(modelPath, gguf.DefaultConfig())
-	require.NoError(t, err)
-
-	_, err = cli.Tx("provider", "register", "--models", "demo-tiny", "--bond", "10000000usovra",
-		"--price-per-token", "10usovra", "--worker", workerAddr, "--profile", "cpu-x64-f32-greedy-v1",
-		"--max-jobs", "4", "--from", "provider1")
-	require.NoError(t, err)
+	net, cli, prov, workerAddr, modelPath := providerNetwork(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -94,7 +101,7 @@ func TestWorkerCommitsRealInference(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.gguf")
 	require.NoError(t, os.WriteFile(bad, []byte("not the model"), 0o600))
 	badCfg := workerHome(t, net.ChainID(), net.GRPC(0), net.RPC(0), prov, net.ClientHome(), libDir, map[string]string{"demo-tiny": bad})
-	_, err = worker.New(ctx, badCfg, worker.Options{Logf: t.Logf})
+	_, err := worker.New(ctx, badCfg, worker.Options{Logf: t.Logf})
 	require.ErrorIs(t, err, worker.ErrModelMismatch)
 
 	cfg := workerHome(t, net.ChainID(), net.GRPC(0), net.RPC(0), prov, net.ClientHome(), libDir, map[string]string{"demo-tiny": modelPath})

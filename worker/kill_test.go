@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sovra-network/sovra/testutil/e2e"
-	"github.com/sovra-network/sovra/testutil/gguf"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/store"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
@@ -72,16 +71,7 @@ func testWorkerKilled(t *testing.T, afterBroadcast bool) {
 	}
 	libDir := llamaLibDir(t)
 	bin := buildWorker(t)
-	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1})
-	cli := e2e.NewCLI(t, net)
-	prov, workerAddr := net.AccountAddress("provider1"), net.AccountAddress("worker1")
-	modelPath := filepath.Join(t.TempDir(), "demo-tiny.gguf")
-	_, err := gguf.WriteFile(modelPath, gguf.DefaultConfig())
-	require.NoError(t, err)
-	_, err = cli.Tx("provider", "register", "--models", "demo-tiny", "--bond", "10000000usovra",
-		"--price-per-token", "10usovra", "--worker", workerAddr, "--profile", "cpu-x64-f32-greedy-v1",
-		"--max-jobs", "4", "--from", "provider1")
-	require.NoError(t, err)
+	net, cli, prov, workerAddr, modelPath := providerNetwork(t)
 
 	cfg := workerHome(t, net.ChainID(), net.GRPC(0), net.RPC(0), prov, net.ClientHome(), libDir, map[string]string{"demo-tiny": modelPath})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

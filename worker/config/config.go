@@ -43,6 +43,17 @@ const (
 	KeyGasPrices       = "gas_prices"
 	KeyGasAdjustment   = "gas_adjustment"
 	KeyMaxResultsPerTx = "max_results_per_tx"
+	KeyBackend         = "backend"
+	KeyLlamaServerURL  = "llama_server_url"
+	KeyMaxAttempts     = "max_inference_attempts"
+	KeyAPIGRPC         = "api_grpc_address"
+	KeyAPIHTTP         = "api_http_address"
+)
+
+// Inference backends.
+const (
+	BackendLlama       = "llama"        // llama.cpp in process through yzma
+	BackendLlamaServer = "llama-server" // an operator's llama.cpp server over HTTP
 )
 
 // Config is the worker's whole configuration.
@@ -65,6 +76,13 @@ type Config struct {
 	GasAdjustment  float64
 	// MaxResultsPerTx bounds how many results one MsgCommitResult carries.
 	MaxResultsPerTx int
+	Backend         string // BackendLlama or BackendLlamaServer
+	LlamaServerURL  string // base URL of llama-server, e.g. http://127.0.0.1:8080
+	// MaxInferenceAttempts bounds how often a job whose inference failed (backend down,
+	// garbage answer) is tried before it is given up and reported in the metrics.
+	MaxInferenceAttempts int
+	APIGRPCAddress       string // the worker's own gRPC API; empty disables it
+	APIHTTPAddress       string // REST (grpc-gateway), /healthz and /metrics; empty disables it
 }
 
 // Defaults for a home directory.
@@ -84,6 +102,11 @@ func setDefaults(v *viper.Viper, home string) {
 	v.SetDefault(KeyGasPrices, "")
 	v.SetDefault(KeyGasAdjustment, 1.5)
 	v.SetDefault(KeyMaxResultsPerTx, 8)
+	v.SetDefault(KeyBackend, BackendLlama)
+	v.SetDefault(KeyLlamaServerURL, "http://127.0.0.1:8080")
+	v.SetDefault(KeyMaxAttempts, 3)
+	v.SetDefault(KeyAPIGRPC, "127.0.0.1:7070")
+	v.SetDefault(KeyAPIHTTP, "127.0.0.1:7071")
 }
 
 // flagName maps a key to its flag: grpc_address -> grpc-address.
@@ -105,6 +128,11 @@ func AddFlags(fs *pflag.FlagSet) {
 	fs.String(flagName(KeyDataDir), "", "data directory (default <home>/data)")
 	fs.Duration(flagName(KeyPollInterval), 0, "how often assigned jobs are polled")
 	fs.String(flagName(KeyGasPrices), "", "gas prices for commit transactions, e.g. 0.01usovra")
+	fs.String(flagName(KeyBackend), "", "inference backend: llama or llama-server")
+	fs.String(flagName(KeyLlamaServerURL), "", "llama-server base URL (backend llama-server)")
+	fs.Int(flagName(KeyMaxAttempts), 0, "inference attempts per job before it is given up")
+	fs.String(flagName(KeyAPIGRPC), "", "listen address of the worker's gRPC API (\"\" disables it)")
+	fs.String(flagName(KeyAPIHTTP), "", "listen address of REST, /healthz and /metrics (\"\" disables it)")
 }
 
 // Load reads <home>/worker.toml (it must exist), then SOVRA_WORKER_* variables, then the
@@ -145,22 +173,27 @@ func Load(home string, fs *pflag.FlagSet) (*Config, error) {
 		}
 	}
 	cfg := &Config{
-		Home:            home,
-		ChainID:         v.GetString(KeyChainID),
-		GRPCAddress:     v.GetString(KeyGRPC),
-		RPCAddress:      v.GetString(KeyRPC),
-		Provider:        v.GetString(KeyProvider),
-		WorkerKey:       v.GetString(KeyWorkerKey),
-		KeyringBackend:  v.GetString(KeyKeyringBackend),
-		KeyringDir:      abs(home, v.GetString(KeyKeyringDir)),
-		LibDir:          abs(home, v.GetString(KeyLibDir)),
-		Threads:         v.GetInt(KeyThreads),
-		Context:         v.GetInt(KeyContext),
-		DataDir:         abs(home, v.GetString(KeyDataDir)),
-		GasPrices:       v.GetString(KeyGasPrices),
-		GasAdjustment:   v.GetFloat64(KeyGasAdjustment),
-		MaxResultsPerTx: v.GetInt(KeyMaxResultsPerTx),
-		Models:          map[string]string{},
+		Home:                 home,
+		ChainID:              v.GetString(KeyChainID),
+		GRPCAddress:          v.GetString(KeyGRPC),
+		RPCAddress:           v.GetString(KeyRPC),
+		Provider:             v.GetString(KeyProvider),
+		WorkerKey:            v.GetString(KeyWorkerKey),
+		KeyringBackend:       v.GetString(KeyKeyringBackend),
+		KeyringDir:           abs(home, v.GetString(KeyKeyringDir)),
+		LibDir:               abs(home, v.GetString(KeyLibDir)),
+		Threads:              v.GetInt(KeyThreads),
+		Context:              v.GetInt(KeyContext),
+		DataDir:              abs(home, v.GetString(KeyDataDir)),
+		GasPrices:            v.GetString(KeyGasPrices),
+		GasAdjustment:        v.GetFloat64(KeyGasAdjustment),
+		MaxResultsPerTx:      v.GetInt(KeyMaxResultsPerTx),
+		Models:               map[string]string{},
+		Backend:              v.GetString(KeyBackend),
+		LlamaServerURL:       v.GetString(KeyLlamaServerURL),
+		APIGRPCAddress:       v.GetString(KeyAPIGRPC),
+		APIHTTPAddress:       v.GetString(KeyAPIHTTP),
+		MaxInferenceAttempts: v.GetInt(KeyMaxAttempts),
 	}
 	if cfg.PollInterval, err = parseDuration(v.GetString(KeyPollInterval)); err != nil {
 		return nil, fmt.Errorf("%s: %w", KeyPollInterval, err)
@@ -206,7 +239,8 @@ func isKey(k string) bool {
 	switch k {
 	case KeyChainID, KeyGRPC, KeyRPC, KeyProvider, KeyWorkerKey, KeyKeyringBackend, KeyKeyringDir,
 		KeyModels, KeyLibDir, KeyThreads, KeyContext, KeyDataDir, KeyPollInterval, KeyGasPrices,
-		KeyGasAdjustment, KeyMaxResultsPerTx:
+		KeyGasAdjustment, KeyMaxResultsPerTx, KeyBackend, KeyLlamaServerURL, KeyMaxAttempts,
+		KeyAPIGRPC, KeyAPIHTTP:
 		return true
 	}
 	return false
@@ -294,6 +328,30 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxResultsPerTx < 1 {
 		return fmt.Errorf("%s must be at least 1, got %d", KeyMaxResultsPerTx, c.MaxResultsPerTx)
+	}
+	switch c.Backend {
+	case BackendLlama:
+	case BackendLlamaServer:
+		u, err := url.Parse(c.LlamaServerURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s %q must look like http://host:port", KeyLlamaServerURL, c.LlamaServerURL)
+		}
+	default:
+		return fmt.Errorf("%s %q must be %s or %s", KeyBackend, c.Backend, BackendLlama, BackendLlamaServer)
+	}
+	if c.MaxInferenceAttempts < 1 || c.MaxInferenceAttempts > 100 {
+		return fmt.Errorf("%s must be between 1 and 100, got %d", KeyMaxAttempts, c.MaxInferenceAttempts)
+	}
+	for _, a := range []struct{ key, addr string }{{KeyAPIGRPC, c.APIGRPCAddress}, {KeyAPIHTTP, c.APIHTTPAddress}} {
+		if a.addr == "" {
+			continue
+		}
+		if _, _, err := splitHostPort(a.addr); err != nil {
+			return fmt.Errorf("%s %q: %w (or \"\" to disable)", a.key, a.addr, err)
+		}
+	}
+	if c.APIGRPCAddress != "" && c.APIGRPCAddress == c.APIHTTPAddress {
+		return fmt.Errorf("%s and %s are both %q", KeyAPIGRPC, KeyAPIHTTP, c.APIGRPCAddress)
 	}
 	return nil
 }

@@ -21,6 +21,11 @@ type InitValues struct {
 	Models     map[string]string
 	LibDir     string
 	Threads    int
+	// InferenceBackend is llama (default) or llama-server.
+	InferenceBackend string
+	LlamaServerURL   string
+	APIGRPC          string
+	APIHTTP          string
 }
 
 // Render returns a commented worker.toml.
@@ -65,11 +70,23 @@ worker_key = %q
 keyring_backend = %q
 keyring_dir = %q
 
-# llama.cpp shared libraries (make llama-libs) and inference threads. context is the
-# context size in tokens, 0 for the backend's default.
+# Inference backend: "llama" runs llama.cpp in process from the shared libraries in
+# lib_dir (make llama-libs); "llama-server" sends each job to your own llama.cpp server at
+# llama_server_url (scripts/build-llama-server.sh builds the baseline one). threads and
+# context (tokens, 0 for the model's default) apply to the llama backend.
+backend = %q
 lib_dir = %q
+llama_server_url = %q
 threads = %d
 context = 0
+# A job whose inference fails (backend down, garbage answer) is tried this many times,
+# then given up and counted in the metrics; nothing unverified is ever committed.
+max_inference_attempts = 3
+
+# The worker's own API: gRPC, and REST (/v1/status, /v1/jobs, /v1/jobs/{id}) with
+# /healthz and Prometheus /metrics. "" disables one.
+api_grpc_address = %q
+api_http_address = %q
 
 # Where each job's salt, output hash, tokens and text are kept (fsync'd before commit).
 data_dir = "data"
@@ -86,7 +103,9 @@ max_results_per_tx = 8
 # chain's registered sha256 for that id.
 [models]
 %s`, iv.ChainID, def(iv.GRPC, "127.0.0.1:9090"), def(iv.RPC, "tcp://127.0.0.1:26657"), iv.Provider,
-		def(iv.KeyName, "worker"), def(iv.Backend, "test"), def(iv.KeyringDir, "keyring"), def(iv.LibDir, ".llama/lib/x64"), threads, models.String())
+		def(iv.KeyName, "worker"), def(iv.Backend, "test"), def(iv.KeyringDir, "keyring"),
+		def(iv.InferenceBackend, "llama"), def(iv.LibDir, ".llama/lib/x64"), def(iv.LlamaServerURL, "http://127.0.0.1:8080"), threads,
+		def(iv.APIGRPC, "127.0.0.1:7070"), def(iv.APIHTTP, "127.0.0.1:7071"), models.String())
 }
 
 // WriteFile writes the rendered config to <home>/worker.toml, refusing to overwrite.

@@ -72,6 +72,10 @@ func newInitCmd() *cobra.Command {
 			iv.Models, _ = f.GetStringToString("models")
 			iv.LibDir, _ = f.GetString("lib-dir")
 			iv.Threads, _ = f.GetInt("threads")
+			iv.InferenceBackend, _ = f.GetString("backend")
+			iv.LlamaServerURL, _ = f.GetString("llama-server-url")
+			iv.APIGRPC, _ = f.GetString("api-grpc-address")
+			iv.APIHTTP, _ = f.GetString("api-http-address")
 			if iv.KeyName == "" {
 				iv.KeyName = "worker"
 			}
@@ -114,6 +118,10 @@ func newInitCmd() *cobra.Command {
 	f.StringToString("models", nil, "models served, id=path.gguf")
 	f.String("lib-dir", "", "llama.cpp library folder (default .llama/lib/x64)")
 	f.Int("threads", 1, "inference threads")
+	f.String("backend", "llama", "inference backend: llama (in process) or llama-server")
+	f.String("llama-server-url", "", "llama-server base URL (default http://127.0.0.1:8080)")
+	f.String("api-grpc-address", "", "the worker's gRPC API (default 127.0.0.1:7070)")
+	f.String("api-http-address", "", "the worker's REST, /healthz and /metrics (default 127.0.0.1:7071)")
 	return cmd
 }
 

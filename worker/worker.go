@@ -48,11 +48,6 @@ type Worker struct {
 	open map[uint64]bool
 }
 
-// DefaultBackend opens llama.cpp in process.
-func DefaultBackend(cfg *config.Config, _ string, path string) (inference.Backend, error) {
-	return inference.NewLlama(inference.LlamaConfig{LibDir: cfg.LibDir, ModelPath: path, Threads: cfg.Threads, Context: cfg.Context})
-}
-
 // New connects to the chain, checks the worker key against the provider's registration
 // and every model file against the chain's sha256, and opens the backends.
 func New(ctx context.Context, cfg *config.Config, opts Options) (w *Worker, err error) {

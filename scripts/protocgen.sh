@@ -7,7 +7,15 @@ root=$(pwd)
 bin="$root/.cache/tools/bin"
 deps="$root/.cache/proto-deps"
 mkdir -p "$bin"
-(cd tools && GOBIN="$bin" go install tool)
+# Each plugin is built under its own name: the grpc-gateway v1 (chain, gogoproto) and v2
+# (worker API, google.golang.org/protobuf) plugins share a command name.
+(cd tools &&
+  go build -o "$bin/buf" github.com/bufbuild/buf/cmd/buf &&
+  go build -o "$bin/protoc-gen-gocosmos" github.com/cosmos/gogoproto/protoc-gen-gocosmos &&
+  go build -o "$bin/protoc-gen-grpc-gateway" github.com/grpc-ecosystem/grpc-gateway/protoc-gen-grpc-gateway &&
+  go build -o "$bin/protoc-gen-grpc-gateway-v2" github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway &&
+  go build -o "$bin/protoc-gen-go" google.golang.org/protobuf/cmd/protoc-gen-go &&
+  go build -o "$bin/protoc-gen-go-grpc" google.golang.org/grpc/cmd/protoc-gen-go-grpc)
 
 # Imported protos, copied from the exact module versions that go.mod pins.
 rm -rf "$deps" && mkdir -p "$deps"
@@ -36,6 +44,20 @@ plugins:
     out: .cache/proto-out
     opt: logtostderr=true,allow_colon_final_segments=true
 YAML
-"$bin/buf" generate --template .cache/buf.gen.yaml --path proto/sovra
+"$bin/buf" generate --template .cache/buf.gen.yaml --path proto/sovra --exclude-path proto/sovra/worker
+
+# The worker's own API is plain google.golang.org/protobuf + gRPC + grpc-gateway v2: it is
+# not part of the chain's gogoproto registry and serves REST through the v2 runtime.
+cat > "$root/.cache/buf.gen.worker.yaml" <<YAML
+version: v2
+plugins:
+  - local: $bin/protoc-gen-go
+    out: .cache/proto-out
+  - local: $bin/protoc-gen-go-grpc
+    out: .cache/proto-out
+  - local: $bin/protoc-gen-grpc-gateway-v2
+    out: .cache/proto-out
+YAML
+"$bin/buf" generate --template .cache/buf.gen.worker.yaml --path proto/sovra/worker
 cp -r "$out/github.com/sovra-network/sovra/"* "$root/"
 echo "generated: $(cd "$out" && find . -name '*.go' | wc -l) files"

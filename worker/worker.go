@@ -46,6 +46,10 @@ type Worker struct {
 	// open holds the ids of records still "built": their jobs are checked on chain at
 	// every poll, since a commit sent before a restart may land after it.
 	open map[uint64]bool
+	// failures counts failed inference attempts per job (backend down, garbage answer).
+	failures map[uint64]int
+	metrics  *Metrics
+	live     liveState
 }
 
 // New connects to the chain, checks the worker key against the provider's registration
@@ -101,7 +105,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (w *Worker, err 
 		return nil, err
 	}
 	w = &Worker{cfg: cfg, client: client, signer: signer, store: st, models: models,
-		backends: map[string]inference.Backend{}, logf: opts.Logf, open: map[uint64]bool{}}
+		backends: map[string]inference.Backend{}, logf: opts.Logf, open: map[uint64]bool{},
+		failures: map[uint64]int{}, metrics: newMetrics()}
+	w.live.started = time.Now()
+	w.setFollowing(FollowPolling)
+	w.sawChain(height)
 	for _, id := range cfg.ModelIDs() {
 		b, err := opts.NewBackend(cfg, id, cfg.Models[id])
 		if err != nil {
@@ -131,40 +139,6 @@ func (w *Worker) Close() error {
 func (w *Worker) closeBackends() {
 	for _, b := range w.backends {
 		_ = b.Close()
-	}
-}
-
-// Run reconciles the store with the chain, then polls for assigned jobs until ctx ends.
-// Chain errors are logged and retried on the next poll.
-func (w *Worker) Run(ctx context.Context) error {
-	for {
-		if err := w.reconcile(ctx); err == nil {
-			break
-		} else if ctx.Err() != nil {
-			return nil
-		} else {
-			w.logf("reconcile with chain: %v; retrying", err)
-		}
-		if !sleep(ctx, w.cfg.PollInterval) {
-			return nil
-		}
-	}
-	for {
-		if err := w.Tick(ctx); err != nil && ctx.Err() == nil {
-			w.logf("poll: %v", err)
-		}
-		if !sleep(ctx, w.cfg.PollInterval) {
-			return nil
-		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-time.After(d):
-		return true
 	}
 }
 
@@ -223,8 +197,10 @@ func (w *Worker) settleRecord(r store.Record, job tasktypes.Job) error {
 		return nil // still to commit
 	case tasktypes.JOB_STATUS_EXPIRED, tasktypes.JOB_STATUS_CANCELLED:
 		r.Status, r.Error = store.StatusFailed, "job is "+job.Status.String()+" on chain"
+		w.metrics.Jobs.WithLabelValues(OutcomeLost).Inc()
 	default:
 		r.Status = store.StatusCommitted
+		w.metrics.Jobs.WithLabelValues(OutcomeCommitted).Inc()
 		if r.CommitHeight == 0 {
 			r.CommitHeight = job.CommitHeight
 		}
@@ -253,8 +229,10 @@ type pendingResult struct {
 func (w *Worker) Tick(ctx context.Context) error {
 	_, height, err := w.client.Status(ctx)
 	if err != nil {
+		w.lostChain()
 		return err
 	}
+	w.sawChain(height)
 	jobs, err := w.client.AssignedJobs(ctx, w.cfg.Provider)
 	if err != nil {
 		return err
@@ -312,16 +290,18 @@ func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (
 	case !errors.Is(err, store.ErrNotFound):
 		return pendingResult{}, false, err
 	}
-	fail := func(msg string) (pendingResult, bool, error) {
+	fail := func(outcome, msg string) (pendingResult, bool, error) {
 		w.logf("job %d: not served: %s", job.Id, msg)
+		w.metrics.Jobs.WithLabelValues(outcome).Inc()
+		delete(w.failures, job.Id)
 		return pendingResult{}, false, w.store.Save(store.Record{JobID: job.Id, ModelID: job.ModelId, Status: store.StatusFailed, Error: msg})
 	}
 	if height >= job.DeadlineHeight {
-		return fail(fmt.Sprintf("deadline height %d reached at height %d", job.DeadlineHeight, height))
+		return fail(OutcomeRejected, fmt.Sprintf("deadline height %d reached at height %d", job.DeadlineHeight, height))
 	}
 	backend, ok := w.backends[job.ModelId]
 	if !ok {
-		return fail(fmt.Sprintf("model %q is not served by this worker", job.ModelId))
+		return fail(OutcomeRejected, fmt.Sprintf("model %q is not served by this worker", job.ModelId))
 	}
 	start := time.Now()
 	out, err := backend.Generate(ctx, inference.Request{
@@ -337,16 +317,27 @@ func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (
 			return pendingResult{}, false, ctx.Err()
 		}
 		if isBadRequest(err) {
-			return fail("inference: " + err.Error())
+			return fail(OutcomeRejected, "inference: "+err.Error())
 		}
-		return pendingResult{}, false, fmt.Errorf("inference (will retry): %w", err)
+		w.metrics.InferenceFailures.Inc()
+		w.failures[job.Id]++
+		if n := w.failures[job.Id]; n >= w.cfg.MaxInferenceAttempts {
+			return fail(OutcomeGivenUp, fmt.Sprintf("inference failed %d times, last: %v", n, err))
+		}
+		return pendingResult{}, false, fmt.Errorf("inference attempt %d of %d failed (will retry): %w", w.failures[job.Id], w.cfg.MaxInferenceAttempts, err)
 	}
+	delete(w.failures, job.Id)
 	elapsed := time.Since(start)
+	w.metrics.InferenceSeconds.Observe(elapsed.Seconds())
+	w.metrics.TokensGenerated.Add(float64(len(out.OutputTokens)))
+	if elapsed > 0 {
+		w.metrics.TokensPerSecond.Set(float64(len(out.PromptTokens)+len(out.OutputTokens)) / elapsed.Seconds())
+	}
 	res, hash, salt, err := taskcli.BuildResult(job, w.models[job.ModelId], taskcli.ResultFile{
 		PromptTokens: out.PromptTokens, OutputTokens: out.OutputTokens, Text: out.Text,
 	})
 	if err != nil {
-		return fail("build result: " + err.Error())
+		return fail(OutcomeRejected, "build result: "+err.Error())
 	}
 	rec = store.Record{
 		JobID: job.Id, ModelID: job.ModelId, Status: store.StatusBuilt,
@@ -415,10 +406,12 @@ func (w *Worker) commit(ctx context.Context, height int64, batch []pendingResult
 			} else {
 				delete(w.open, r.JobID)
 			}
+			w.metrics.Jobs.WithLabelValues(OutcomeCommitted).Inc()
 			w.logf("job %d: committed in tx %s at height %d", r.JobID, tx.Hash, tx.Height)
 		}
 		return
 	}
+	w.metrics.TxFailures.Inc()
 	w.logf("commit of %d result(s) failed: %v", len(batch), err)
 	if tx.Height > 0 {
 		// Included and failed: nothing is in flight, so a retry need not wait.

@@ -48,6 +48,7 @@ func (noAppOptions) Get(string) any { return nil }
 type Client struct {
 	enc     app.EncodingConfig
 	chainID string
+	rpcAddr string
 	rpc     *rpchttp.HTTP
 	grpc    *grpc.ClientConn
 }
@@ -66,7 +67,7 @@ func Dial(chainID, grpcAddr, rpcAddr string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("grpc client for %s: %w", grpcAddr, err)
 	}
-	return &Client{enc: enc, chainID: chainID, rpc: rc, grpc: gc}, nil
+	return &Client{enc: enc, chainID: chainID, rpcAddr: rpcAddr, rpc: rc, grpc: gc}, nil
 }
 
 // Close releases the gRPC connection.

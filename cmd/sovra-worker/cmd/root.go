@@ -2,13 +2,16 @@
 package cmd
 
 import (
+	"encoding/json"
 	"fmt"
 	"log"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/cosmos/cosmos-sdk/crypto/hd"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
@@ -16,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sovra-network/sovra/worker"
+	"github.com/sovra-network/sovra/worker/apiserver"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/config"
 	"github.com/sovra-network/sovra/worker/store"
@@ -164,6 +168,17 @@ func newStartCmd() *cobra.Command {
 				return err
 			}
 			defer w.Close()
+			api, err := apiserver.Start(w, w.Metrics().Registry, cfg.APIGRPCAddress, cfg.APIHTTPAddress)
+			if err != nil {
+				return err
+			}
+			defer api.Close()
+			if api.GRPCAddr != "" {
+				logger.Printf("gRPC API on %s", api.GRPCAddr)
+			}
+			if api.HTTPAddr != "" {
+				logger.Printf("REST API on http://%s/v1/status, health on /healthz, metrics on /metrics", api.HTTPAddr)
+			}
 			logger.Printf("started; data in %s", cfg.DataDir)
 			err = w.Run(ctx)
 			logger.Printf("stopped")
@@ -195,6 +210,7 @@ func newStatusCmd() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "provider %s, worker key %q, data %s: %d job(s)\n", cfg.Provider, cfg.WorkerKey, cfg.DataDir, len(recs))
+			fmt.Fprintln(out, liveStatus(cfg.APIHTTPAddress))
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "JOB\tSTATUS\tMODEL\tPROMPT\tOUTPUT\tINFER_MS\tHEIGHT\tTX\tERROR")
 			for _, r := range recs {
@@ -204,4 +220,29 @@ func newStatusCmd() *cobra.Command {
 			return tw.Flush()
 		},
 	}
+}
+
+// liveStatus asks a running worker's REST API for its view of the chain.
+func liveStatus(httpAddr string) string {
+	if httpAddr == "" {
+		return "running worker: unknown (api_http_address is disabled)"
+	}
+	c := http.Client{Timeout: 2 * time.Second}
+	res, err := c.Get("http://" + httpAddr + "/v1/status")
+	if err != nil {
+		return fmt.Sprintf("running worker: none answering on %s", httpAddr)
+	}
+	defer res.Body.Close()
+	var st struct {
+		Height         string `json:"height"`
+		Following      string `json:"following"`
+		ChainReachable bool   `json:"chain_reachable"`
+		Backend        string `json:"backend"`
+		Uptime         string `json:"uptime_seconds"`
+	}
+	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&st) != nil {
+		return fmt.Sprintf("running worker: %s answered %s", httpAddr, res.Status)
+	}
+	return fmt.Sprintf("running worker: up %ss, backend %s, chain height %s (reachable %v), following by %s",
+		st.Uptime, st.Backend, st.Height, st.ChainReachable, st.Following)
 }

@@ -59,8 +59,8 @@ lint:
 
 .PHONY: help build install test test-unit bench localnet localnet-stop proto-gen proto-check lint demo
 
-## demo: the README's first command: a localnet, a provider, a job submitted, settled and paid
-demo: build
+## demo: the README's first command: a localnet, 3 providers and workers, jobs bought, settled, paid (MODEL=x.gguf, VALIDATORS=N)
+demo:
 	bash scripts/demo.sh
 
 ## demo-model: write the deterministic demo model to build/models/demo-tiny.gguf

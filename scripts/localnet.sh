@@ -2,7 +2,7 @@
 # Start, stop or inspect a local Sovra network built from config.yml.
 #
 #   scripts/localnet.sh start  [--validators N] [--home DIR] [--reset] [--base-port P]
-#   scripts/localnet.sh stop   [--home DIR]
+#   scripts/localnet.sh stop   [--home DIR]      (also stops the workers `make demo` started)
 #   scripts/localnet.sh status [--home DIR]
 #
 # Builds build/sovrad and build/sovra-localnet when missing or older than the sources,
@@ -46,4 +46,47 @@ case " $* " in
   *" --home "* | *" --home="* | *" -home "* | *" -home="*) ;;
   *) args+=(--home "$BUILD_DIR/localnet") ;;
 esac
+
+# stop_workers HOME: stop the sovra-workers that `make demo` started for the network in
+# HOME (HOME/workers/*/worker.pid), first, so none is left signing for a stopped or reset
+# chain. A pid counts only while it is alive and its command line names its worker home.
+alive() { [[ -r "/proc/$1/status" ]] && ! grep -q '^State:[[:space:]]*[ZX]' "/proc/$1/status"; }
+is_worker() {
+  local pid="$1" want arg
+  want="$(realpath -m -- "$2")"
+  alive "$pid" || return 1
+  while IFS= read -r -d '' arg; do
+    [[ "$arg" == /* && "$(realpath -m -- "$arg")" == "$want" ]] && return 0
+  done <"/proc/$pid/cmdline"
+  return 1
+}
+stop_workers() {
+  local home="$1" pidfile pid pids=()
+  for pidfile in "$home"/workers/*/worker.pid "$home"/worker1/worker.pid; do
+    [[ -f "$pidfile" ]] || continue
+    pid="$(cat "$pidfile")"
+    if [[ "$pid" =~ ^[0-9]+$ ]] && is_worker "$pid" "$(dirname "$pidfile")"; then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+    rm -f "$pidfile"
+  done
+  ((${#pids[@]} > 0)) || return 0
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 75); do alive "$pid" || break; sleep 0.2; done
+    if alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
+  done
+  echo "stopped ${#pids[@]} worker(s) of $home"
+}
+
+home="$BUILD_DIR/localnet" reset=0
+prev=""
+for a in "$@"; do
+  case "$a" in --home=* | -home=*) home="${a#*=}" ;; --reset | -reset) reset=1 ;; esac
+  if [[ "$prev" == "--home" || "$prev" == "-home" ]]; then home="$a"; fi
+  prev="$a"
+done
+if [[ "$verb" == "stop" || ("$verb" == "start" && "$reset" == 1) ]]; then
+  stop_workers "$home"
+fi
 exec "$BUILD_DIR/sovra-localnet" "$verb" "${args[@]}" "$@"

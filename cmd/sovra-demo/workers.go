@@ -1,0 +1,189 @@
+package main
+
+// The worker processes: one home per worker under <net>/workers/workerN with the
+// worker's key, a worker.toml on its own API ports, a log and a pid file (which
+// `scripts/localnet.sh stop` uses to stop it). They outlive this command.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sovra-network/sovra/worker/chain"
+	"github.com/sovra-network/sovra/worker/config"
+)
+
+// WorkersDir is the folder of the worker homes inside the network's home.
+const WorkersDir = "workers"
+
+// readyTimeout bounds a worker's start: the sha256 of its model file and the model load.
+const readyTimeout = 3 * time.Minute
+
+// workerProc is one provider and its worker.
+type workerProc struct {
+	name, provider     string // key names: worker1, provider1
+	addr, providerAddr string
+	price              string // per token
+	node               int    // the validator it talks to
+	home               string
+	grpcAddr, httpAddr string // its own API
+	pid                int
+	exited             chan struct{} // closed when the process has exited
+}
+
+func (w *workerProc) logPath() string { return filepath.Join(w.home, "worker.log") }
+
+// statusURL and metricsURL are served by the worker's HTTP API.
+func (w *workerProc) statusURL() string  { return "http://" + w.httpAddr + "/v1/status" }
+func (w *workerProc) metricsURL() string { return "http://" + w.httpAddr + "/metrics" }
+
+// setupWorkers writes every worker's home: key, config, free API ports. Workers are
+// spread over the validators.
+func (d *demo) setupWorkers() error {
+	ports, err := freePorts(2 * d.o.providers)
+	if err != nil {
+		return err
+	}
+	src, err := chain.OpenKeyring("test", d.net.ClientHome())
+	if err != nil {
+		return err
+	}
+	model, err := filepath.Abs(d.o.model)
+	if err != nil {
+		return err
+	}
+	libDir, err := filepath.Abs(d.o.libDir)
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(filepath.Join(d.net.Home(), WorkersDir)); err != nil {
+		return err
+	}
+	for i := 0; i < d.o.providers; i++ {
+		n := strconv.Itoa(i + 1)
+		w := &workerProc{name: "worker" + n, provider: "provider" + n,
+			price: strconv.Itoa(prices[i]) + d.net.BondDenom(), node: i % d.net.NumValidators(),
+			home:     filepath.Join(d.net.Home(), WorkersDir, "worker"+n),
+			grpcAddr: "127.0.0.1:" + strconv.Itoa(ports[2*i]), httpAddr: "127.0.0.1:" + strconv.Itoa(ports[2*i+1])}
+		w.addr, w.providerAddr = d.net.AccountAddress(w.name), d.net.AccountAddress(w.provider)
+		if w.addr == "" || w.providerAddr == "" {
+			return fmt.Errorf("the network has no key %s or %s (config.yml accounts)", w.name, w.provider)
+		}
+		armor, err := src.ExportPrivKeyArmor(w.name, "sovra-demo")
+		if err != nil {
+			return err
+		}
+		dst, err := chain.OpenKeyring("test", filepath.Join(w.home, "keyring"))
+		if err != nil {
+			return err
+		}
+		if err := dst.ImportPrivKey(w.name, armor, "sovra-demo"); err != nil {
+			return err
+		}
+		iv := config.InitValues{ChainID: d.net.ChainID(), GRPC: d.net.GRPC(w.node), RPC: d.net.RPC(w.node),
+			Provider: w.providerAddr, KeyName: w.name, Models: map[string]string{d.o.modelID: model},
+			LibDir: libDir, Threads: 1, APIGRPC: w.grpcAddr, APIHTTP: w.httpAddr}
+		if _, err := iv.WriteFile(w.home); err != nil {
+			return err
+		}
+		d.workers = append(d.workers, w)
+	}
+	return nil
+}
+
+// startWorkers starts every worker and waits until each has verified its model
+// against the chain and loaded it.
+func (d *demo) startWorkers() error {
+	d.out.section(fmt.Sprintf("%d sovra-workers start: llama.cpp in process on %s, one thread each", len(d.workers), filepath.Base(d.o.model)))
+	for _, w := range d.workers {
+		if err := w.start(d.o.workerBin); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	for _, w := range d.workers {
+		if err := w.waitReady(start.Add(readyTimeout)); err != nil {
+			return err
+		}
+		d.out.printf("  %s  pid %-7d serves %s on validator %d, ready after %s; log %s\n",
+			w.name, w.pid, w.provider, w.node, seconds(time.Since(start)), rel(w.logPath()))
+	}
+	return nil
+}
+
+func (w *workerProc) start(bin string) error {
+	logFile, err := os.OpenFile(w.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close() // the child keeps its own descriptor
+	cmd := exec.Command(bin, "start", "--home", w.home)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Its own process group: Ctrl-C on the demo does not reach it, and localnet.sh stop
+	// signals the group.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", w.name, err)
+	}
+	w.pid, w.exited = cmd.Process.Pid, make(chan struct{})
+	go func() {
+		_ = cmd.Wait() // only while this command runs; then the worker is init's child
+		close(w.exited)
+	}()
+	return os.WriteFile(filepath.Join(w.home, "worker.pid"), []byte(strconv.Itoa(w.pid)+"\n"), 0o644)
+}
+
+// readyLine is what sovra-worker start logs once its models are verified and loaded.
+var readyLines = [][]byte{[]byte("started;"), []byte("serving provider")}
+
+func (w *workerProc) waitReady(deadline time.Time) error {
+	for {
+		raw, _ := os.ReadFile(w.logPath())
+		for _, l := range readyLines {
+			if bytes.Contains(raw, l) {
+				return nil
+			}
+		}
+		select {
+		case <-w.exited:
+			return fmt.Errorf("%s exited at start; the end of %s:\n%s", w.name, rel(w.logPath()), tail(string(raw), 15))
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not ready after %s; the end of %s:\n%s", w.name, readyTimeout, rel(w.logPath()), tail(string(raw), 15))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return "  " + strings.Join(lines, "\n  ")
+}
+
+// freePorts returns n distinct free loopback ports (held open until all are found).
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	var errs []error
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			errs = append(errs, err)
+			break
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, errors.Join(errs...)
+}

@@ -49,16 +49,22 @@ func llamaLibDir(t testing.TB) string {
 // imported into its own keyring.
 func workerHome(t *testing.T, chainID, grpcAddr, rpcAddr, provider, clientHome, libDir string, models map[string]string) *config.Config {
 	t.Helper()
+	return workerHomeWithKey(t, "worker1", chainID, grpcAddr, rpcAddr, provider, clientHome, libDir, models)
+}
+
+// workerHomeWithKey is workerHome with the network's key keyName as the worker key.
+func workerHomeWithKey(t *testing.T, keyName, chainID, grpcAddr, rpcAddr, provider, clientHome, libDir string, models map[string]string) *config.Config {
+	t.Helper()
 	home := t.TempDir()
 	src, err := chain.OpenKeyring("test", clientHome)
 	require.NoError(t, err)
-	armor, err := src.ExportPrivKeyArmor("worker1", "pass1234")
+	armor, err := src.ExportPrivKeyArmor(keyName, "pass1234")
 	require.NoError(t, err)
 	dst, err := chain.OpenKeyring("test", filepath.Join(home, "keyring"))
 	require.NoError(t, err)
-	require.NoError(t, dst.ImportPrivKey("worker1", armor, "pass1234"))
+	require.NoError(t, dst.ImportPrivKey(keyName, armor, "pass1234"))
 	_, err = config.InitValues{ChainID: chainID, GRPC: grpcAddr, RPC: rpcAddr, Provider: provider,
-		KeyName: "worker1", Models: models, LibDir: libDir, Threads: 2}.WriteFile(home)
+		KeyName: keyName, Models: models, LibDir: libDir, Threads: 2}.WriteFile(home)
 	require.NoError(t, err)
 	cfg, err := config.Load(home, nil)
 	require.NoError(t, err)

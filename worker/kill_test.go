@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,10 +42,22 @@ func buildWorker(t *testing.T) string {
 	return bin
 }
 
-func startWorker(t *testing.T, bin, home string) *workerProcess {
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startWorker runs `sovra-worker start`; its REST API listens on apiHTTP (given through
+// the environment, as an operator may) and its gRPC API on a free port.
+func startWorker(t *testing.T, bin, home, apiHTTP string) *workerProcess {
 	t.Helper()
 	var log bytes.Buffer
-	cmd := exec.Command(bin, "start", "--home", home, "--poll-interval", "100ms")
+	cmd := exec.Command(bin, "start", "--home", home, "--poll-interval", "100ms", "--api-grpc-address", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "SOVRA_WORKER_API_HTTP_ADDRESS="+apiHTTP)
 	cmd.Stdout, cmd.Stderr = &log, &log
 	// The worker dies with the test process.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -82,7 +97,8 @@ func testWorkerKilled(t *testing.T, afterBroadcast bool) {
 	_, seq0, err := client.Account(ctx, workerAddr)
 	require.NoError(t, err)
 
-	p := startWorker(t, bin, cfg.Home)
+	apiHTTP := freeAddr(t)
+	p := startWorker(t, bin, cfg.Home, apiHTTP)
 	res, err := cli.Tx("task", "submit", "demo-tiny", "The worker crashed", "--max-tokens", "16",
 		"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
 	require.NoError(t, err)
@@ -113,7 +129,7 @@ func testWorkerKilled(t *testing.T, afterBroadcast bool) {
 	t.Logf("killed with the record %s (tx %q), job %s on chain", before.Status, before.TxHash, jobAtKill.Status)
 	require.Len(t, before.Salt, 64, "the salt is on disk")
 
-	startWorker(t, bin, cfg.Home)
+	startWorker(t, bin, cfg.Home, apiHTTP)
 	job := waitJob(t, ctx, client, id, tasktypes.JOB_STATUS_SETTLED, 90*time.Second)
 
 	// The chain's commitment opens with the salt persisted before the kill.
@@ -140,8 +156,51 @@ func testWorkerKilled(t *testing.T, afterBroadcast bool) {
 		require.True(t, time.Now().Before(deadline), "record still %s", after.Status)
 		time.Sleep(100 * time.Millisecond)
 	}
-	out, err := exec.Command(bin, "status", "--home", cfg.Home).CombinedOutput()
+	// The restarted process serves the record over REST (without the salt), is healthy,
+	// and counts the job in its metrics.
+	var rest struct {
+		Job struct {
+			ID         string `json:"id"`
+			Status     string `json:"status"`
+			OutputHash string `json:"output_hash"`
+			Salt       string `json:"salt"`
+		} `json:"job"`
+	}
+	getJSON(t, "http://"+apiHTTP+"/v1/jobs/"+idStr, http.StatusOK, &rest)
+	require.Equal(t, idStr, rest.Job.ID)
+	require.Equal(t, "committed", rest.Job.Status)
+	require.Equal(t, before.OutputHash, rest.Job.OutputHash)
+	require.Empty(t, rest.Job.Salt, "the salt is never served")
+	getJSON(t, "http://"+apiHTTP+"/healthz", http.StatusOK, nil)
+	metrics := httpGet(t, "http://"+apiHTTP+"/metrics", http.StatusOK)
+	require.Contains(t, metrics, `sovra_worker_jobs_total{outcome="committed"} 1`)
+
+	cmd := exec.Command(bin, "status", "--home", cfg.Home)
+	cmd.Env = append(os.Environ(), "SOVRA_WORKER_API_HTTP_ADDRESS="+apiHTTP)
+	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	require.Contains(t, string(out), "committed")
+	require.Contains(t, string(out), "running worker: up")
 	t.Logf("status:\n%s", out)
+}
+
+// httpGet returns the body of a GET that must answer with code.
+func httpGet(t *testing.T, url string, code int) string {
+	t.Helper()
+	res, err := http.Get(url)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.Equal(t, code, res.StatusCode, "GET %s: %s", url, body)
+	return string(body)
+}
+
+// getJSON decodes the body of a GET that must answer with code into v (when not nil).
+func getJSON(t *testing.T, url string, code int, v any) {
+	t.Helper()
+	body := httpGet(t, url, code)
+	if v != nil {
+		require.NoError(t, json.Unmarshal([]byte(body), v), "GET %s: %s", url, body)
+	}
 }

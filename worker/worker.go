@@ -304,14 +304,7 @@ func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (
 		return fail(OutcomeRejected, fmt.Sprintf("model %q is not served by this worker", job.ModelId))
 	}
 	start := time.Now()
-	out, err := backend.Generate(ctx, inference.Request{
-		Prompt:           job.Prompt,
-		MaxTokens:        int(job.MaxOutputTokens),
-		Seed:             job.Sampling.Seed,
-		TemperatureMilli: job.Sampling.TemperatureMilli,
-		TopK:             job.Sampling.TopK,
-		TopPMilli:        job.Sampling.TopPMilli,
-	})
+	out, err := backend.Generate(ctx, jobRequest(job))
 	if err != nil {
 		if ctx.Err() != nil {
 			return pendingResult{}, false, ctx.Err()
@@ -351,6 +344,39 @@ func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (
 	w.open[job.Id] = true
 	w.logf("job %d: %d prompt + %d output tokens in %s", job.Id, len(out.PromptTokens), len(out.OutputTokens), elapsed.Round(time.Millisecond))
 	return pendingResult{rec: rec, result: res}, true, nil
+}
+
+func jobRequest(job tasktypes.Job) inference.Request {
+	return inference.Request{
+		Prompt:           job.Prompt,
+		MaxTokens:        int(job.MaxOutputTokens),
+		Seed:             job.Sampling.Seed,
+		TemperatureMilli: job.Sampling.TemperatureMilli,
+		TopK:             job.Sampling.TopK,
+		TopPMilli:        job.Sampling.TopPMilli,
+	}
+}
+
+// Infer runs a job from its on-chain prompt and parameters and returns the output and its
+// output hash, persisting and sending nothing: what a verifier re-running a job needs.
+func (w *Worker) Infer(ctx context.Context, job tasktypes.Job) (inference.Result, [32]byte, error) {
+	backend, ok := w.backends[job.ModelId]
+	if !ok {
+		return inference.Result{}, [32]byte{}, fmt.Errorf("model %q is not served by this worker", job.ModelId)
+	}
+	model, ok := w.models[job.ModelId]
+	if !ok {
+		return inference.Result{}, [32]byte{}, fmt.Errorf("model %q is not verified", job.ModelId)
+	}
+	modelHash, err := hex.DecodeString(model.Sha256)
+	if err != nil {
+		return inference.Result{}, [32]byte{}, fmt.Errorf("model %q has a malformed sha256: %w", model.Id, err)
+	}
+	out, err := backend.Generate(ctx, jobRequest(job))
+	if err != nil {
+		return inference.Result{}, [32]byte{}, err
+	}
+	return out, tasktypes.OutputHash(modelHash, job.Id, job.Sampling, out.PromptTokens, out.OutputTokens), nil
 }
 
 // rebuild re-creates a persisted result with its salt (the sealing nonce is new).
@@ -401,12 +427,12 @@ func (w *Worker) commit(ctx context.Context, height int64, batch []pendingResult
 		for _, p := range batch {
 			r := p.rec
 			r.Status, r.TxHash, r.CommitHeight = store.StatusCommitted, tx.Hash, tx.Height
+			w.metrics.Jobs.WithLabelValues(OutcomeCommitted).Inc()
 			if err := w.store.Save(r); err != nil {
 				w.logf("job %d: committed in %s but the record was not updated: %v", r.JobID, tx.Hash, err)
 			} else {
 				delete(w.open, r.JobID)
 			}
-			w.metrics.Jobs.WithLabelValues(OutcomeCommitted).Inc()
 			w.logf("job %d: committed in tx %s at height %d", r.JobID, tx.Hash, tx.Height)
 		}
 		return

@@ -90,11 +90,17 @@ func (c *Client) WaitReady(ctx context.Context, logf func(string, ...any)) (int6
 	delay := 250 * time.Millisecond
 	for {
 		id, h, err := c.Status(ctx)
+		if err == nil && id != c.chainID {
+			return 0, fmt.Errorf("node is on chain %q, the config says %q", id, c.chainID)
+		}
 		if err == nil {
-			if id != c.chainID {
-				return 0, fmt.Errorf("node is on chain %q, the config says %q", id, c.chainID)
+			// A node that has just restarted answers RPC before its gRPC queries work (no
+			// block finalized yet): ready means both.
+			_, err = providertypes.NewQueryClient(c.grpc).Params(ctx, &providertypes.QueryParamsRequest{})
+			if err == nil {
+				return h, nil
 			}
-			return h, nil
+			err = fmt.Errorf("grpc query: %w", err)
 		}
 		if logf != nil {
 			logf("chain not reachable yet (%v); retrying in %s", err, delay)

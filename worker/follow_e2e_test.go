@@ -1,0 +1,217 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/sovra-network/sovra/testutil/e2e"
+	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/worker"
+	workerv1 "github.com/sovra-network/sovra/worker/api/workerv1"
+	"github.com/sovra-network/sovra/worker/apiserver"
+	"github.com/sovra-network/sovra/worker/chain"
+	"github.com/sovra-network/sovra/worker/config"
+	"github.com/sovra-network/sovra/worker/store"
+	tasktypes "github.com/sovra-network/sovra/x/task/types"
+)
+
+// runningWorker is an in-process worker and the way to stop it.
+type runningWorker struct {
+	w    *worker.Worker
+	cfg  *config.Config
+	stop func()
+}
+
+// TestWorkersFollowTheChainThroughOutages: two providers, each with a real worker on the
+// demo model, polling disabled in practice (poll_interval 10 min) so that only the
+// websocket can drive them. The first worker is started while the node is down and
+// waits for it; jobs are committed and settled by both; the other worker, re-running a
+// job, gets the same output hash, which opens the on-chain commitment with the first
+// worker's salt; the node is stopped and restarted mid-run, the workers fall back and
+// reconnect, and a job submitted after the restart is committed exactly once.
+func TestWorkersFollowTheChainThroughOutages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts sovrad processes")
+	}
+	libDir := llamaLibDir(t)
+	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1})
+	cli := e2e.NewCLI(t, net)
+	modelPath := filepath.Join(t.TempDir(), "demo-tiny.gguf")
+	_, err := gguf.WriteFile(modelPath, gguf.DefaultConfig())
+	require.NoError(t, err)
+	provs := []string{net.AccountAddress("provider1"), net.AccountAddress("provider2")}
+	for i, p := range []string{"provider1", "provider2"} {
+		_, err := cli.Tx("provider", "register", "--models", "demo-tiny", "--bond", "10000000usovra",
+			"--price-per-token", "10usovra", "--worker", net.AccountAddress(fmt.Sprintf("worker%d", i+1)),
+			"--profile", "cpu-x64-f32-greedy-v1", "--max-jobs", "4", "--from", p)
+		require.NoError(t, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	client, err := chain.Dial(net.ChainID(), net.GRPC(0), net.RPC(0))
+	require.NoError(t, err)
+	defer client.Close()
+
+	newCfg := func(i int) *config.Config {
+		cfg := workerHomeWithKey(t, fmt.Sprintf("worker%d", i+1), net.ChainID(), net.GRPC(0), net.RPC(0), provs[i],
+			net.ClientHome(), libDir, map[string]string{"demo-tiny": modelPath})
+		cfg.PollInterval = 10 * time.Minute
+		return cfg
+	}
+	run := func(w *worker.Worker, cfg *config.Config) runningWorker {
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- w.Run(runCtx) }()
+		rw := runningWorker{w: w, cfg: cfg, stop: func() { stop(); require.NoError(t, <-done); require.NoError(t, w.Close()) }}
+		t.Cleanup(stop)
+		return rw
+	}
+	start := func(cfg *config.Config) runningWorker {
+		w, err := worker.New(ctx, cfg, worker.Options{Logf: t.Logf})
+		require.NoError(t, err)
+		return run(w, cfg)
+	}
+
+	// The chain is unreachable when the first worker starts: it waits, then serves.
+	require.NoError(t, net.StopNode(0))
+	cfg1 := newCfg(0)
+	type opened struct {
+		w   *worker.Worker
+		err error
+	}
+	started := make(chan opened, 1)
+	go func() {
+		w, err := worker.New(ctx, cfg1, worker.Options{Logf: t.Logf})
+		started <- opened{w, err}
+	}()
+	select {
+	case <-started:
+		t.Fatal("the worker started without a chain")
+	case <-time.After(3 * time.Second):
+	}
+	require.NoError(t, net.StartNode(0))
+	var workers [2]runningWorker
+	select {
+	case o := <-started:
+		require.NoError(t, o.err)
+		workers[0] = run(o.w, cfg1)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the worker did not start once the chain was back")
+	}
+	workers[1] = start(newCfg(1))
+	for _, rw := range workers {
+		waitFollowing(t, rw.w, worker.FollowWebsocket, 30*time.Second)
+	}
+
+	// The worker's gRPC API answers for the first worker.
+	api, err := apiserver.Start(workers[0].w, workers[0].w.Metrics().Registry, "127.0.0.1:0", "")
+	require.NoError(t, err)
+	defer api.Close()
+	conn, err := grpc.NewClient(api.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	apiClient := workerv1.NewWorkerServiceClient(conn)
+
+	// Jobs until each provider has settled at least one (the draw is random).
+	byProvider := map[string][]tasktypes.Job{}
+	for n := 0; len(byProvider) < 2; n++ {
+		require.Less(t, n, 12, "12 jobs and still not one per provider")
+		id := submitJob(t, cli, fmt.Sprintf("Job number %d was", n))
+		j := waitJob(t, ctx, client, id, tasktypes.JOB_STATUS_SETTLED, 60*time.Second)
+		byProvider[j.Provider] = append(byProvider[j.Provider], j)
+	}
+
+	// Each job re-run by the other worker gives the same output hash, and that hash with
+	// the committing worker's salt opens the commitment on chain.
+	for i, rw := range workers {
+		other := workers[1-i]
+		st, err := store.Open(rw.cfg.DataDir)
+		require.NoError(t, err)
+		for _, j := range byProvider[provs[i]] {
+			rec, err := st.Get(j.Id)
+			require.NoError(t, err)
+			_, hash, err := other.w.Infer(ctx, j)
+			require.NoError(t, err)
+			require.Equal(t, rec.OutputHash, hex.EncodeToString(hash[:]), "job %d: output hash of the other worker", j.Id)
+			salt, err := hex.DecodeString(rec.Salt)
+			require.NoError(t, err)
+			require.Equal(t, j.Commitment, tasktypes.Commitment(hash, salt))
+		}
+	}
+	status, err := apiClient.Status(ctx, &workerv1.StatusRequest{})
+	require.NoError(t, err)
+	require.Equal(t, worker.FollowWebsocket, status.Following)
+	require.True(t, status.ChainReachable)
+	require.Equal(t, uint64(len(byProvider[provs[0]])), status.JobsCommitted)
+	jobs, err := apiClient.Jobs(ctx, &workerv1.JobsRequest{Status: "committed"})
+	require.NoError(t, err)
+	require.Len(t, jobs.Jobs, len(byProvider[provs[0]]))
+	_, err = apiClient.Jobs(ctx, &workerv1.JobsRequest{Status: "nonsense"})
+	require.ErrorContains(t, err, "must be built, committed or failed")
+
+	// The node goes away: both workers notice and fall back to polling, then follow the
+	// websocket again once it is back.
+	require.NoError(t, net.StopNode(0))
+	for _, rw := range workers {
+		waitFollowing(t, rw.w, worker.FollowPolling, 30*time.Second)
+	}
+	require.NoError(t, net.StartNode(0))
+	for _, rw := range workers {
+		waitFollowing(t, rw.w, worker.FollowWebsocket, 60*time.Second)
+	}
+	id := submitJob(t, cli, "After the restart")
+	j := waitJob(t, ctx, client, id, tasktypes.JOB_STATUS_SETTLED, 60*time.Second)
+	t.Logf("job %d after the restart settled, provider %s", id, j.Provider)
+
+	// Nothing was ever committed twice: no commit transaction failed, and each worker key
+	// sent at most one transaction per job it served.
+	for i, rw := range workers {
+		st, err := rw.w.Status()
+		require.NoError(t, err)
+		require.Zero(t, st.TxFailures, "worker %d", i+1)
+		_, seq, err := client.Account(ctx, rw.w.Address())
+		require.NoError(t, err)
+		require.LessOrEqual(t, seq, st.JobsCommitted, "worker %d sent more transactions than it committed jobs", i+1)
+		require.Positive(t, st.JobsCommitted)
+	}
+	for _, rw := range workers {
+		rw.stop()
+	}
+}
+
+// submitJob submits a 12-token job from alice and returns its id.
+func submitJob(t *testing.T, cli *e2e.CLI, prompt string) uint64 {
+	t.Helper()
+	res, err := cli.Tx("task", "submit", "demo-tiny", prompt, "--max-tokens", "12",
+		"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
+	require.NoError(t, err)
+	s, ok := res.Attr("job_submitted", "job_id")
+	require.True(t, ok)
+	id, err := strconv.ParseUint(s, 10, 64)
+	require.NoError(t, err)
+	return id
+}
+
+// waitFollowing waits until the worker follows the chain the given way.
+func waitFollowing(t *testing.T, w *worker.Worker, mode string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := w.Status()
+		require.NoError(t, err)
+		if st.Following == mode {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "worker still follows by %s, want %s", st.Following, mode)
+		time.Sleep(100 * time.Millisecond)
+	}
+}

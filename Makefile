@@ -19,9 +19,11 @@ build:
 install:
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/sovrad
 
-## test: unit, app-level and end-to-end tests (builds sovrad, installs the llama.cpp libraries)
-test: build llama-libs
-	SOVRAD_BIN=$(BUILD_DIR)/sovrad SOVRA_REQUIRE_LLAMA=1 $(GO) test -count=1 -timeout 30m ./...
+## test: unit, app-level and end-to-end tests (builds sovrad and llama-server, installs the llama.cpp libraries)
+test: build llama-libs llama-server
+	SOVRAD_BIN=$(BUILD_DIR)/sovrad SOVRA_REQUIRE_LLAMA=1 \
+	SOVRA_LLAMA_SERVER=$(LLAMA_SERVER_BIN) SOVRA_REQUIRE_LLAMA_SERVER=1 \
+	$(GO) test -count=1 -timeout 30m ./...
 
 ## test-unit: unit and app-level tests only (no processes)
 test-unit:
@@ -51,6 +53,12 @@ proto-check: proto-gen
 .PHONY: llama-libs
 llama-libs:
 	bash scripts/llama-libs.sh $(if $(VARIANT),--variant $(VARIANT)) $(if $(LLAMA_DIR),--dir $(LLAMA_DIR))
+
+## llama-server: build llama.cpp's llama-server (x64 baseline kernels) into .llama/server/bin, ~6 min once (LLAMA_DIR=.llama)
+.PHONY: llama-server
+LLAMA_SERVER_BIN = $(abspath $(or $(LLAMA_DIR),.llama))/server/bin/llama-server
+llama-server:
+	bash scripts/build-llama-server.sh $(if $(LLAMA_DIR),--dir $(LLAMA_DIR))
 
 ## lint: gofmt and go vet
 lint:

@@ -61,6 +61,12 @@ var (
 	ErrLibraryMismatch  = errors.New("llama.cpp library already loaded from another folder")
 	ErrDecode           = errors.New("llama.cpp decode failed")
 	ErrUnsupportedVocab = errors.New("vocabulary too large for the sampler")
+	// ErrBackend: the inference engine failed or gave an answer that does not hold up
+	// (unreachable, non-2xx, malformed or inconsistent response). Transient: retry later.
+	ErrBackend = errors.New("inference backend failed")
+	// ErrUnsupportedSampling: the backend cannot reproduce the request's sampling exactly
+	// (llama-server does not expose the logits the seeded sampler needs). Not transient.
+	ErrUnsupportedSampling = errors.New("sampling not supported by this backend")
 )
 
 // MaxTemperatureMilli bounds the temperature (100.0) so the fixed-point sampler cannot overflow.

@@ -50,7 +50,9 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case b := <-blocks:
-			if b.AssignedTo(w.cfg.Provider) || len(w.open) > 0 || b.Height-lastTick >= safetyTickBlocks {
+			// A block matters when it assigns us a job, when results wait for their commit
+			// or jobs for another inference attempt, and every few blocks regardless.
+			if b.AssignedTo(w.cfg.Provider) || len(w.open) > 0 || len(w.failures) > 0 || b.Height-lastTick >= safetyTickBlocks {
 				lastTick = b.Height
 				w.tick(ctx)
 			}

@@ -34,8 +34,10 @@ mkdir -p "$BUILD_DIR"
 go build -ldflags '-s -w' -o "$BUILD_DIR/" ./cmd/sovrad ./cmd/sovra-localnet ./cmd/sovra-worker ./cmd/sovra-demo ./cmd/sovra-gguf
 
 CONFIG="$ROOT/config.yml"
+RUN_ARGS=()
 if [[ -n "$MODEL" ]]; then
   CONFIG="$BUILD_DIR/demo-config.yml"
+  RUN_ARGS=(--deadline 300 --timeout 10m) # a real model on a CPU may need more than 20 blocks
   MODEL_ID="$("$BUILD_DIR/sovra-demo" model --model "$MODEL" --config "$ROOT/config.yml" --out "$CONFIG")"
 else
   MODEL="$BUILD_DIR/models/demo-tiny.gguf"
@@ -58,4 +60,4 @@ if ! bash scripts/localnet.sh start --validators "${VALIDATORS:-1}" --home "$NET
   die "the local network did not start (output above, also in $START_LOG)"
 fi
 exec "$BUILD_DIR/sovra-demo" run --home "$NET" --worker "$BUILD_DIR/sovra-worker" \
-  --model "$MODEL" --model-id "$MODEL_ID" --lib-dir "$LIB_DIR"
+  --model "$MODEL" --model-id "$MODEL_ID" --lib-dir "$LIB_DIR" "${RUN_ARGS[@]}"

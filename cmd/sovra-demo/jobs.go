@@ -145,7 +145,7 @@ func (d *demo) submitAll(start time.Time, mu *sync.Mutex) error {
 // submit is `sovrad tx task submit`, which waits until the job is in a block.
 func (d *demo) submit(from, prompt string) (*jobView, int64, error) {
 	out, err := d.cli.Run("tx", "task", "submit", d.o.modelID, prompt,
-		"--max-tokens", strconv.Itoa(d.o.maxTokens), "--max-fee", maxFee, "--from", from,
+		"--max-tokens", strconv.Itoa(d.o.maxTokens), "--max-fee", maxFee, "--deadline", strconv.Itoa(d.o.deadline), "--from", from,
 		"--gas", "auto", "--gas-adjustment", "1.5", "--output", "json", "--yes")
 	if err != nil {
 		return nil, 0, err

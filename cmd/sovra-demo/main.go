@@ -27,7 +27,7 @@ import (
 
 const usage = `usage:
   sovra-demo model --model PATH [--config config.yml] --out FILE
-  sovra-demo run   --home DIR --worker BIN --model PATH --model-id ID --lib-dir DIR [--jobs N]
+  sovra-demo run   --home DIR --worker BIN --model PATH --model-id ID --lib-dir DIR [--jobs N] [--deadline BLOCKS]
 `
 
 func main() {
@@ -47,6 +47,7 @@ type runOptions struct {
 	providers int
 	jobs      int
 	maxTokens int
+	deadline  int           // blocks a provider has to commit; 0 is the chain's default
 	timeout   time.Duration // for all jobs to reach a final state
 }
 
@@ -80,6 +81,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.IntVar(&o.providers, "providers", 3, "providers and workers (config.yml has provider1..3, worker1..3)")
 		fs.IntVar(&o.jobs, "jobs", 6, "jobs to submit, alternately from alice and bob")
 		fs.IntVar(&o.maxTokens, "max-tokens", 16, "output tokens per job")
+		fs.IntVar(&o.deadline, "deadline", 0, "blocks a provider has to commit a job (0: the chain's default, 20 in config.yml)")
 		fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for every job to settle")
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
@@ -110,6 +112,8 @@ func (o runOptions) validate() error {
 		return fmt.Errorf("--providers %d: config.yml has accounts for 1 to 3", o.providers)
 	case o.jobs < 1 || o.jobs > len(prompts):
 		return fmt.Errorf("--jobs %d: between 1 and %d", o.jobs, len(prompts))
+	case o.deadline < 0:
+		return fmt.Errorf("--deadline %d must not be negative", o.deadline)
 	case o.maxTokens < 1:
 		return fmt.Errorf("--max-tokens %d must be positive", o.maxTokens)
 	case o.modelID == "":

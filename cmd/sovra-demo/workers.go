@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,6 +39,9 @@ type workerProc struct {
 	pid                int
 	exited             chan struct{} // closed when the process has exited
 }
+
+// threads shares the CPUs between the workers.
+func (d *demo) threads() int { return max(1, runtime.NumCPU()/d.o.providers) }
 
 func (w *workerProc) logPath() string { return filepath.Join(w.home, "worker.log") }
 
@@ -90,7 +94,7 @@ func (d *demo) setupWorkers() error {
 		}
 		iv := config.InitValues{ChainID: d.net.ChainID(), GRPC: d.net.GRPC(w.node), RPC: d.net.RPC(w.node),
 			Provider: w.providerAddr, KeyName: w.name, Models: map[string]string{d.o.modelID: model},
-			LibDir: libDir, Threads: 1, APIGRPC: w.grpcAddr, APIHTTP: w.httpAddr}
+			LibDir: libDir, Threads: d.threads(), APIGRPC: w.grpcAddr, APIHTTP: w.httpAddr}
 		if _, err := iv.WriteFile(w.home); err != nil {
 			return err
 		}
@@ -102,7 +106,8 @@ func (d *demo) setupWorkers() error {
 // startWorkers starts every worker and waits until each has verified its model
 // against the chain and loaded it.
 func (d *demo) startWorkers() error {
-	d.out.section(fmt.Sprintf("%d sovra-workers start: llama.cpp in process on %s, one thread each", len(d.workers), filepath.Base(d.o.model)))
+	d.out.section(fmt.Sprintf("%d sovra-workers start: llama.cpp in process on %s, %d inference thread(s) each",
+		len(d.workers), filepath.Base(d.o.model), d.threads()))
 	for _, w := range d.workers {
 		if err := w.start(d.o.workerBin); err != nil {
 			return err

@@ -27,6 +27,7 @@ if [[ -n "$MODEL" ]]; then
   [[ -f "$MODEL" && -r "$MODEL" ]] || die "MODEL=$MODEL: not a readable file"
   MODEL="$(realpath "$MODEL")"
 fi
+NET="$(realpath -m "$NET")"
 cd "$ROOT"
 
 echo "== Building sovrad, sovra-worker and the demo tools into ${BUILD_DIR#"$ROOT"/}"

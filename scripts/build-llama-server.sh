@@ -6,7 +6,7 @@
 # Takes the llama.cpp source (v0.5.0) from the npm package node-llama-cpp@3.22.1 (only its
 # llama/gitRelease.bundle, a git bundle; the package is packed, never installed), clones it
 # into DIR/src and builds only the llama-server target into DIR/server/bin/llama-server:
-# statically linked, GGML_NATIVE off and every x86 SIMD extension off, i.e. the kernels of
+# llama.cpp linked in, GGML_NATIVE and every x86 SIMD extension off, i.e. the kernels of
 # the x64 variant that scripts/llama-libs.sh installs for the in-process backend. A stamp
 # records source commit and flags, so a rerun is instant and a flag change rebuilds. Needs
 # cmake (installed with apt-get when running as root), git, npm and a C++ compiler; about
@@ -21,7 +21,7 @@ BUNDLE="package/llama/gitRelease.bundle"
 DIR="$ROOT/.llama"
 JOBS="$(nproc 2>/dev/null || echo 1)"
 
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 log() { echo "build-llama-server: $*" >&2; }
 die() { log "$*"; exit 1; }
 

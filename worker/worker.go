@@ -393,8 +393,9 @@ func (w *Worker) rebuild(job tasktypes.Job, rec store.Record) (tasktypes.JobResu
 	return res, nil
 }
 
+// isBadRequest: errors that no retry can cure (the job itself cannot be served here).
 func isBadRequest(err error) bool {
-	for _, e := range []error{inference.ErrInvalidRequest, inference.ErrEmptyPrompt, inference.ErrPromptTooLong, inference.ErrContextExceeded} {
+	for _, e := range []error{inference.ErrInvalidRequest, inference.ErrEmptyPrompt, inference.ErrPromptTooLong, inference.ErrContextExceeded, inference.ErrUnsupportedSampling} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -41,3 +41,11 @@ echo "$out" | grep '^Benchmark'
 echo "$out" | awk '/^BenchmarkDrawProvider\/providers=100-/ { a += $3; na++ }
   /^BenchmarkDrawProvider\/providers=10000-/ { b += $3; nb++ }
   END { if (na && nb) printf "draw: %.0f ns/op at 100, %.0f ns/op at 10000 providers, ratio %.2f (target <= 2)\n", a/na, b/nb, (b/nb)/(a/na) }'
+
+echo
+echo "== verifier draw (keeper benchmark, n = 3 excluding the audited provider, ns/op)"
+out="$(cd "$ROOT" && go test -run '^$' -bench 'BenchmarkDrawVerifiers$' -benchtime 20000x -count 3 ./x/provider/keeper/)"
+echo "$out" | grep '^Benchmark'
+echo "$out" | awk '/^BenchmarkDrawVerifiers\/providers=100-/ { a += $3; na++ }
+  /^BenchmarkDrawVerifiers\/providers=10000-/ { b += $3; nb++ }
+  END { if (na && nb) printf "verifier draw: %.0f ns/op at 100, %.0f ns/op at 10000 providers, ratio %.2f (target <= 2)\n", a/na, b/nb, (b/nb)/(a/na) }'

@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"errors"
 
 	"cosmossdk.io/collections"
 
@@ -11,9 +12,14 @@ import (
 )
 
 // EndBlocker completes the unbondings due at or before this height: the bond returns to
-// the operator and the provider and its indexes are removed. Work is proportional to the
-// entries due, never to the number of providers.
+// the operator (what is left of it after slashes: the bond is the only record of the
+// amount) and the provider and its indexes are removed. It also forgets the departed
+// operators whose retention ended. Work is proportional to the entries due, never to the
+// number of providers.
 func (k Keeper) EndBlocker(ctx context.Context) error {
+	if err := k.pruneDeparted(ctx); err != nil {
+		return err
+	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	var due []collections.Pair[int64, sdk.AccAddress]
 	err := k.UnbondingQueue.Walk(ctx, collections.NewPrefixUntilPairRange[int64, sdk.AccAddress](sdkCtx.BlockHeight()),
@@ -60,10 +66,59 @@ func (k Keeper) completeUnbonding(ctx context.Context, key collections.Pair[int6
 	if err := k.addTotalBond(ctx, p.Bond.Amount.Neg()); err != nil {
 		return err
 	}
+	if err := k.markDeparted(ctx, key.K2()); err != nil {
+		return err
+	}
 	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeUnbondingCompleted,
 		sdk.NewAttribute(types.AttributeKeyOperator, p.Operator),
 		sdk.NewAttribute(types.AttributeKeyWorker, p.Worker),
 		sdk.NewAttribute(types.AttributeKeyAmount, p.Bond.String()),
 	))
+	return nil
+}
+
+// markDeparted remembers a removed operator for unbonding_period blocks (see Departed).
+func (k Keeper) markDeparted(ctx context.Context, operator sdk.AccAddress) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	expiry := sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.UnbondingPeriod)
+	if err := k.Departed.Set(ctx, operator, expiry); err != nil {
+		return err
+	}
+	return k.DepartedQueue.Set(ctx, collections.Join(expiry, operator))
+}
+
+// pruneDeparted forgets the departed operators whose retention ends at or before this
+// height. An operator that departed again later has a later expiry and is kept.
+func (k Keeper) pruneDeparted(ctx context.Context) error {
+	var due []collections.Pair[int64, sdk.AccAddress]
+	err := k.DepartedQueue.Walk(ctx,
+		collections.NewPrefixUntilPairRange[int64, sdk.AccAddress](sdk.UnwrapSDKContext(ctx).BlockHeight()),
+		func(key collections.Pair[int64, sdk.AccAddress]) (bool, error) {
+			due = append(due, key)
+			return false, nil
+		})
+	if err != nil {
+		return err
+	}
+	for _, key := range due {
+		if err := k.DepartedQueue.Remove(ctx, key); err != nil {
+			return err
+		}
+		expiry, err := k.Departed.Get(ctx, key.K2())
+		if errors.Is(err, collections.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if expiry == key.K1() {
+			if err := k.Departed.Remove(ctx, key.K2()); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 )
 
 // LockCollateral reserves amount of an ACTIVE provider's bond for one new job: it needs
+// bond ≥ min_bond (ErrBondTooLow: a slashed provider takes no new job until it adds bond),
 // bond − locked ≥ amount (ErrInsufficientCollateral) and active_jobs < max_jobs
 // (ErrAtCapacity). Filling the last job slot drops the provider's draw weight to 0.
 func (k Keeper) LockCollateral(ctx context.Context, operator sdk.AccAddress, amount math.Int) error {
@@ -25,6 +26,14 @@ func (k Keeper) LockCollateral(ctx context.Context, operator sdk.AccAddress, amo
 	if !p.IsActive() {
 		return types.ErrProviderNotActive.Wrapf("provider %s is %s", p.Operator, p.Status)
 	}
+	minBond, err := k.minBond(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Bond.Amount.LT(minBond) {
+		return types.ErrBondTooLow.Wrapf("provider %s has a bond of %s, below min_bond %s%s; it takes no new job until it adds bond",
+			p.Operator, p.Bond, minBond, p.Bond.Denom)
+	}
 	if p.ActiveJobs >= p.MaxJobs {
 		return types.ErrAtCapacity.Wrapf("provider %s runs %d of %d jobs", p.Operator, p.ActiveJobs, p.MaxJobs)
 	}
@@ -35,7 +44,7 @@ func (k Keeper) LockCollateral(ctx context.Context, operator sdk.AccAddress, amo
 	old := p
 	p.Locked = p.LockedAmount().Add(amount)
 	p.ActiveJobs++
-	return k.writeProvider(ctx, operator, &old, &p)
+	return k.writeProviderMin(ctx, operator, &old, &p, minBond)
 }
 
 // ReleaseCollateral undoes one LockCollateral: locked −= amount and active_jobs−−, neither

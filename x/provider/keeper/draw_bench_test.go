@@ -31,22 +31,41 @@ func benchRegistry(b *testing.B, n int) *fixture {
 	if f, ok := benchRegistries[n]; ok {
 		return f
 	}
+	f := newRegistry(b, n, func(int) string { return types.DefaultProfile })
+	benchRegistries[n] = f
+	return f
+}
+
+// newRegistry builds a fixture on a committing IAVL store with n providers of llama-7b
+// (provider i: bond 1 + i%7 SOVRA, profile profileOf(i), worker workerOf(i)), committing
+// every 100 registrations and at the end: an uncommitted IAVL tree re-sorts its pending
+// keys for every iterator, which makes one long uncommitted run quadratic.
+func newRegistry(tb testing.TB, n int, profileOf func(i int) string) *fixture {
+	tb.Helper()
 	key := storetypes.NewKVStoreKey(types.StoreKey)
-	tc := testutil.DefaultContextWithDB(b, key, storetypes.NewTransientStoreKey("transient_bench"))
+	tc := testutil.DefaultContextWithDB(tb, key, storetypes.NewTransientStoreKey("transient_bench"))
 	enc := moduletestutil.MakeTestEncodingConfig(provider.AppModule{})
 	bank := newFakeBank()
 	authority := authtypes.NewModuleAddress("gov").String()
 	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), addresscodec.NewBech32Codec("sovra"),
 		authority, bank, fakeAccounts{})
-	f := &fixture{ctx: tc.Ctx.WithBlockHeight(10), key: key, k: k, ms: keeper.NewMsgServerImpl(k), bank: bank, authority: authority}
+	f := &fixture{ctx: tc.Ctx.WithBlockHeight(10), key: key, k: k, ms: keeper.NewMsgServerImpl(k),
+		qs: keeper.NewQueryServerImpl(k), bank: bank, authority: authority}
 	gs := types.DefaultGenesis()
 	gs.Models = testModels
-	require.NoError(b, k.InitGenesis(f.ctx, gs))
+	require.NoError(tb, k.InitGenesis(f.ctx, gs))
 	for i := 1; i <= n; i++ {
-		f.register(b, i, int64(1+i%7))
+		op := addr(i)
+		f.fund(op, int64(1+i%7))
+		msg := f.registerMsg(op, workerOf(i), int64(1+i%7))
+		msg.Profile = profileOf(i)
+		_, err := f.ms.RegisterProvider(f.ctx, msg)
+		require.NoError(tb, err)
+		if i%100 == 0 {
+			tc.CMS.Commit()
+		}
 	}
 	tc.CMS.Commit()
-	benchRegistries[n] = f
 	return f
 }
 
@@ -91,6 +110,18 @@ func BenchmarkDrawProviders(b *testing.B) {
 	benchDraws(b, func(k keeper.Keeper, ctx sdk.Context, seed []byte) {
 		got, err := k.DrawProviders(ctx, "llama-7b", seed, 3,
 			func(p types.Provider) bool { return p.Operator == excluded })
+		if err != nil || len(got) != 3 {
+			b.Fatal(len(got), err)
+		}
+	})
+}
+
+// BenchmarkDrawVerifiers: an audit's verifier draw, n = 3, excluding the audited provider
+// (and its same-operator addresses), among providers of one profile.
+func BenchmarkDrawVerifiers(b *testing.B) {
+	audited := types.Provider{Operator: addr(1).String(), Worker: workerOf(1).String(), Profile: types.DefaultProfile}
+	benchDraws(b, func(k keeper.Keeper, ctx sdk.Context, seed []byte) {
+		got, err := k.DrawVerifiers(ctx, "llama-7b", seed, 3, audited, nil)
 		if err != nil || len(got) != 3 {
 			b.Fatal(len(got), err)
 		}

@@ -20,9 +20,12 @@ import (
 func checkTree(t *testing.T, f *fixture, model string) {
 	t.Helper()
 	require.NoError(t, f.k.CheckWeightTree(f.ctx, model))
+	params, err := f.k.Params.Get(f.ctx)
+	require.NoError(t, err)
 	sum := sdkmath.ZeroInt()
 	require.NoError(t, f.k.Providers.Walk(f.ctx, nil, func(op sdk.AccAddress, p types.Provider) (bool, error) {
-		if containsModel(p.Models, model) && p.Status == types.PROVIDER_STATUS_ACTIVE && p.ActiveJobs < p.MaxJobs {
+		if containsModel(p.Models, model) && p.Status == types.PROVIDER_STATUS_ACTIVE && p.ActiveJobs < p.MaxJobs &&
+			p.Bond.Amount.GTE(params.MinBond.Amount) {
 			sum = sum.Add(p.Bond.Amount)
 		}
 		return false, nil

@@ -69,6 +69,14 @@ func (b *fakeBank) SendCoinsFromModuleToAccount(_ context.Context, module string
 	return nil
 }
 
+func (b *fakeBank) SendCoinsFromModuleToModule(_ context.Context, from, to string, amt sdk.Coins) error {
+	if err := b.sub(authtypes.NewModuleAddress(from), amt); err != nil {
+		return err
+	}
+	b.add(authtypes.NewModuleAddress(to), amt)
+	return nil
+}
+
 func (b *fakeBank) BurnCoins(_ context.Context, module string, amt sdk.Coins) error {
 	return b.sub(authtypes.NewModuleAddress(module), amt)
 }

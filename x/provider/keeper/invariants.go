@@ -80,11 +80,16 @@ func (k Keeper) BondsInvariant(ctx context.Context) (string, bool) {
 
 // CheckWeightTree verifies a model's weight tree against first principles: the size is a
 // power of two covering every slot handed out, every node equals the sum of its slot range,
-// every slot's weight is its owner's weight (bond if ACTIVE with free capacity, else 0) and
+// every slot's weight is its owner's weight (bond if ACTIVE with a bond ≥ min_bond and free
+// capacity, else 0) and
 // every provider serving the model owns exactly one slot. O(size · log size): for
 // invariant checks and tests.
 func (k Keeper) CheckWeightTree(ctx context.Context, model string) error {
 	meta, err := k.treeMeta(ctx, model)
+	if err != nil {
+		return err
+	}
+	minBond, err := k.minBond(ctx)
 	if err != nil {
 		return err
 	}
@@ -113,7 +118,7 @@ func (k Keeper) CheckWeightTree(ctx context.Context, model string) error {
 			if weights[slot], err = k.slotWeight(ctx, model, slot); err != nil {
 				return true, err
 			}
-			if want := weightOf(&p); !want.Equal(weights[slot]) {
+			if want := weightOf(&p, minBond); !want.Equal(weights[slot]) {
 				return true, types.ErrInvariantBroken.Wrapf("tree %s: provider %s weight %s, want %s", model, p.Operator, weights[slot], want)
 			}
 			owned++

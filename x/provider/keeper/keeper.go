@@ -48,6 +48,12 @@ type Keeper struct {
 	UnbondingQueue collections.KeySet[collections.Pair[int64, sdk.AccAddress]]
 	// TotalBond is the running sum of all bonds (what the module account must hold).
 	TotalBond collections.Item[math.Int]
+	// Departed remembers, for unbonding_period blocks, the operators whose unbonding
+	// completed (operator → height the entry expires), so that RecordAudit can tell a
+	// provider that left from an address that never was one. DepartedQueue holds
+	// (expiry height, operator); the EndBlocker drains due entries. Not exported in genesis.
+	Departed      collections.Map[sdk.AccAddress, int64]
+	DepartedQueue collections.KeySet[collections.Pair[int64, sdk.AccAddress]]
 
 	// Per-model Fenwick tree of draw weights (see fenwick.go): meta, slot of (model,
 	// operator), operator of (model, slot), weight of (model, slot), the tree nodes stored
@@ -100,6 +106,9 @@ func NewKeeper(
 		UnbondingQueue: collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue",
 			collections.PairKeyCodec(collections.Int64Key, sdk.AccAddressKey)),
 		TotalBond: collections.NewItem(sb, types.TotalBondedKey, "total_bond", sdk.IntValue),
+		Departed:  collections.NewMap(sb, types.DepartedKey, "departed", sdk.AccAddressKey, collections.Int64Value),
+		DepartedQueue: collections.NewKeySet(sb, types.DepartedQueueKey, "departed_queue",
+			collections.PairKeyCodec(collections.Int64Key, sdk.AccAddressKey)),
 
 		TreeMeta: collections.NewMap(sb, types.TreeMetaKey, "tree_meta", collections.StringKey, treeMetaValue{}),
 		TreeSlot: collections.NewMap(sb, types.TreeSlotKey, "tree_slot",

@@ -116,8 +116,8 @@ func (ms msgServer) RegisterProvider(ctx context.Context, msg *types.MsgRegister
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	p := types.Provider{
-		Operator:         msg.Operator,
-		Worker:           msg.Worker,
+		Operator:         ms.addrString(operator), // canonical (lower-case) bech32
+		Worker:           ms.addrString(worker),
 		Models:           append([]string(nil), msg.Models...),
 		PricePerToken:    msg.PricePerToken,
 		Endpoint:         msg.Endpoint,

@@ -36,7 +36,8 @@ func (ms msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterMod
 }
 
 // UpdateParams replaces the params (authority only). The bond denom cannot change while
-// providers exist: their bonds and prices are in the old denom.
+// providers exist: their bonds and prices are in the old denom. A new min_bond re-indexes
+// the providers it moves into or out of the draw (a walk over all providers).
 func (ms msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
@@ -62,6 +63,12 @@ func (ms msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams
 	}
 	if err := ms.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err
+	}
+	// Providers between the old and the new minimum bond enter or leave the draw.
+	if !old.MinBond.Amount.Equal(msg.Params.MinBond.Amount) {
+		if err := ms.resyncMinBond(ctx, old.MinBond.Amount, msg.Params.MinBond.Amount); err != nil {
+			return nil, err
+		}
 	}
 	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeParamsUpdated,
 		sdk.NewAttribute("min_bond", msg.Params.MinBond.String()),

@@ -36,7 +36,7 @@ func (ms msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProv
 		if err := ms.checkWorkerFree(ctx, worker, operator); err != nil {
 			return nil, err
 		}
-		p.Worker = msg.Worker
+		p.Worker = ms.addrString(worker) // canonical (lower-case) bech32
 	}
 	attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyWorker, p.Worker))
 	if len(msg.Models) > 0 {

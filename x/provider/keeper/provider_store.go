@@ -122,12 +122,39 @@ func union(a, b []string) []string {
 	return out
 }
 
-// weightOf is a provider's draw weight: its bond while ACTIVE with free job capacity.
-func weightOf(p *types.Provider) math.Int {
-	if p == nil || !p.IsActive() || p.ActiveJobs >= p.MaxJobs {
+// eligible reports whether a provider may take new work: ACTIVE with a bond of at least
+// min_bond. A slash (or a raised min_bond) can leave an ACTIVE provider below the minimum;
+// it is then out of the draw and the price index until it adds bond.
+func eligible(p *types.Provider, minBond math.Int) bool {
+	return p != nil && p.IsActive() && p.Bond.Amount.GTE(minBond)
+}
+
+// weightOf is a provider's draw weight: its bond while eligible with free job capacity.
+func weightOf(p *types.Provider, minBond math.Int) math.Int {
+	if !eligible(p, minBond) || p.ActiveJobs >= p.MaxJobs {
 		return math.ZeroInt()
 	}
 	return p.Bond.Amount
+}
+
+// sameDrawInputs reports whether nothing the model, price and weight indexes depend on
+// differs between old and next (the common case of a job taken without filling the last
+// slot, or a counter update), so the write needs neither the params nor index work.
+func sameDrawInputs(old, next *types.Provider) bool {
+	return old != nil && next != nil && old.Status == next.Status &&
+		old.Bond.Amount.Equal(next.Bond.Amount) &&
+		old.PricePerToken.Amount.Equal(next.PricePerToken.Amount) &&
+		(old.ActiveJobs < old.MaxJobs) == (next.ActiveJobs < next.MaxJobs) &&
+		sameModels(old.Models, next.Models)
+}
+
+// minBond returns params.min_bond's amount.
+func (k Keeper) minBond(ctx context.Context) (math.Int, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return math.Int{}, err
+	}
+	return params.MinBond.Amount, nil
 }
 
 // priceKey is a price as 32 big-endian bytes, so the price index orders by amount.
@@ -156,10 +183,25 @@ func (k Keeper) setProvider(ctx context.Context, p types.Provider) error {
 // writeProvider stores next over old (nil for a new provider) and updates the derived
 // state; callers that already hold the stored value skip setProvider's read.
 func (k Keeper) writeProvider(ctx context.Context, operator sdk.AccAddress, old, next *types.Provider) error {
+	return k.writeProviderMin(ctx, operator, old, next, math.Int{})
+}
+
+// writeProviderMin is writeProvider for callers that have already read min_bond (a nil
+// minBond is read from the params when the indexes need it).
+func (k Keeper) writeProviderMin(ctx context.Context, operator sdk.AccAddress, old, next *types.Provider, minBond math.Int) error {
 	if err := k.Providers.Set(ctx, operator, *next); err != nil {
 		return err
 	}
-	return k.syncIndexes(ctx, operator, old, next)
+	if sameDrawInputs(old, next) {
+		return k.syncWorker(ctx, operator, old, next)
+	}
+	if minBond.IsNil() {
+		var err error
+		if minBond, err = k.minBond(ctx); err != nil {
+			return err
+		}
+	}
+	return k.syncIndexes(ctx, operator, old, next, minBond, minBond)
 }
 
 // removeProvider deletes a provider and all its index entries.
@@ -168,10 +210,14 @@ func (k Keeper) removeProvider(ctx context.Context, p types.Provider) error {
 	if err != nil {
 		return err
 	}
+	minBond, err := k.minBond(ctx)
+	if err != nil {
+		return err
+	}
 	if err := k.Providers.Remove(ctx, operator); err != nil {
 		return err
 	}
-	return k.syncIndexes(ctx, operator, &p, nil)
+	return k.syncIndexes(ctx, operator, &p, nil, minBond, minBond)
 }
 
 // syncWorker keeps ProviderByWorker in line when a provider appears, goes, or changes
@@ -216,9 +262,11 @@ func sameModels(a, b []string) bool {
 	return true
 }
 
-// syncIndexes updates the derived indexes from old to next (either may be nil). Work is
-// proportional to the models touched; unchanged weights and prices cost no writes.
-func (k Keeper) syncIndexes(ctx context.Context, operator sdk.AccAddress, old, next *types.Provider) error {
+// syncIndexes updates the derived indexes from old, indexed under min_bond oldMin, to next
+// under newMin (either provider may be nil; the two minimums differ only when the params
+// change). Work is proportional to the models touched; unchanged weights and prices cost
+// no writes.
+func (k Keeper) syncIndexes(ctx context.Context, operator sdk.AccAddress, old, next *types.Provider, oldMin, newMin math.Int) error {
 	if err := k.syncWorker(ctx, operator, old, next); err != nil {
 		return err
 	}
@@ -241,9 +289,9 @@ func (k Keeper) syncIndexes(ctx context.Context, operator sdk.AccAddress, old, n
 		}
 	}
 
-	// Price index: only ACTIVE providers are listed.
-	oldListed := old != nil && old.IsActive()
-	newListed := next != nil && next.IsActive()
+	// Price index: only eligible providers (ACTIVE, bond ≥ min_bond) are listed.
+	oldListed := eligible(old, oldMin)
+	newListed := eligible(next, newMin)
 	priceUnchanged := oldListed == newListed && sameModels(oldModels, newModels) &&
 		(!oldListed || old.PricePerToken.Amount.Equal(next.PricePerToken.Amount))
 	if !priceUnchanged {
@@ -271,12 +319,38 @@ func (k Keeper) syncIndexes(ctx context.Context, operator sdk.AccAddress, old, n
 	}
 
 	// Weights: every listed model holds a slot (weight possibly zero).
-	newWeight := weightOf(next)
-	if sameModels(oldModels, newModels) && weightOf(old).Equal(newWeight) {
+	newWeight := weightOf(next, newMin)
+	if sameModels(oldModels, newModels) && weightOf(old, oldMin).Equal(newWeight) {
 		return nil
 	}
 	for _, m := range newModels {
 		if err := k.setProviderWeight(ctx, m, operator, newWeight); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resyncMinBond re-indexes the providers whose eligibility changes when min_bond moves
+// from oldMin to newMin (ACTIVE with a bond between the two). It walks every provider:
+// O(n), run only by a params change.
+func (k Keeper) resyncMinBond(ctx context.Context, oldMin, newMin math.Int) error {
+	var changed []types.Provider
+	err := k.Providers.Walk(ctx, nil, func(_ sdk.AccAddress, p types.Provider) (bool, error) {
+		if eligible(&p, oldMin) != eligible(&p, newMin) {
+			changed = append(changed, p)
+		}
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range changed {
+		operator, err := k.operatorAddr(p)
+		if err != nil {
+			return err
+		}
+		if err := k.syncIndexes(ctx, operator, &p, &p, oldMin, newMin); err != nil {
 			return err
 		}
 	}

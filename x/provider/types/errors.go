@@ -25,4 +25,6 @@ var (
 	ErrProviderNotActive      = errorsmod.Register(ModuleName, 20, "provider not active")
 	ErrInvalidGenesis         = errorsmod.Register(ModuleName, 21, "invalid genesis")
 	ErrInvariantBroken        = errorsmod.Register(ModuleName, 22, "bond invariant broken")
+	ErrInvalidSlash           = errorsmod.Register(ModuleName, 23, "invalid slash")
+	ErrInvalidAuditOutcome    = errorsmod.Register(ModuleName, 24, "invalid audit outcome")
 )

@@ -9,6 +9,7 @@ const (
 	EventTypeUnbondingCompleted = "unbonding_completed"
 	EventTypeProviderJailed     = "provider_jailed"
 	EventTypeProviderUnjailed   = "provider_unjailed"
+	EventTypeProviderSlashed    = "provider_slashed"
 	EventTypeModelRegistered    = "model_registered"
 	EventTypeParamsUpdated      = "provider_params_updated"
 
@@ -25,4 +26,6 @@ const (
 	AttributeKeyCompletionHeight = "completion_height"
 	AttributeKeyJailedUntil      = "jailed_until"
 	AttributeKeyMisses           = "misses"
+	AttributeKeyRecipient        = "recipient"
+	AttributeKeyJailed           = "jailed"
 )

@@ -64,8 +64,9 @@ func validateGenesisProvider(params Params, models map[string]struct{}, p Provid
 		}
 	}
 	bondDenom := params.MinBond.Denom
-	if err := ValidateBondCoin("bond", p.Bond); err != nil {
-		return err
+	// A bond may be zero (or below min_bond): a slash can take all of it.
+	if err := p.Bond.Validate(); err != nil {
+		return ErrInvalidBond.Wrapf("bond: %s", err)
 	}
 	if p.Bond.Denom != bondDenom {
 		return ErrInvalidBond.Wrapf("bond denom %s, expected %s", p.Bond.Denom, bondDenom)

@@ -4,8 +4,8 @@ import "cosmossdk.io/collections"
 
 const (
 	// ModuleName is the module's name and the name of its module account. The account holds
-	// exactly the sum of all bonds; the app must grant it the Burner permission so that
-	// x/verify can burn slashed bonds.
+	// exactly the sum of all bonds (unbonding ones included); Keeper.Slash moves slashed
+	// bond out of it to the module that the slasher names.
 	ModuleName = "provider"
 	// StoreKey is the module's KV store key.
 	StoreKey = ModuleName
@@ -38,6 +38,8 @@ var (
 	UnbondingQueueKey = collections.NewPrefix(6)
 	TotalBondedKey    = collections.NewPrefix(7)
 	MinPriceKey       = collections.NewPrefix(8)
+	DepartedKey       = collections.NewPrefix(9)
+	DepartedQueueKey  = collections.NewPrefix(10)
 	TreeMetaKey       = collections.NewPrefix(20)
 	TreeSlotKey       = collections.NewPrefix(21)
 	TreeSlotOwnerKey  = collections.NewPrefix(22)

@@ -2,6 +2,7 @@ package types
 
 import (
 	"net/url"
+	"strings"
 
 	"cosmossdk.io/math"
 
@@ -98,4 +99,15 @@ func (p Provider) LockedAmount() math.Int {
 		return math.ZeroInt()
 	}
 	return p.Locked
+}
+
+// SameOperator reports whether two providers are run by the same operator as far as the
+// chain can tell: they share the operator or the worker address, or one's worker is the
+// other's operator. Addresses compare case-insensitively (bech32 is case-insensitive, and
+// genesis may hold either case); empty addresses match nothing. A provider is the same
+// operator as itself.
+func SameOperator(a, b Provider) bool {
+	same := func(x, y string) bool { return x != "" && strings.EqualFold(x, y) }
+	return same(a.Operator, b.Operator) || same(a.Worker, b.Worker) ||
+		same(a.Worker, b.Operator) || same(a.Operator, b.Worker)
 }

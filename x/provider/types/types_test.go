@@ -137,3 +137,41 @@ func TestGenesisValidate(t *testing.T) {
 		require.Error(t, g.Validate(), name)
 	}
 }
+
+func TestSameOperator(t *testing.T) {
+	p := func(op, worker string) types.Provider { return types.Provider{Operator: op, Worker: worker} }
+	a := p(addr(1), addr(2))
+	cases := []struct {
+		name string
+		b    types.Provider
+		want bool
+	}{
+		{"itself", a, true},
+		{"same operator", p(addr(1), addr(3)), true},
+		{"same worker", p(addr(3), addr(2)), true},
+		{"b's worker is a's operator", p(addr(3), addr(1)), true},
+		{"b's operator is a's worker", p(addr(2), addr(3)), true},
+		{"operator and worker swapped", p(addr(2), addr(1)), true},
+		{"upper-case bech32 of the same operator", p(strings.ToUpper(addr(1)), addr(3)), true},
+		{"unrelated", p(addr(3), addr(4)), false},
+		{"unrelated, worker = operator", p(addr(3), addr(3)), false},
+	}
+	for _, tc := range cases {
+		require.Equal(t, tc.want, types.SameOperator(a, tc.b), tc.name)
+		require.Equal(t, tc.want, types.SameOperator(tc.b, a), tc.name+" (symmetric)")
+	}
+	// Empty addresses match nothing.
+	require.False(t, types.SameOperator(p(addr(1), ""), p(addr(3), "")))
+	require.False(t, types.SameOperator(p("", ""), p("", "")))
+}
+
+func TestAuditOutcome(t *testing.T) {
+	require.True(t, types.AuditPassed.IsValid())
+	require.True(t, types.AuditFailed.IsValid())
+	require.True(t, types.AuditMissed.IsValid())
+	require.False(t, types.AuditOutcome(0).IsValid(), "the zero value is not an outcome")
+	require.False(t, types.AuditOutcome(4).IsValid())
+	require.Equal(t, "passed", types.AuditPassed.String())
+	require.Equal(t, "missed", types.AuditMissed.String())
+	require.Equal(t, "AuditOutcome(0)", types.AuditOutcome(0).String())
+}

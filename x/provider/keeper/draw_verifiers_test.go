@@ -1,0 +1,184 @@
+package keeper_test
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/provider/types"
+)
+
+const otherProfile = "cuda-sm89-f16-greedy-v1"
+
+// registerAs registers a provider with a chosen operator, worker, bond, profile and
+// max_jobs (0: the default).
+func (f *fixture) registerAs(t testing.TB, op, worker sdk.AccAddress, bondSovra int64, profile string, maxJobs uint32) sdk.AccAddress {
+	t.Helper()
+	f.fund(op, bondSovra)
+	msg := f.registerMsg(op, worker, bondSovra)
+	msg.Profile = profile
+	msg.MaxJobs = maxJobs
+	_, err := f.ms.RegisterProvider(f.ctx, msg)
+	require.NoError(t, err)
+	return op
+}
+
+func operators(ps []types.Provider) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Operator
+	}
+	return out
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}
+
+// TestDrawVerifiersExcludes: of a provider and eleven others, only the three that are
+// ACTIVE, in the provider's profile, drawable, not the same operator and not excluded by
+// the caller are ever drawn.
+func TestDrawVerifiersExcludes(t *testing.T) {
+	f := newFixture(t)
+	prov := f.registerAs(t, addr(1), workerOf(1), 5, types.DefaultProfile, 0)
+	// Same operator as prov: its worker is prov's operator, or its operator is prov's worker.
+	sameA := f.registerAs(t, addr(2), addr(1), 9, types.DefaultProfile, 0)
+	sameB := f.registerAs(t, workerOf(1), addr(3), 9, types.DefaultProfile, 0)
+	otherProf := f.registerAs(t, addr(4), workerOf(4), 9, otherProfile, 0)
+	jailed := f.registerAs(t, addr(5), workerOf(5), 9, types.DefaultProfile, 0)
+	for i := 0; i < 3; i++ {
+		require.NoError(t, f.k.RecordMiss(f.ctx, jailed))
+	}
+	unbonding := f.registerAs(t, addr(6), workerOf(6), 9, types.DefaultProfile, 0)
+	_, err := f.ms.Unbond(f.ctx, &types.MsgUnbond{Operator: unbonding.String()})
+	require.NoError(t, err)
+	slashed := f.registerAs(t, addr(7), workerOf(7), 9, types.DefaultProfile, 0)
+	_, err = f.k.Slash(f.ctx, slashed, sovra(9).SubRaw(500_000), slashTo, false) // 0.5 SOVRA left < min_bond
+	require.NoError(t, err)
+	full := f.registerAs(t, addr(8), workerOf(8), 9, types.DefaultProfile, 1)
+	require.NoError(t, f.k.LockCollateral(f.ctx, full, sovra(1)))
+	earlier := f.registerAs(t, addr(9), workerOf(9), 9, types.DefaultProfile, 0)
+	var eligible []string
+	for i := 10; i <= 12; i++ {
+		eligible = append(eligible, f.registerAs(t, addr(i), workerOf(i), int64(i-9), types.DefaultProfile, 0).String())
+	}
+	eligible = sorted(eligible)
+	checkAll(t, f)
+	p := f.provider(t, prov)
+	require.True(t, types.SameOperator(p, f.provider(t, sameA)))
+	require.True(t, types.SameOperator(p, f.provider(t, sameB)))
+	require.Positive(t, f.weight(t, sameA).Int64(), "same-operator providers are in the draw, DrawVerifiers skips them")
+	excludeEarlier := func(c types.Provider) bool { return c.Operator == earlier.String() }
+
+	for i := 0; i < 100; i++ {
+		got, err := f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(i), 10, p, excludeEarlier)
+		require.NoError(t, err)
+		require.Equal(t, eligible, sorted(operators(got)), "seed %d: exactly the eligible ones", i)
+		for _, v := range got {
+			require.False(t, types.SameOperator(p, v))
+			require.Equal(t, p.Profile, v.Profile)
+			require.True(t, v.IsActive())
+		}
+	}
+	// Without an exclude function the earlier verifier is eligible again.
+	got, err := f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(0), 10, p, nil)
+	require.NoError(t, err)
+	require.Equal(t, sorted(append(eligible, earlier.String())), sorted(operators(got)))
+	// n = 3 of exactly 3 eligible: all of them; n = 0: none.
+	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 3, p, excludeEarlier)
+	require.NoError(t, err)
+	require.Equal(t, eligible, sorted(operators(got)))
+	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 0, p, nil)
+	require.NoError(t, err)
+	require.Empty(t, got)
+	// A provider of the other profile gets verifiers of that profile only: none here
+	// besides itself.
+	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 3, f.provider(t, otherProf), nil)
+	require.NoError(t, err)
+	require.Empty(t, got)
+	// Unknown model: none.
+	got, err = f.k.DrawVerifiers(f.ctx, "no-such-model", seedOf(5), 3, p, nil)
+	require.NoError(t, err)
+	require.Empty(t, got)
+}
+
+// TestDrawVerifiersDeterministic: the same seed gives the same verifiers in the same
+// order; different seeds give different draws, and the first verifier is stake-weighted.
+func TestDrawVerifiersDeterministic(t *testing.T) {
+	f := newFixture(t)
+	prov := f.register(t, 1, 5)
+	for i := 2; i <= 8; i++ {
+		f.register(t, i, int64(i))
+	}
+	p := f.provider(t, prov)
+	a, err := f.k.DrawVerifiers(f.ctx, "llama-7b", []byte("audit seed"), 3, p, nil)
+	require.NoError(t, err)
+	require.Len(t, a, 3)
+	b, err := f.k.DrawVerifiers(f.ctx, "llama-7b", []byte("audit seed"), 3, p, nil)
+	require.NoError(t, err)
+	require.Equal(t, a, b)
+
+	distinct := map[string]bool{}
+	first := map[string]int{}
+	for i := 0; i < 500; i++ {
+		got, err := f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(i), 3, p, nil)
+		require.NoError(t, err)
+		require.Len(t, got, 3)
+		distinct[fmt.Sprint(operators(got))] = true
+		first[got[0].Operator]++
+	}
+	require.Greater(t, len(distinct), 50)
+	// Bonds 2..8 (sum 35): the heaviest is first in about 8/35 of the draws, the lightest 2/35.
+	require.Greater(t, first[addr(8).String()], first[addr(2).String()]*2)
+	require.Zero(t, first[prov.String()])
+}
+
+// TestDrawVerifiersManyExcluded measures how many of n = 3 verifiers DrawVerifiers finds
+// among 10,000 providers when most of the stake is excluded: DrawProviders stops after
+// n + DrawProvidersExtraAttempts (67) draws. Half the providers have another profile: all
+// 3 are always found. With 1% of the stake in the provider's profile, 67 draws find about
+// 0.7 on average and the draw comes back short: a limit of the per-model tree (see the
+// package README).
+func TestDrawVerifiersManyExcluded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("registers 10,000 providers")
+	}
+	const n = 10000
+	const rare = "rare-profile-v1"
+	profileOf := func(i int) string {
+		switch {
+		case i%100 == 0:
+			return rare
+		case i%2 == 1:
+			return otherProfile
+		default:
+			return types.DefaultProfile
+		}
+	}
+	f := newRegistry(t, n, profileOf)
+	measure := func(p types.Provider) (hist [4]int) {
+		for s := 0; s < 300; s++ {
+			got, err := f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(s), 3, p, nil)
+			require.NoError(t, err)
+			for _, v := range got {
+				require.Equal(t, p.Profile, v.Profile)
+				require.False(t, types.SameOperator(p, v))
+			}
+			hist[len(got)]++
+		}
+		return hist
+	}
+	half := measure(f.provider(t, addr(2))) // DefaultProfile: 49% of providers
+	t.Logf("half the providers in another profile: found 0/1/2/3 of 3 in %v of 300 draws", half)
+	require.Equal(t, [4]int{0, 0, 0, 300}, half)
+
+	few := measure(f.provider(t, addr(100))) // rare: 1% of providers
+	t.Logf("1%% of the providers in the profile: found 0/1/2/3 of 3 in %v of 300 draws", few)
+	require.Less(t, few[3], 30, "67 attempts at ~1%% eligible stake rarely find 3")
+}

@@ -30,11 +30,14 @@ import (
 	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"
 	taskkeeper "github.com/sovra-network/sovra/x/task/keeper"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
+	verifykeeper "github.com/sovra-network/sovra/x/verify/keeper"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 // moduleAccountPerms lists every module account and what it may do. The Sovra accounts
 // hold escrow (task), bonds (provider, burns slashed bonds), unclaimed rewards (rewards,
-// burns the burn share) and the verification pool.
+// burns the burn share), the verification pool, and slashed bonds for the instant between
+// a verdict's slash and its bounty payout and burn (verify).
 var moduleAccountPerms = map[string][]string{
 	authtypes.FeeCollectorName:          nil,
 	distrtypes.ModuleName:               nil,
@@ -47,6 +50,7 @@ var moduleAccountPerms = map[string][]string{
 	tasktypes.ModuleName:                nil,
 	rewardstypes.ModuleName:             {authtypes.Burner},
 	rewardstypes.VerificationPoolName:   nil,
+	verifytypes.ModuleName:              {authtypes.Burner},
 }
 
 func storeKeys() []string {
@@ -54,6 +58,7 @@ func storeKeys() []string {
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, slashingtypes.StoreKey,
 		distrtypes.StoreKey, minttypes.StoreKey, govtypes.StoreKey, consensustypes.StoreKey,
 		beacontypes.StoreKey, providertypes.StoreKey, tasktypes.StoreKey, rewardstypes.StoreKey,
+		verifytypes.StoreKey,
 	}
 }
 
@@ -72,6 +77,7 @@ type Keepers struct {
 	ProviderKeeper providerkeeper.Keeper
 	TaskKeeper     taskkeeper.Keeper
 	RewardsKeeper  rewardskeeper.Keeper
+	VerifyKeeper   verifykeeper.Keeper
 }
 
 // blockedAddrs may not receive funds by bank sends: every module account except the
@@ -111,5 +117,9 @@ func newKeepers(app *App, enc EncodingConfig) Keepers {
 	k.RewardsKeeper = rewardskeeper.NewKeeper(cdc, store(rewardstypes.StoreKey), accCodec, authority, k.AccountKeeper, k.BankKeeper, k.DistrKeeper)
 	k.TaskKeeper = taskkeeper.NewKeeper(cdc, store(tasktypes.StoreKey), accCodec, authority, k.BankKeeper, k.AccountKeeper,
 		k.ProviderKeeper, k.BeaconKeeper, k.RewardsKeeper, nil)
+	k.VerifyKeeper = verifykeeper.NewKeeper(cdc, store(verifytypes.StoreKey), accCodec, authority, k.AccountKeeper,
+		k.TaskKeeper, k.ProviderKeeper, k.BeaconKeeper, k.RewardsKeeper, k.BankKeeper)
+	// x/task decides audits and sizes collateral through x/verify, which needs x/task first.
+	k.TaskKeeper.SetAuditor(k.VerifyKeeper)
 	return k
 }

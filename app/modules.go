@@ -29,6 +29,8 @@ import (
 	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"
 	"github.com/sovra-network/sovra/x/task"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
+	"github.com/sovra-network/sovra/x/verify"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 func (app *App) appModules(enc EncodingConfig) []module.AppModule {
@@ -48,6 +50,7 @@ func (app *App) appModules(enc EncodingConfig) []module.AppModule {
 		provider.NewAppModule(cdc, k.ProviderKeeper),
 		task.NewAppModule(cdc, k.TaskKeeper),
 		rewards.NewAppModule(cdc, k.RewardsKeeper),
+		verify.NewAppModule(cdc, k.VerifyKeeper),
 	}
 }
 
@@ -59,11 +62,11 @@ func setModuleOrder(mm *module.Manager) {
 	mm.SetOrderBeginBlockers(minttypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName,
 		stakingtypes.ModuleName, tasktypes.ModuleName)
 	mm.SetOrderEndBlockers(govtypes.ModuleName, stakingtypes.ModuleName, banktypes.ModuleName,
-		tasktypes.ModuleName, providertypes.ModuleName)
+		tasktypes.ModuleName, verifytypes.ModuleName, providertypes.ModuleName)
 	genesisOrder := []string{
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName, stakingtypes.ModuleName,
 		slashingtypes.ModuleName, govtypes.ModuleName, minttypes.ModuleName, consensustypes.ModuleName,
-		providertypes.ModuleName, rewardstypes.ModuleName, tasktypes.ModuleName, genutiltypes.ModuleName,
+		providertypes.ModuleName, rewardstypes.ModuleName, tasktypes.ModuleName, verifytypes.ModuleName, genutiltypes.ModuleName,
 		beacontypes.ModuleName,
 	}
 	mm.SetOrderInitGenesis(genesisOrder...)

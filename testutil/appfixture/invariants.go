@@ -12,13 +12,17 @@ import (
 )
 
 // CheckModuleAccounts checks that every Sovra module account holds exactly what its
-// module owes: open escrows (task), bonds (provider), unclaimed rewards (rewards).
+// module owes: open escrows (task), bonds (provider), unclaimed rewards (rewards), nothing
+// (verify, between blocks), and that every open audit is queued and counted.
 func (f *Fixture) CheckModuleAccounts() error {
 	ctx := f.Ctx()
 	if err := f.App.TaskKeeper.CheckEscrow(ctx); err != nil {
 		return err
 	}
 	if err := f.App.ProviderKeeper.CheckBonds(ctx); err != nil {
+		return err
+	}
+	if err := f.App.VerifyKeeper.CheckInvariants(ctx); err != nil {
 		return err
 	}
 	return f.App.RewardsKeeper.CheckUnclaimed(ctx)

@@ -1,6 +1,7 @@
 package keeper
 
 import (
+	"context"
 	"fmt"
 
 	"cosmossdk.io/collections"
@@ -86,3 +87,6 @@ func (k Keeper) ModuleAddress() sdk.AccAddress { return k.rewardsAddr }
 
 // VerificationPoolAddress is the address of the verification_pool module account.
 func (k Keeper) VerificationPoolAddress() sdk.AccAddress { return k.poolAddr }
+
+// GetParams returns the fee split (x/verify checks its audit rate against it).
+func (k Keeper) GetParams(ctx context.Context) (types.Params, error) { return k.Params.Get(ctx) }

@@ -161,8 +161,8 @@ func (k Keeper) decide(ctx sdk.Context, id uint64) error {
 		return nil
 	}
 	audit := false
-	if k.auditor != nil {
-		if audit, err = k.auditor.DecideAudit(ctx, job); err != nil {
+	if k.auditor.d != nil {
+		if audit, err = k.auditor.d.DecideAudit(ctx, job); err != nil {
 			return err
 		}
 	}

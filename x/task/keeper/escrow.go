@@ -25,16 +25,27 @@ func MaxCost(price math.Int, job types.Job) math.Int {
 	return price.Mul(math.NewIntFromUint64(units))
 }
 
-// Collateral is the part of a provider's bond locked while it holds the job.
-func (k Keeper) Collateral(params types.Params, job types.Job) math.Int {
-	return job.MaxFee.Amount.Mul(math.NewIntFromUint64(params.CollateralMultiplier))
+// Collateral is the part of a provider's bond locked while it holds the job: the
+// collateral multiplier (x/verify's param) times the job's max fee.
+func (k Keeper) Collateral(ctx context.Context, job types.Job) (math.Int, error) {
+	m := uint64(types.DefaultCollateralMultiplier)
+	if k.auditor.d != nil {
+		var err error
+		if m, err = k.auditor.d.CollateralMultiplier(ctx); err != nil {
+			return math.Int{}, err
+		}
+	}
+	return job.MaxFee.Amount.Mul(math.NewIntFromUint64(m)), nil
 }
 
 // assign draws a provider for a pending job from beacon, the current height's.
 // It returns false when no provider can take the job now; the job then waits a block.
 func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job types.Job) (bool, error) {
 	seed := jobSeed(beacon, job.Id)
-	collateral := k.Collateral(params, job)
+	collateral, err := k.Collateral(ctx, job)
+	if err != nil {
+		return false, err
+	}
 	accept := func(p providertypes.Provider) bool {
 		if p.PricePerToken.Denom != job.MaxFee.Denom || MaxCost(p.PricePerToken.Amount, job).GT(job.MaxFee.Amount) {
 			return false
@@ -89,6 +100,46 @@ func jobSeed(beacon []byte, jobID uint64) []byte {
 	return h.Sum(nil)
 }
 
+// GetJob returns a job.
+func (k Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
+	job, err := k.Jobs.Get(ctx, id)
+	if err != nil {
+		return types.Job{}, errorsmod.Wrapf(types.ErrJobNotFound, "job %d", id)
+	}
+	return job, nil
+}
+
+// FailJob ends an audited job whose provider lost the verdict: the provider is not paid,
+// the submitter gets the whole escrow back, and the collateral lock is released (x/verify
+// has slashed the bond already). The job ends SLASHED.
+func (k Keeper) FailJob(ctx context.Context, job types.Job) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	if job.Status != types.JOB_STATUS_AUDITING {
+		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot fail its audit", job.Id, job.Status)
+	}
+	provider, err := sdk.AccAddressFromBech32(job.Provider)
+	if err != nil {
+		return err
+	}
+	if err := k.provider.ReleaseCollateral(ctx, provider, job.Collateral); err != nil {
+		return err
+	}
+	if err := k.refund(ctx, job, job.MaxFee); err != nil {
+		return err
+	}
+	job.Refunded = job.MaxFee
+	job.FeePaid = sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
+	if err := k.finish(sdkCtx, job, types.JOB_STATUS_SLASHED); err != nil {
+		return err
+	}
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobSlashed,
+		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
+		sdk.NewAttribute(types.AttrProvider, job.Provider),
+		sdk.NewAttribute(types.AttrRefund, job.MaxFee.String()),
+	))
+	return nil
+}
+
 // SettleJob pays the provider for the tokens it produced, refunds the rest of the escrow
 // and releases the collateral. x/verify calls it after a passed audit.
 func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
@@ -96,9 +147,7 @@ func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
 	if job.Status != types.JOB_STATUS_COMMITTED && job.Status != types.JOB_STATUS_AUDITING {
 		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot settle", job.Id, job.Status)
 	}
-	units := math.NewIntFromUint64(job.PromptTokens + job.OutputTokens)
-	feeAmt := math.MinInt(job.PricePerToken.Amount.Mul(units), job.MaxFee.Amount)
-	fee := sdk.NewCoin(job.MaxFee.Denom, feeAmt)
+	fee := job.Fee()
 	refund := job.MaxFee.Sub(fee)
 	provider, err := sdk.AccAddressFromBech32(job.Provider)
 	if err != nil {

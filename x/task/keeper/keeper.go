@@ -24,7 +24,9 @@ type Keeper struct {
 	provider types.ProviderKeeper
 	beacon   types.BeaconKeeper
 	rewards  types.RewardsKeeper
-	auditor  types.AuditDecider
+	// auditor is shared by every copy of the keeper, so that SetAuditor after the
+	// modules were built (x/verify needs this keeper first) reaches them all.
+	auditor *auditorRef
 
 	Schema    collections.Schema
 	Params    collections.Item[types.Params]
@@ -58,7 +60,17 @@ type Keeper struct {
 	PruneQueue collections.KeySet[collections.Pair[int64, uint64]]
 }
 
-// NewKeeper builds the keeper. auditor may be nil until x/verify exists.
+type auditorRef struct{ d types.AuditDecider }
+
+// SetAuditor installs x/verify; call it once while wiring the app.
+func (k Keeper) SetAuditor(a types.AuditDecider) {
+	if k.auditor.d != nil {
+		panic("task: auditor already set")
+	}
+	k.auditor.d = a
+}
+
+// NewKeeper builds the keeper. auditor may be nil and set later with SetAuditor.
 func NewKeeper(
 	cdc codec.BinaryCodec,
 	storeService corestore.KVStoreService,
@@ -85,7 +97,7 @@ func NewKeeper(
 		provider:     provider,
 		beacon:       beacon,
 		rewards:      rewards,
-		auditor:      auditor,
+		auditor:      &auditorRef{d: auditor},
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		NextJobID:    collections.NewSequence(sb, types.NextJobIDKey, "next_job_id"),
 		Jobs:         collections.NewMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc)),

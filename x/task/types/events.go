@@ -6,6 +6,7 @@ const (
 	EventJobAssigned  = "job_assigned"
 	EventJobCommitted = "job_committed"
 	EventJobSettled   = "job_settled"
+	EventJobSlashed   = "job_slashed"
 	EventJobExpired   = "job_expired"
 	EventJobCancelled = "job_cancelled"
 	EventJobAudit     = "job_audit_decision"

@@ -48,7 +48,14 @@ type RewardsKeeper interface {
 }
 
 // AuditDecider is implemented by x/verify: at the decision height it says whether the
-// job is audited. Without one every job settles at its decision height.
+// job is audited (and then owns it until its verdict), and it sets the collateral a job
+// locks, since that is validated together with the audit rate. Without one every job
+// settles at its decision height and locks DefaultCollateralMultiplier × max_fee.
 type AuditDecider interface {
 	DecideAudit(ctx context.Context, job Job) (audit bool, err error)
+	CollateralMultiplier(ctx context.Context) (uint64, error)
 }
+
+// DefaultCollateralMultiplier applies when no AuditDecider is set (1 / the default 10%
+// audit rate).
+const DefaultCollateralMultiplier = 10

@@ -73,7 +73,6 @@ func TestParamsValidate(t *testing.T) {
 		"zero prompt":        func(p *Params) { p.MaxPromptBytes = 0 },
 		"zero deadline":      func(p *Params) { p.DefaultDeadlineBlocks = 0 },
 		"max below default":  func(p *Params) { p.MaxDeadlineBlocks = p.DefaultDeadlineBlocks - 1 },
-		"zero collateral":    func(p *Params) { p.CollateralMultiplier = 0 },
 		"zero window":        func(p *Params) { p.DecisionWindow = 0 },
 		"zero results":       func(p *Params) { p.MaxResultsPerCommit = 0 },
 		"zero draw attempts": func(p *Params) { p.MaxAssignAttempts = 0 },

@@ -2,15 +2,13 @@ package types
 
 import "fmt"
 
-// DefaultParams follow DESIGN.md: 8 KiB prompts, 32 KiB sealed outputs, 50-block deadlines,
-// collateral of 10x the fee (= 1 / the default 10% audit rate).
+// DefaultParams follow DESIGN.md: 8 KiB prompts, 32 KiB sealed outputs, 50-block deadlines.
 func DefaultParams() Params {
 	return Params{
 		MaxPromptBytes:        8 * 1024,
 		MaxSealedOutputBytes:  32 * 1024,
 		DefaultDeadlineBlocks: 50,
 		MaxDeadlineBlocks:     1000,
-		CollateralMultiplier:  10,
 		DecisionWindow:        5,
 		RetentionBlocks:       10000,
 		MaxResultsPerCommit:   64,
@@ -29,8 +27,6 @@ func (p Params) Validate() error {
 		return fmt.Errorf("default_deadline_blocks must be positive")
 	case p.MaxDeadlineBlocks < p.DefaultDeadlineBlocks:
 		return fmt.Errorf("max_deadline_blocks (%d) must be >= default_deadline_blocks (%d)", p.MaxDeadlineBlocks, p.DefaultDeadlineBlocks)
-	case p.CollateralMultiplier == 0 || p.CollateralMultiplier > 1000:
-		return fmt.Errorf("collateral_multiplier must be in [1, 1000], got %d", p.CollateralMultiplier)
 	case p.DecisionWindow == 0 || p.DecisionWindow > 1000:
 		return fmt.Errorf("decision_window must be in [1, 1000], got %d", p.DecisionWindow)
 	case p.RetentionBlocks == 0:

@@ -1,0 +1,54 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/verify/types"
+)
+
+// EndBlocker ends the phases whose deadline is this block: a commit phase opens its reveal
+// phase (silent verifiers stay uncommitted and count as wrong), a reveal phase resolves.
+// The work is proportional to the phases due now.
+func (k Keeper) EndBlocker(ctx context.Context) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sdkCtx.BlockHeight()
+	it, err := k.PhaseQueue.Iterate(ctx, collections.NewPrefixedPairRange[int64, uint64](h))
+	if err != nil {
+		return err
+	}
+	ids, err := it.Keys()
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	for _, key := range ids {
+		a, err := k.Audits.Get(ctx, key.K2())
+		if err != nil || a.PhaseDeadline != h {
+			if err := k.PhaseQueue.Remove(ctx, key); err != nil {
+				return err
+			}
+			continue
+		}
+		switch a.Status {
+		case types.AUDIT_STATUS_COMMIT:
+			err = k.openReveal(sdkCtx, params, &a)
+		case types.AUDIT_STATUS_REVEAL:
+			err = k.resolve(sdkCtx, params, &a, a.Status)
+		default:
+			err = k.PhaseQueue.Remove(ctx, key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

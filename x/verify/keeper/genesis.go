@@ -1,0 +1,67 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+
+	"github.com/sovra-network/sovra/x/verify/types"
+)
+
+// InitGenesis stores params, stats and audits with their indexes and open phases; the
+// params must fit x/rewards' verification share (x/rewards initializes first).
+func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
+	if err := gs.Validate(); err != nil {
+		return err
+	}
+	rp, err := k.rewards.GetParams(ctx)
+	if err != nil {
+		return err
+	}
+	if err := gs.Params.ValidateVerificationShare(rp.VerificationShare); err != nil {
+		return types.ErrInvalidGenesis.Wrap(err.Error())
+	}
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	if err := k.Stats.Set(ctx, gs.Stats); err != nil {
+		return err
+	}
+	for _, a := range gs.Audits {
+		if err := k.saveAudit(ctx, a, types.AUDIT_STATUS_UNSPECIFIED); err != nil {
+			return err
+		}
+		if err := k.ByProvider.Set(ctx, collections.Join(a.Provider, a.JobId)); err != nil {
+			return err
+		}
+		for _, v := range a.Verifiers {
+			if err := k.ByVerifier.Set(ctx, collections.Join(v.Operator, a.JobId)); err != nil {
+				return err
+			}
+		}
+		if a.Status == types.AUDIT_STATUS_COMMIT || a.Status == types.AUDIT_STATUS_REVEAL {
+			if err := k.PhaseQueue.Set(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ExportGenesis returns params, stats and every audit.
+func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := k.stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs := &types.GenesisState{Params: p, Stats: s}
+	err = k.Audits.Walk(ctx, nil, func(_ uint64, a types.Audit) (bool, error) {
+		gs.Audits = append(gs.Audits, a)
+		return false, nil
+	})
+	return gs, err
+}

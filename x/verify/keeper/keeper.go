@@ -1,0 +1,124 @@
+package keeper
+
+import (
+	"context"
+	"fmt"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/core/address"
+	corestore "cosmossdk.io/core/store"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/verify/types"
+)
+
+// Keeper runs audits: the decision at the job's decision height, the verifier draw, the
+// commit and reveal phases with their deadlines, one escalation, and the verdict.
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	addressCodec address.Codec
+	authority    string
+
+	task     types.TaskKeeper
+	provider types.ProviderKeeper
+	beacon   types.BeaconKeeper
+	rewards  types.RewardsKeeper
+	bank     types.BankKeeper
+	// moduleAddr holds slashed coins only between a slash and their payout or burn.
+	moduleAddr sdk.AccAddress
+
+	Schema collections.Schema
+	Params collections.Item[types.Params]
+	Audits collections.Map[uint64, types.Audit]
+	// PhaseQueue: (deadline, job) the open phase of an audit ends at the end of deadline.
+	PhaseQueue collections.KeySet[collections.Pair[int64, uint64]]
+	// ByVerifier, ByProvider and ByStatus index the audits for queries and workers.
+	ByVerifier collections.KeySet[collections.Pair[string, uint64]]
+	ByProvider collections.KeySet[collections.Pair[string, uint64]]
+	ByStatus   collections.KeySet[collections.Pair[int32, uint64]]
+	Stats      collections.Item[types.Stats]
+}
+
+// AccountKeeper resolves the module account.
+type AccountKeeper interface {
+	GetModuleAddress(name string) sdk.AccAddress
+}
+
+// NewKeeper builds the keeper; it panics on wiring mistakes (bad authority, no module account).
+func NewKeeper(
+	cdc codec.BinaryCodec,
+	storeService corestore.KVStoreService,
+	addressCodec address.Codec,
+	authority string,
+	accounts AccountKeeper,
+	task types.TaskKeeper,
+	provider types.ProviderKeeper,
+	beacon types.BeaconKeeper,
+	rewards types.RewardsKeeper,
+	bank types.BankKeeper,
+) Keeper {
+	if _, err := addressCodec.StringToBytes(authority); err != nil {
+		panic(fmt.Sprintf("invalid verify authority %q: %s", authority, err))
+	}
+	moduleAddr := accounts.GetModuleAddress(types.ModuleName)
+	if moduleAddr == nil {
+		panic(fmt.Sprintf("module account %q is not registered", types.ModuleName))
+	}
+	sb := collections.NewSchemaBuilder(storeService)
+	strJob := collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)
+	k := Keeper{
+		cdc: cdc, addressCodec: addressCodec, authority: authority,
+		task: task, provider: provider, beacon: beacon, rewards: rewards, bank: bank, moduleAddr: moduleAddr,
+		Params:     collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Audits:     collections.NewMap(sb, types.AuditsKey, "audits", collections.Uint64Key, codec.CollValue[types.Audit](cdc)),
+		PhaseQueue: collections.NewKeySet(sb, types.PhaseQueueKey, "phase_queue", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+		ByVerifier: collections.NewKeySet(sb, types.ByVerifierKey, "audits_by_verifier", strJob),
+		ByProvider: collections.NewKeySet(sb, types.ByProviderKey, "audits_by_provider", strJob),
+		ByStatus:   collections.NewKeySet(sb, types.ByStatusKey, "audits_by_status", collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key)),
+		Stats:      collections.NewItem(sb, types.StatsKey, "stats", codec.CollValue[types.Stats](cdc)),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+	return k
+}
+
+// GetAuthority returns the address allowed to update params (the gov module account).
+func (k Keeper) GetAuthority() string { return k.authority }
+
+// CollateralMultiplier is the collateral a job locks per unit of max fee (x/task asks).
+func (k Keeper) CollateralMultiplier(ctx context.Context) (uint64, error) {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return p.CollateralMultiplier, nil
+}
+
+// stats returns the counters (zero before the first decision).
+func (k Keeper) stats(ctx context.Context) (types.Stats, error) {
+	s, err := k.Stats.Get(ctx)
+	if err != nil && !isNotFound(err) {
+		return s, err
+	}
+	return s, nil
+}
+
+// saveAudit writes an audit and moves its status index entry from prev.
+func (k Keeper) saveAudit(ctx context.Context, a types.Audit, prev types.AuditStatus) error {
+	if prev != a.Status {
+		if prev != types.AUDIT_STATUS_UNSPECIFIED {
+			if err := k.ByStatus.Remove(ctx, collections.Join(int32(prev), a.JobId)); err != nil {
+				return err
+			}
+		}
+		if err := k.ByStatus.Set(ctx, collections.Join(int32(a.Status), a.JobId)); err != nil {
+			return err
+		}
+	}
+	return k.Audits.Set(ctx, a.JobId, a)
+}

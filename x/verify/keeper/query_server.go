@@ -1,0 +1,123 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/sovra-network/sovra/x/verify/types"
+)
+
+type queryServer struct{ k Keeper }
+
+// NewQueryServerImpl returns the Query service.
+func NewQueryServerImpl(k Keeper) types.QueryServer { return queryServer{k} }
+
+var _ types.QueryServer = queryServer{}
+
+func (q queryServer) Params(ctx context.Context, _ *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
+	p, err := q.k.Params.Get(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryParamsResponse{Params: p}, nil
+}
+
+func (q queryServer) Audit(ctx context.Context, req *types.QueryAuditRequest) (*types.QueryAuditResponse, error) {
+	if req == nil || req.JobId == 0 {
+		return nil, status.Error(codes.InvalidArgument, "job id must be positive")
+	}
+	a, err := q.k.Audits.Get(ctx, req.JobId)
+	if err != nil {
+		return nil, status.Errorf(codes.NotFound, "job %d has no audit", req.JobId)
+	}
+	return &types.QueryAuditResponse{Audit: a}, nil
+}
+
+func (q queryServer) Stats(ctx context.Context, _ *types.QueryStatsRequest) (*types.QueryStatsResponse, error) {
+	s, err := q.k.stats(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryStatsResponse{Stats: s}, nil
+}
+
+// Audits pages through one index: the verifier's, the provider's or the status's when
+// given (the verifier's first), else all audits; the other filters apply to each entry.
+func (q queryServer) Audits(ctx context.Context, req *types.QueryAuditsRequest) (*types.QueryAuditsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	for _, a := range []string{req.Verifier, req.Provider} {
+		if a == "" {
+			continue
+		}
+		if _, err := sdk.AccAddressFromBech32(a); err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "invalid address %q: %s", a, err)
+		}
+	}
+	if _, ok := types.AuditStatus_name[int32(req.Status)]; !ok {
+		return nil, status.Errorf(codes.InvalidArgument, "unknown status %d", req.Status)
+	}
+	keep := func(a types.Audit) bool {
+		if req.Status != types.AUDIT_STATUS_UNSPECIFIED && a.Status != req.Status {
+			return false
+		}
+		if req.Provider != "" && a.Provider != req.Provider {
+			return false
+		}
+		if req.Verifier != "" && verifierIndex(a, req.Verifier, 0) < 0 {
+			return false
+		}
+		return true
+	}
+	var out []types.Audit
+	var page *query.PageResponse
+	var err error
+	// The predicate decides what counts towards the page; the transform collects it (the
+	// predicate also sees the entry after a full page, which must not be collected).
+	match := func(id uint64) (bool, error) {
+		a, err := q.k.Audits.Get(ctx, id)
+		return err == nil && keep(a), nil
+	}
+	take := func(id uint64) (struct{}, error) {
+		a, err := q.k.Audits.Get(ctx, id)
+		out = append(out, a)
+		return struct{}{}, err
+	}
+	byString := func(ks collections.KeySet[collections.Pair[string, uint64]], prefix string) {
+		_, page, err = query.CollectionFilteredPaginate(ctx, ks, req.Pagination,
+			func(key collections.Pair[string, uint64], _ collections.NoValue) (bool, error) {
+				return match(key.K2())
+			},
+			func(key collections.Pair[string, uint64], _ collections.NoValue) (struct{}, error) {
+				return take(key.K2())
+			},
+			query.WithCollectionPaginationPairPrefix[string, uint64](prefix))
+	}
+	switch {
+	case req.Verifier != "":
+		byString(q.k.ByVerifier, req.Verifier)
+	case req.Provider != "":
+		byString(q.k.ByProvider, req.Provider)
+	case req.Status != types.AUDIT_STATUS_UNSPECIFIED:
+		_, page, err = query.CollectionFilteredPaginate(ctx, q.k.ByStatus, req.Pagination,
+			func(key collections.Pair[int32, uint64], _ collections.NoValue) (bool, error) { return match(key.K2()) },
+			func(key collections.Pair[int32, uint64], _ collections.NoValue) (struct{}, error) {
+				return take(key.K2())
+			},
+			query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.Status)))
+	default:
+		_, page, err = query.CollectionFilteredPaginate(ctx, q.k.Audits, req.Pagination,
+			func(_ uint64, a types.Audit) (bool, error) { return keep(a), nil },
+			func(_ uint64, a types.Audit) (struct{}, error) { out = append(out, a); return struct{}{}, nil })
+	}
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryAuditsResponse{Audits: out, Pagination: page}, nil
+}

@@ -1,0 +1,84 @@
+package types
+
+import (
+	"fmt"
+
+	"cosmossdk.io/math"
+)
+
+// DefaultParams follow DESIGN.md's table: a 10% audit rate, one verifier, three more on a
+// mismatch, 10-block phases, collateral of 10× the fee.
+func DefaultParams() Params {
+	return Params{
+		AuditRate:             math.LegacyNewDecWithPrec(10, 2),
+		VerifiersPerAudit:     1,
+		EscalationK:           3,
+		CommitPhaseBlocks:     10,
+		RevealPhaseBlocks:     10,
+		ProviderSlashFraction: math.LegacyNewDecWithPrec(10, 2),
+		VerifierSlashFraction: math.LegacyNewDecWithPrec(2, 2),
+		BountyFraction:        math.LegacyNewDecWithPrec(50, 2),
+		CollateralMultiplier:  10,
+	}
+}
+
+// Validate checks every field and the economic admission rule of DESIGN.md: the collateral
+// a job locks, slashed with probability audit_rate, outweighs the job's fee, so
+// audit_rate × collateral_multiplier ≥ 1 (the lost fee adds to it, making it strict).
+func (p Params) Validate() error {
+	if err := fraction("audit_rate", p.AuditRate, false); err != nil {
+		return err
+	}
+	if p.VerifiersPerAudit == 0 || p.VerifiersPerAudit > 16 {
+		return fmt.Errorf("verifiers_per_audit must be in [1, 16], got %d", p.VerifiersPerAudit)
+	}
+	if p.EscalationK == 0 || p.EscalationK > 32 {
+		return fmt.Errorf("escalation_k must be in [1, 32], got %d", p.EscalationK)
+	}
+	if p.CommitPhaseBlocks == 0 || p.CommitPhaseBlocks > 10_000 {
+		return fmt.Errorf("commit_phase_blocks must be in [1, 10000], got %d", p.CommitPhaseBlocks)
+	}
+	if p.RevealPhaseBlocks == 0 || p.RevealPhaseBlocks > 10_000 {
+		return fmt.Errorf("reveal_phase_blocks must be in [1, 10000], got %d", p.RevealPhaseBlocks)
+	}
+	if err := fraction("provider_slash_fraction", p.ProviderSlashFraction, true); err != nil {
+		return err
+	}
+	if err := fraction("verifier_slash_fraction", p.VerifierSlashFraction, true); err != nil {
+		return err
+	}
+	if err := fraction("bounty_fraction", p.BountyFraction, true); err != nil {
+		return err
+	}
+	if p.CollateralMultiplier == 0 || p.CollateralMultiplier > 1000 {
+		return fmt.Errorf("collateral_multiplier must be in [1, 1000], got %d", p.CollateralMultiplier)
+	}
+	if p.AuditRate.MulInt64(int64(p.CollateralMultiplier)).LT(math.LegacyOneDec()) {
+		return fmt.Errorf("audit_rate %s × collateral_multiplier %d is below 1: a job could be worth more than its expected penalty",
+			p.AuditRate, p.CollateralMultiplier)
+	}
+	return nil
+}
+
+// ValidateVerificationShare checks the params against x/rewards' verification_share: the
+// pool must take in at least what audits pay out, audit_rate × k × fee per job.
+func (p Params) ValidateVerificationShare(share math.LegacyDec) error {
+	need := p.AuditRate.MulInt64(int64(p.VerifiersPerAudit))
+	if share.LT(need) {
+		return fmt.Errorf("the rewards verification_share %s is below audit_rate × verifiers_per_audit = %s: the pool could not pay its audits", share, need)
+	}
+	return nil
+}
+
+// fraction checks that d is in (0, 1], or [0, 1] when zero is allowed.
+func fraction(name string, d math.LegacyDec, zeroOK bool) error {
+	switch {
+	case d.IsNil():
+		return fmt.Errorf("%s is missing", name)
+	case d.IsNegative() || d.GT(math.LegacyOneDec()):
+		return fmt.Errorf("%s must be in [0, 1], got %s", name, d)
+	case d.IsZero() && !zeroOK:
+		return fmt.Errorf("%s must be positive", name)
+	}
+	return nil
+}

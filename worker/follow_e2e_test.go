@@ -22,6 +22,7 @@ import (
 	"github.com/sovra-network/sovra/worker/config"
 	"github.com/sovra-network/sovra/worker/store"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 // runningWorker is an in-process worker and the way to stop it.
@@ -172,16 +173,31 @@ func TestWorkersFollowTheChainThroughOutages(t *testing.T) {
 	j := waitJob(t, ctx, client, id, tasktypes.JOB_STATUS_SETTLED, 60*time.Second)
 	t.Logf("job %d after the restart settled, provider %s", id, j.Provider)
 
-	// Nothing was ever committed twice: no commit transaction failed, and each worker key
-	// sent at most one transaction per job it served.
+	// Nothing was ever committed twice: no transaction failed, and each worker key sent at
+	// most one transaction per job it served plus one per audit message (the localnet
+	// audits half of the results; the workers verify each other and reveal their own).
 	for i, rw := range workers {
 		st, err := rw.w.Status()
 		require.NoError(t, err)
 		require.Zero(t, st.TxFailures, "worker %d", i+1)
+		families, err := rw.w.Metrics().Registry.Gather()
+		require.NoError(t, err)
+		auditMsgs := uint64(metricValue(t, families, "sovra_worker_audit_messages_total", "commit") +
+			metricValue(t, families, "sovra_worker_audit_messages_total", "reveal"))
 		_, seq, err := client.Account(ctx, rw.w.Address())
 		require.NoError(t, err)
-		require.LessOrEqual(t, seq, st.JobsCommitted, "worker %d sent more transactions than it committed jobs", i+1)
+		require.LessOrEqual(t, seq, st.JobsCommitted+auditMsgs, "worker %d sent more transactions than it committed jobs and audit messages", i+1)
 		require.Positive(t, st.JobsCommitted)
+	}
+	// Every audit of the run ended with a pass: both workers are honest.
+	for _, jobs := range byProvider {
+		for _, j := range jobs {
+			a, err := client.Audit(ctx, j.Id)
+			if err != nil {
+				continue // not audited
+			}
+			require.Equal(t, verifytypes.AUDIT_STATUS_PASSED, a.Status, "audit of job %d", j.Id)
+		}
 	}
 	for _, rw := range workers {
 		rw.stop()

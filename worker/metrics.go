@@ -27,6 +27,7 @@ type Metrics struct {
 	ChainHeight       prometheus.Gauge
 	ChainReachable    prometheus.Gauge
 	Following         *prometheus.GaugeVec
+	Audits            *prometheus.CounterVec
 }
 
 func newMetrics() *Metrics {
@@ -48,6 +49,8 @@ func newMetrics() *Metrics {
 			Help: "Latest block height the worker has seen."}),
 		ChainReachable: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "sovra_worker", Name: "chain_reachable",
 			Help: "1 when the node answered the worker's last request."}),
+		Audits: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sovra_worker", Name: "audit_messages_total",
+			Help: "Audit messages included: commit (as verifier) and reveal (as verifier or audited provider)."}, []string{"kind"}),
 		Following: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "sovra_worker", Name: "following",
 			Help: "1 for the way the worker currently learns of new blocks (websocket or polling)."}, []string{"mode"}),
 	}
@@ -55,7 +58,7 @@ func newMetrics() *Metrics {
 		m.Jobs.WithLabelValues(o) // present at zero, so rates work from the start
 	}
 	m.Registry.MustRegister(m.Jobs, m.InferenceFailures, m.InferenceSeconds, m.TokensGenerated, m.TokensPerSecond,
-		m.TxFailures, m.ChainHeight, m.ChainReachable, m.Following,
+		m.TxFailures, m.ChainHeight, m.ChainReachable, m.Following, m.Audits,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

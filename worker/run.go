@@ -50,9 +50,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case b := <-blocks:
-			// A block matters when it assigns us a job, when results wait for their commit
-			// or jobs for another inference attempt, and every few blocks regardless.
-			if b.AssignedTo(w.cfg.Provider) || len(w.open) > 0 || len(w.failures) > 0 || b.Height-lastTick >= safetyTickBlocks {
+			// A block matters when it assigns us a job or names us in an audit, while an
+			// audit we are party to is open, when results wait for their commit or jobs
+			// for another inference attempt, and every few blocks regardless.
+			if b.Concerns(w.cfg.Provider) || w.auditsOpen || len(w.open) > 0 || len(w.failures) > 0 || b.Height-lastTick >= safetyTickBlocks {
 				lastTick = b.Height
 				w.tick(ctx)
 			}

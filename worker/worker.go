@@ -32,6 +32,12 @@ type Options struct {
 	Logf Logf
 	// ReadyTimeout bounds the wait for the chain at start (default 2 minutes).
 	ReadyTimeout time.Duration
+	// Verify computes a verifier's output hash (default HonestVerify). Tests replace it
+	// with the attacks of testutil/attack; the shipped binary never does.
+	Verify VerifyFunc
+	// Tamper, when set, changes a result before it is hashed and committed (tests only: a
+	// cheating provider).
+	Tamper func(job tasktypes.Job, out inference.Result) inference.Result
 }
 
 // Worker serves one provider.
@@ -50,6 +56,12 @@ type Worker struct {
 	failures map[uint64]int
 	metrics  *Metrics
 	live     liveState
+	// verifications holds the hash and salt of each audit this worker verifies.
+	verifications *store.Store
+	verify        VerifyFunc
+	tamper        func(tasktypes.Job, inference.Result) inference.Result
+	// auditsOpen: an audit this worker is party to is still open (tick every block).
+	auditsOpen bool
 }
 
 // New connects to the chain, checks the worker key against the provider's registration
@@ -64,7 +76,14 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (w *Worker, err 
 	if opts.ReadyTimeout == 0 {
 		opts.ReadyTimeout = 2 * time.Minute
 	}
+	if opts.Verify == nil {
+		opts.Verify = HonestVerify
+	}
 	st, err := store.Open(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	vst, err := store.OpenVerifications(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +125,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (w *Worker, err 
 	}
 	w = &Worker{cfg: cfg, client: client, signer: signer, store: st, models: models,
 		backends: map[string]inference.Backend{}, logf: opts.Logf, open: map[uint64]bool{},
-		failures: map[uint64]int{}, metrics: newMetrics()}
+		failures: map[uint64]int{}, metrics: newMetrics(), verifications: vst, verify: opts.Verify, tamper: opts.Tamper}
 	w.live.started = time.Now()
 	w.setFollowing(FollowPolling)
 	w.sawChain(height)
@@ -264,7 +283,7 @@ func (w *Worker) Tick(ctx context.Context) error {
 		w.commit(ctx, height, ready[:n])
 		ready = ready[n:]
 	}
-	return nil
+	return w.auditTick(ctx)
 }
 
 // prepare returns the job's result ready to commit, running inference when the store has
@@ -321,6 +340,9 @@ func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (
 	}
 	delete(w.failures, job.Id)
 	elapsed := time.Since(start)
+	if w.tamper != nil {
+		out = w.tamper(job, out)
+	}
 	w.metrics.InferenceSeconds.Observe(elapsed.Seconds())
 	w.metrics.TokensGenerated.Add(float64(len(out.OutputTokens)))
 	if elapsed > 0 {

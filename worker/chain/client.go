@@ -22,6 +22,7 @@ import (
 	"github.com/sovra-network/sovra/app"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 var (
@@ -180,4 +181,46 @@ func (c *Client) Account(ctx context.Context, addr string) (accNum, seq uint64, 
 		return 0, 0, fmt.Errorf("account %s: empty answer", addr)
 	}
 	return res.Info.AccountNumber, res.Info.Sequence, nil
+}
+
+// AuditsOf returns the open audits (commit or reveal phase) where operator is a drawn
+// verifier, and those of its own jobs.
+func (c *Client) AuditsOf(ctx context.Context, operator string) (asVerifier, asProvider []verifytypes.Audit, err error) {
+	qc := verifytypes.NewQueryClient(c.grpc)
+	list := func(req *verifytypes.QueryAuditsRequest) ([]verifytypes.Audit, error) {
+		var out []verifytypes.Audit
+		var key []byte
+		for {
+			req.Pagination = &query.PageRequest{Key: key, Limit: 100}
+			res, err := qc.Audits(ctx, req)
+			if err != nil {
+				return nil, fmt.Errorf("query audits: %w", err)
+			}
+			for _, a := range res.Audits {
+				if a.Status == verifytypes.AUDIT_STATUS_COMMIT || a.Status == verifytypes.AUDIT_STATUS_REVEAL {
+					out = append(out, a)
+				}
+			}
+			if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
+				return out, nil
+			}
+			key = res.Pagination.NextKey
+		}
+	}
+	if asVerifier, err = list(&verifytypes.QueryAuditsRequest{Verifier: operator}); err != nil {
+		return nil, nil, err
+	}
+	if asProvider, err = list(&verifytypes.QueryAuditsRequest{Provider: operator}); err != nil {
+		return nil, nil, err
+	}
+	return asVerifier, asProvider, nil
+}
+
+// Audit returns the audit of a job (an error when the job was not audited).
+func (c *Client) Audit(ctx context.Context, jobID uint64) (verifytypes.Audit, error) {
+	res, err := verifytypes.NewQueryClient(c.grpc).Audit(ctx, &verifytypes.QueryAuditRequest{JobId: jobID})
+	if err != nil {
+		return verifytypes.Audit{}, fmt.Errorf("query audit of job %d: %w", jobID, err)
+	}
+	return res.Audit, nil
 }

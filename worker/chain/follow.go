@@ -12,13 +12,17 @@ import (
 	"github.com/gorilla/websocket"
 
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
-// Block is what the worker needs of a new block: its height and the jobs it assigned.
+// Block is what the worker needs of a new block: its height, the jobs it assigned, and
+// the providers its audit events name (as audited provider or drawn verifier).
 type Block struct {
 	Height int64
 	// Assigned maps each job assigned in this block to its provider.
 	Assigned map[uint64]string
+	// AuditParties holds every address an audit event of the block names.
+	AuditParties map[string]bool
 }
 
 // AssignedTo reports whether the block assigned a job to provider.
@@ -29,6 +33,17 @@ func (b Block) AssignedTo(provider string) bool {
 		}
 	}
 	return false
+}
+
+// Concerns reports whether the block gives provider work: a job, or an audit it is party to.
+func (b Block) Concerns(provider string) bool {
+	return b.AssignedTo(provider) || b.AuditParties[provider]
+}
+
+// auditEvents are the x/verify events that call a party to act.
+var auditEvents = map[string]bool{
+	verifytypes.EventAuditStarted: true, verifytypes.EventAuditVerifier: true,
+	verifytypes.EventAuditReveal: true, verifytypes.EventAuditEscalate: true,
 }
 
 // ErrFollowClosed: the node closed the subscription (it is stopping or restarting).
@@ -107,17 +122,22 @@ type rpcEvent struct {
 					} `json:"header"`
 				} `json:"block"`
 				ResultFinalizeBlock struct {
-					Events []struct {
-						Type       string `json:"type"`
-						Attributes []struct {
-							Key   string `json:"key"`
-							Value string `json:"value"`
-						} `json:"attributes"`
-					} `json:"events"`
+					Events    []abciEvent `json:"events"`
+					TxResults []struct {
+						Events []abciEvent `json:"events"`
+					} `json:"tx_results"`
 				} `json:"result_finalize_block"`
 			} `json:"value"`
 		} `json:"data"`
 	} `json:"result"`
+}
+
+type abciEvent struct {
+	Type       string `json:"type"`
+	Attributes []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	} `json:"attributes"`
 }
 
 // parseBlockEvent reads one websocket message; ok is false for messages that are not a
@@ -141,8 +161,22 @@ func parseBlockEvent(raw []byte) (Block, bool, error) {
 	if err != nil || h <= 0 {
 		return Block{}, false, fmt.Errorf("block event with bad height %q", v.Block.Header.Height)
 	}
-	b := Block{Height: h, Assigned: map[uint64]string{}}
-	for _, e := range v.ResultFinalizeBlock.Events {
+	b := Block{Height: h, Assigned: map[uint64]string{}, AuditParties: map[string]bool{}}
+	// Block events (assignments, phase deadlines) and the events of its transactions (a
+	// commit that completes a phase opens the next one inside that transaction).
+	events := v.ResultFinalizeBlock.Events
+	for _, tx := range v.ResultFinalizeBlock.TxResults {
+		events = append(events, tx.Events...)
+	}
+	for _, e := range events {
+		if auditEvents[e.Type] {
+			for _, a := range e.Attributes {
+				if a.Key == verifytypes.AttrProvider || a.Key == verifytypes.AttrVerifier {
+					b.AuditParties[a.Value] = true
+				}
+			}
+			continue
+		}
 		if e.Type != tasktypes.EventJobAssigned {
 			continue
 		}

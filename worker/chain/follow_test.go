@@ -55,3 +55,15 @@ func TestWebsocketURL(t *testing.T) {
 	_, err := websocketURL("127.0.0.1:26657")
 	require.Error(t, err)
 }
+
+func TestParseBlockEventReadsTxEvents(t *testing.T) {
+	raw := `{"result":{"data":{"value":{"block":{"header":{"height":"9"}},"result_finalize_block":{
+	"events":[{"type":"audit_verifier","attributes":[{"key":"job_id","value":"3"},{"key":"verifier","value":"sovra1v"}]}],
+	"tx_results":[{"events":[{"type":"audit_reveal_open","attributes":[{"key":"job_id","value":"3"},{"key":"provider","value":"sovra1p"}]}]}]}}}}}`
+	b, ok, err := parseBlockEvent([]byte(raw))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.True(t, b.Concerns("sovra1v"), "a drawn verifier (block event)")
+	require.True(t, b.Concerns("sovra1p"), "the audited provider (event of a transaction)")
+	require.False(t, b.Concerns("sovra1x"))
+}

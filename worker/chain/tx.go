@@ -19,6 +19,8 @@ import (
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 	authsigning "github.com/cosmos/cosmos-sdk/x/auth/signing"
+
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 // Signer signs transactions with one keyring key and tracks its account sequence.
@@ -185,7 +187,7 @@ func (s *Signer) build(ctx context.Context, msgs []sdk.Msg) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
-	gas := uint64(math.Ceil(float64(sim.GasInfo.GasUsed) * s.gasAdj))
+	gas := uint64(math.Ceil(float64(sim.GasInfo.GasUsed)*s.gasAdj)) + auditGasMargin(msgs)
 	var fee sdk.Coins
 	for _, p := range s.prices {
 		amt := p.Amount.MulInt64(int64(gas)).Ceil().TruncateInt()
@@ -194,6 +196,22 @@ func (s *Signer) build(ctx context.Context, msgs []sdk.Msg) ([]byte, error) {
 		}
 	}
 	return s.sign(ctx, msgs, gas, fee)
+}
+
+// AuditGasMargin is added to a transaction with audit messages: the one that completes a
+// phase also runs the next step (opening the reveal phase, or the verdict with its
+// settlement, payouts and slashes), which a simulation made before the other parties'
+// messages landed did not see.
+const AuditGasMargin = 400_000
+
+func auditGasMargin(msgs []sdk.Msg) uint64 {
+	for _, m := range msgs {
+		switch m.(type) {
+		case *verifytypes.MsgCommitVerification, *verifytypes.MsgReveal:
+			return AuditGasMargin
+		}
+	}
+	return 0
 }
 
 func (s *Signer) sign(ctx context.Context, msgs []sdk.Msg, gas uint64, fee sdk.Coins) ([]byte, error) {

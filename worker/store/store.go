@@ -26,6 +26,8 @@ const (
 	StatusCommitted Status = "committed"
 	// StatusFailed: the job cannot be served (bad prompt, unknown model, deadline passed).
 	StatusFailed Status = "failed"
+	// StatusRevealed: a verification whose reveal was included.
+	StatusRevealed Status = "revealed"
 )
 
 // Record is what the worker knows about one job.
@@ -47,15 +49,26 @@ type Record struct {
 	CommitHeight int64  `json:"commit_height,omitempty"`
 	Attempts     int    `json:"attempts,omitempty"`
 	Error        string `json:"error,omitempty"`
-	UpdatedAt    string `json:"updated_at"`
+	// RevealTx is the transaction that revealed this record's output hash and salt to an
+	// audit (the provider's own job, or a verification).
+	RevealTx string `json:"reveal_tx,omitempty"`
+	// Round is the audit round of a verification record.
+	Round     uint32 `json:"round,omitempty"`
+	UpdatedAt string `json:"updated_at"`
 }
 
 // Store is a folder of job records.
 type Store struct{ dir string }
 
-// Open creates <dataDir>/jobs when needed.
-func Open(dataDir string) (*Store, error) {
-	dir := filepath.Join(dataDir, "jobs")
+// Open creates <dataDir>/jobs when needed: the records of the jobs the worker served.
+func Open(dataDir string) (*Store, error) { return openDir(dataDir, "jobs") }
+
+// OpenVerifications creates <dataDir>/verifications when needed: the records of the audits
+// the worker verified (the salt must outlive a crash between commit and reveal).
+func OpenVerifications(dataDir string) (*Store, error) { return openDir(dataDir, "verifications") }
+
+func openDir(dataDir, name string) (*Store, error) {
+	dir := filepath.Join(dataDir, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dir, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 // prompts are the jobs, in submission order.
@@ -34,7 +35,8 @@ const (
 	stageSubmitted = iota
 	stageAssigned
 	stageCommitted
-	stageFinal // settled, expired, failed, slashed or cancelled
+	stageAudited // the audit decision drew verifiers (about audit_rate of the jobs)
+	stageFinal   // settled, expired, failed, slashed or cancelled
 )
 
 // jobView is one job as the demo follows it.
@@ -44,6 +46,7 @@ type jobView struct {
 	prompt  string
 	printed int // the last stage printed
 	job     tasktypes.Job
+	audit   *verifytypes.Audit // set once the job is known to be audited
 }
 
 func (j *jobView) final() bool { return j.printed == stageFinal }
@@ -182,9 +185,22 @@ func (d *demo) advance(j *jobView, start time.Time) {
 		d.line(start, j, fmt.Sprintf("committed by %s at height %d: %d prompt + %d output tokens, sealed to %s",
 			by, job.CommitHeight, job.PromptTokens, job.OutputTokens, j.from))
 	}
+	if j.printed < stageAudited && (job.Status == tasktypes.JOB_STATUS_AUDITING || j.audit != nil) {
+		j.printed = stageAudited
+		if a := d.audit(j); a != nil {
+			d.line(start, j, fmt.Sprintf("audited (decided at height %d from its beacon): %s re-runs it, commit then reveal",
+				a.DecisionHeight, d.verifierNames(*a)))
+		}
+	}
 	if j.printed < stageFinal && isFinal(job.Status) {
 		j.printed = stageFinal
-		d.line(start, j, fmt.Sprintf("%s at height %d: %s", statusWord(job.Status), job.EndHeight, d.settlement(j)))
+		verdict := ""
+		if j.audit != nil {
+			if a := d.audit(j); a != nil {
+				verdict = fmt.Sprintf(" (audit %s)", auditWord(a.Status))
+			}
+		}
+		d.line(start, j, fmt.Sprintf("%s at height %d%s: %s", statusWord(job.Status), job.EndHeight, verdict, d.settlement(j)))
 	}
 }
 
@@ -214,4 +230,30 @@ func isFinal(s tasktypes.JobStatus) bool {
 // statusWord: JOB_STATUS_SETTLED -> settled.
 func statusWord(s tasktypes.JobStatus) string {
 	return strings.ToLower(strings.TrimPrefix(s.String(), "JOB_STATUS_"))
+}
+
+// audit returns the job's audit, queried once the job is (or was) under audit.
+func (d *demo) audit(j *jobView) *verifytypes.Audit {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := d.verify.Audit(ctx, &verifytypes.QueryAuditRequest{JobId: j.id})
+	if err != nil {
+		return nil
+	}
+	j.audit = &res.Audit
+	return j.audit
+}
+
+// verifierNames lists an audit's verifiers by key name.
+func (d *demo) verifierNames(a verifytypes.Audit) string {
+	var names []string
+	for _, v := range a.Verifiers {
+		names = append(names, d.name(v.Operator))
+	}
+	return strings.Join(names, ", ")
+}
+
+// auditWord: AUDIT_STATUS_PASSED -> passed.
+func auditWord(s verifytypes.AuditStatus) string {
+	return strings.ToLower(strings.TrimPrefix(s.String(), "AUDIT_STATUS_"))
 }

@@ -23,6 +23,7 @@ import (
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 // Each provider bonds this much; each job escrows maxFee.
@@ -43,6 +44,7 @@ type demo struct {
 	task    tasktypes.QueryClient
 	prov    providertypes.QueryClient
 	rewards rewardstypes.QueryClient
+	verify  verifytypes.QueryClient
 	out     *printer
 	names   map[string]string // address -> key name
 	workers []*workerProc
@@ -63,7 +65,7 @@ func runDemo(o runOptions, stdout io.Writer) error {
 	defer conn.Close()
 	d := &demo{o: o, net: net, cli: net.Client(), conn: conn, out: &printer{w: stdout},
 		task: tasktypes.NewQueryClient(conn), prov: providertypes.NewQueryClient(conn),
-		rewards: rewardstypes.NewQueryClient(conn), names: map[string]string{}}
+		rewards: rewardstypes.NewQueryClient(conn), verify: verifytypes.NewQueryClient(conn), names: map[string]string{}}
 	for _, name := range net.KeyNames() {
 		d.names[net.AccountAddress(name)] = name
 	}

@@ -23,13 +23,14 @@ import (
 	"github.com/sovra-network/sovra/worker/store"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 func (d *demo) report() error {
 	sort.Slice(d.jobs, func(a, b int) bool { return d.jobs[a].id < d.jobs[b].id })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for _, step := range []func(context.Context) error{d.results, d.pendingRewards, d.workerStats} {
+	for _, step := range []func(context.Context) error{d.results, d.verification, d.pendingRewards, d.workerStats} {
 		if err := step(ctx); err != nil {
 			return err
 		}
@@ -203,4 +204,32 @@ func (d *demo) footer() {
 		bin, client, d.o.modelID, d.o.maxTokens, maxFee)
 	d.out.printf("  %s status --home %s\n", rel(d.o.workerBin), rel(d.workers[0].home))
 	d.out.printf("Stop it all (validators and workers): bash scripts/localnet.sh stop --home %s\n", rel(d.net.Home()))
+}
+
+// verification prints how the audits of the run went and the chain's audit counters.
+func (d *demo) verification(ctx context.Context) error {
+	params, err := d.verify.Params(ctx, &verifytypes.QueryParamsRequest{})
+	if err != nil {
+		return err
+	}
+	stats, err := d.verify.Stats(ctx, &verifytypes.QueryStatsRequest{})
+	if err != nil {
+		return err
+	}
+	d.out.section(fmt.Sprintf("Verification (sovrad q verify audit ID | audits | stats): audit_rate %s, %d verifier(s) per audit",
+		strings.TrimRight(strings.TrimRight(params.Params.AuditRate.String(), "0"), "."), params.Params.VerifiersPerAudit))
+	audited := 0
+	for _, j := range d.jobs {
+		if j.audit == nil {
+			continue
+		}
+		audited++
+		a := j.audit
+		d.out.printf("  job %d  provider %s, verifier(s) %s: %s at height %d; each honest verifier earns %s from the pool\n",
+			j.id, d.name(a.Provider), d.verifierNames(*a), auditWord(a.Status), a.VerdictHeight, a.Pay)
+	}
+	s := stats.Stats
+	d.out.printf("  %d of %d results audited in this run. Chain totals: %d decisions, %d audits, %d passed, %d failed, %d escalations, %d provider and %d verifier slashes\n",
+		audited, len(d.jobs), s.Decisions, s.Audits, s.Passes, s.Failures, s.Escalations, s.ProviderSlashes, s.VerifierSlashes)
+	return nil
 }

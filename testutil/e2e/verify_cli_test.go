@@ -1,0 +1,167 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sovra-network/sovra/testutil/e2e"
+	"github.com/sovra-network/sovra/testutil/localnet"
+)
+
+type auditView struct {
+	Audit struct {
+		Status    string `json:"status"`
+		Provider  string `json:"provider"`
+		Verifiers []struct {
+			Operator string `json:"operator"`
+		} `json:"verifiers"`
+	} `json:"audit"`
+}
+
+// TestAuditByHandThroughTheCLI: an operator's whole part in an audit, by hand, through
+// `sovrad tx verify commit|reveal` and `sovrad q verify ...`: the provider commits a
+// result, the job is audited (audit_rate 0.9), the drawn verifier commits its hash, both
+// reveal, the audit passes and the verifier is paid; wrong signers, wrong phases, a
+// second commit and a wrong salt are refused on the way.
+func TestAuditByHandThroughTheCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a sovrad process")
+	}
+	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1, Mutate: func(c *localnet.Config) {
+		state := c.AppState()
+		state["verify"] = map[string]any{"params": map[string]any{
+			"audit_rate": "0.9", "verifiers_per_audit": 1, "escalation_k": 3,
+			"commit_phase_blocks": "30", "reveal_phase_blocks": "30",
+			"provider_slash_fraction": "0.1", "verifier_slash_fraction": "0.02", "bounty_fraction": "0.5",
+			"collateral_multiplier": "2",
+		}}
+		state["rewards"] = map[string]any{"params": map[string]any{
+			"provider_share": "0.1", "verification_share": "0.9", "validator_share": "0",
+			"community_share": "0", "burn_share": "0",
+		}}
+	}})
+	cli := e2e.NewCLI(t, net)
+	workerOf := map[string]string{}
+	for i := 1; i <= 2; i++ {
+		prov, worker := fmt.Sprintf("provider%d", i), fmt.Sprintf("worker%d", i)
+		workerOf[net.AccountAddress(prov)] = worker
+		_, err := cli.Tx("provider", "register", "--models", "demo-tiny", "--bond", "10000000usovra",
+			"--price-per-token", "10usovra", "--worker", net.AccountAddress(worker),
+			"--profile", "cpu-x64-f32-greedy-v1", "--max-jobs", "4", "--from", prov)
+		require.NoError(t, err)
+	}
+	result := filepath.Join(t.TempDir(), "result.json")
+	require.NoError(t, os.WriteFile(result, []byte(`{"prompt_tokens":[1,9038,2501],"output_tokens":[727,471,263],"text":" a b"}`), 0o600))
+
+	// Jobs until one is audited (each is with probability 0.9).
+	var id, providerWorker, outputHash, salt string
+	for n := 0; ; n++ {
+		require.Less(t, n, 6, "6 results and none audited")
+		res, err := cli.Tx("task", "submit", "demo-tiny", "Once upon a time", "--max-tokens", "8",
+			"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
+		require.NoError(t, err)
+		id, _ = res.Attr("job_submitted", "job_id")
+		j := waitStatus(t, cli, id, "JOB_STATUS_ASSIGNED", 30*time.Second)
+		providerWorker = workerOf[j.Job.Provider]
+		out, err := cli.Run("tx", "task", "commit-result", id, "--output-file", result, "--from", providerWorker,
+			"--gas", "300000", "--yes", "--output", "json")
+		require.NoError(t, err)
+		var committed map[string]string
+		require.NoError(t, json.Unmarshal([]byte(lastLine(out)), &committed), out)
+		outputHash, salt = committed["output_hash"], committed["salt"]
+		if waitDecision(t, cli, id) == "JOB_STATUS_AUDITING" {
+			break
+		}
+	}
+
+	var a auditView
+	require.NoError(t, cli.QueryJSON(&a, "verify", "audit", id))
+	require.Equal(t, "AUDIT_STATUS_COMMIT", a.Audit.Status)
+	require.Len(t, a.Audit.Verifiers, 1)
+	verifier := a.Audit.Verifiers[0].Operator
+	require.NotEqual(t, a.Audit.Provider, verifier, "the provider never verifies itself")
+	verifierWorker := workerOf[verifier]
+	verifierSalt := strings.Repeat("ab", 32)
+
+	refused := func(want string, args ...string) {
+		t.Helper()
+		_, err := cli.Tx(args...)
+		require.Error(t, err, "%v", args)
+		require.Contains(t, err.Error(), want, "%v", args)
+	}
+	refused("neither a provider", "verify", "commit", id, outputHash, "--salt", verifierSalt, "--from", "bob")
+	refused("not a round-1 verifier", "verify", "commit", id, outputHash, "--salt", verifierSalt, "--from", providerWorker)
+	refused("not AUDIT_STATUS_REVEAL", "verify", "reveal", id, outputHash, salt, "--from", providerWorker)
+	refused("job is not under audit", "verify", "commit", "999999", outputHash, "--from", verifierWorker)
+
+	// The verifier's worker key commits for its operator; the reveal phase opens at once.
+	_, err := cli.Tx("verify", "commit", id, outputHash, "--salt", verifierSalt, "--operator", verifier, "--from", verifierWorker)
+	require.NoError(t, err)
+	refused("is in AUDIT_STATUS_REVEAL", "verify", "commit", id, outputHash, "--salt", verifierSalt, "--operator", verifier, "--from", verifierWorker)
+	refused("do not open", "verify", "reveal", id, outputHash, strings.Repeat("cd", 32), "--from", providerWorker)
+	_, err = cli.Tx("verify", "reveal", id, outputHash, salt, "--from", providerWorker)
+	require.NoError(t, err)
+	refused("already revealed", "verify", "reveal", id, outputHash, salt, "--from", providerWorker)
+	_, err = cli.Tx("verify", "reveal", id, outputHash, verifierSalt, "--from", verifierWorker)
+	require.NoError(t, err)
+
+	require.NoError(t, cli.QueryJSON(&a, "verify", "audit", id))
+	require.Equal(t, "AUDIT_STATUS_PASSED", a.Audit.Status)
+	waitStatus(t, cli, id, "JOB_STATUS_SETTLED", 10*time.Second)
+	var list struct {
+		Audits []struct {
+			JobID string `json:"job_id"`
+		} `json:"audits"`
+	}
+	require.NoError(t, cli.QueryJSON(&list, "verify", "audits", "--status", "passed", "--verifier", verifier))
+	require.Len(t, list.Audits, 1)
+	require.Equal(t, id, list.Audits[0].JobID)
+	var stats struct {
+		Stats struct {
+			Passes string `json:"passes"`
+		} `json:"stats"`
+	}
+	require.NoError(t, cli.QueryJSON(&stats, "verify", "stats"))
+	require.Equal(t, "1", stats.Stats.Passes)
+	require.True(t, pending(t, cli, verifier).IsPositive(), "the verifier is paid from the pool")
+	_, err = cli.Run("q", "verify", "audit", "999999")
+	require.Error(t, err)
+
+	// The same over REST.
+	res, err := http.Get(net.API(0) + "/sovra/verify/v1/audits/" + id)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	require.Contains(t, string(body), "AUDIT_STATUS_PASSED")
+}
+
+// waitDecision waits until a committed job is audited or settled and returns its status.
+func waitDecision(t *testing.T, cli *e2e.CLI, id string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := getJob(t, cli, id).Job.Status
+		if s == "JOB_STATUS_AUDITING" || s == "JOB_STATUS_SETTLED" {
+			return s
+		}
+		require.True(t, time.Now().Before(deadline), "job %s still %s", id, s)
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// lastLine is the last non-empty line of a command's output (its JSON result).
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}

@@ -47,13 +47,13 @@ func llamaLibDir(t testing.TB) string {
 
 // workerHome writes a worker home serving models, with the network's worker1 key
 // imported into its own keyring.
-func workerHome(t *testing.T, chainID, grpcAddr, rpcAddr, provider, clientHome, libDir string, models map[string]string) *config.Config {
+func workerHome(t testing.TB, chainID, grpcAddr, rpcAddr, provider, clientHome, libDir string, models map[string]string) *config.Config {
 	t.Helper()
 	return workerHomeWithKey(t, "worker1", chainID, grpcAddr, rpcAddr, provider, clientHome, libDir, models)
 }
 
 // workerHomeWithKey is workerHome with the network's key keyName as the worker key.
-func workerHomeWithKey(t *testing.T, keyName, chainID, grpcAddr, rpcAddr, provider, clientHome, libDir string, models map[string]string) *config.Config {
+func workerHomeWithKey(t testing.TB, keyName, chainID, grpcAddr, rpcAddr, provider, clientHome, libDir string, models map[string]string) *config.Config {
 	t.Helper()
 	home := t.TempDir()
 	src, err := chain.OpenKeyring("test", clientHome)

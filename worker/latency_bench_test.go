@@ -23,7 +23,6 @@ import (
 	"github.com/sovra-network/sovra/testutil/localnet"
 	"github.com/sovra-network/sovra/worker"
 	"github.com/sovra-network/sovra/worker/chain"
-	"github.com/sovra-network/sovra/worker/config"
 	"github.com/sovra-network/sovra/worker/store"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 )
@@ -72,7 +71,8 @@ func BenchmarkSubmitToCommit(b *testing.B) {
 	}
 
 	net, cli, prov, modelPath := benchProviderNetwork(b)
-	cfg := benchWorkerHome(b, net, prov, libDir, map[string]string{"demo-tiny": modelPath})
+	cfg := workerHome(b, net.ChainID(), net.GRPC(0), net.RPC(0), prov, net.ClientHome(), libDir, map[string]string{"demo-tiny": modelPath})
+	cfg.Threads = 1 // the worker's default, as in BenchmarkGenerate
 	cfg.APIGRPCAddress, cfg.APIHTTPAddress = "", ""
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -153,26 +153,6 @@ func benchProviderNetwork(b *testing.B) (net *localnet.Network, cli *e2e.CLI, pr
 		"--max-jobs", "64", "--from", "provider1")
 	require.NoError(b, err)
 	return net, cli, prov, modelPath
-}
-
-// benchWorkerHome is workerHome (e2e_test.go) for a benchmark, with one inference thread
-// (the worker's default, as in BenchmarkGenerate).
-func benchWorkerHome(b *testing.B, net *localnet.Network, provider, libDir string, models map[string]string) *config.Config {
-	b.Helper()
-	home := b.TempDir()
-	src, err := chain.OpenKeyring("test", net.ClientHome())
-	require.NoError(b, err)
-	armor, err := src.ExportPrivKeyArmor("worker1", "pass1234")
-	require.NoError(b, err)
-	dst, err := chain.OpenKeyring("test", filepath.Join(home, "keyring"))
-	require.NoError(b, err)
-	require.NoError(b, dst.ImportPrivKey("worker1", armor, "pass1234"))
-	_, err = config.InitValues{ChainID: net.ChainID(), GRPC: net.GRPC(0), RPC: net.RPC(0), Provider: provider,
-		KeyName: "worker1", Models: models, LibDir: libDir, Threads: 1}.WriteFile(home)
-	require.NoError(b, err)
-	cfg, err := config.Load(home, nil)
-	require.NoError(b, err)
-	return cfg
 }
 
 // benchMaxTokens is each job's output budget (BenchmarkGenerate uses the same).

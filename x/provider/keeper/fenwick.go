@@ -363,8 +363,9 @@ type drawView struct {
 	size    uint64
 	total   math.Int
 	removed map[uint64]u128 // node index → weight taken out of it
-	pageRef pageRef
-	page    treePage
+	// pages read so far: successive draws of one view (a verifier draw takes several)
+	// share the upper levels of the tree, so each page is read from the store once.
+	pages map[pageRef]treePage
 }
 
 func (k Keeper) newDrawView(ctx context.Context, model string) (*drawView, error) {
@@ -385,16 +386,20 @@ func (k Keeper) newDrawView(ctx context.Context, model string) (*drawView, error
 
 func (v *drawView) node(ctx context.Context, i uint64) (u128, error) {
 	ref, pos := pageOf(i)
-	if v.page == nil || ref != v.pageRef {
-		page, err := v.k.readPage(ctx, v.model, ref)
-		if err != nil {
+	page, ok := v.pages[ref]
+	if !ok {
+		var err error
+		if page, err = v.k.readPage(ctx, v.model, ref); err != nil {
 			return u128{}, err
 		}
-		v.page, v.pageRef = page, ref
+		if v.pages == nil {
+			v.pages = map[pageRef]treePage{}
+		}
+		v.pages[ref] = page
 	}
 	var n u128
-	if end := pos * nodeBytes; end <= len(v.page) {
-		n = u128FromBytes(v.page[end-nodeBytes : end])
+	if end := pos * nodeBytes; end <= len(page) {
+		n = u128FromBytes(page[end-nodeBytes : end])
 	}
 	if d, ok := v.removed[i]; ok {
 		n = n.sub(d)

@@ -128,3 +128,24 @@ echo "$out" | grep '^Benchmark'
 echo "$out" | awk '/^BenchmarkDrawVerifiers\/providers=100-/ { a += $3; na++ }
   /^BenchmarkDrawVerifiers\/providers=10000-/ { b += $3; nb++ }
   END { if (na && nb) printf "verifier draw: %.0f ns/op at 100, %.0f ns/op at 10000 providers, ratio %.2f (target <= 2)\n", a/na, b/nb, (b/nb)/(a/na) }'
+
+echo
+echo "== verification overhead: verifiers' re-runs / providers' inference, 4 honest providers with in-process workers, audit_rate 0.5, k = 1 (worker BenchmarkVerifierOverhead, ${BENCH_AUDIT_JOBS:-40} jobs)"
+if [ ! -e "$LIB/libllama.so" ]; then
+  echo "skipped: no llama.cpp libraries in $LIB (make llama-libs)"
+else
+  out="$(cd "$ROOT" && SOVRAD_BIN="$BUILD_DIR/sovrad" SOVRA_BENCH_AUDIT_JOBS="${BENCH_AUDIT_JOBS:-40}" \
+    go test -run '^$' -bench 'BenchmarkVerifierOverhead$' -benchtime 1x -count 1 -timeout 30m ./worker/)"
+  echo "$out" | grep -E '^Benchmark|jobs, .* audited'
+  echo "$out" | awk '/^BenchmarkVerifierOverhead/ {
+      for (i = 2; i < NF; i++) {
+        if ($(i + 1) == "verifier/provider") r = $i
+        if ($(i + 1) == "audit_rate×k") x = $i
+      }
+      found = 1
+    }
+    END {
+      if (!found) { print "verification overhead: no result"; exit 1 }
+      printf "verification overhead: verifier/provider compute %.2f (audit_rate × k = %.2f)\n", r, x
+    }'
+fi

@@ -121,5 +121,6 @@ func newKeepers(app *App, enc EncodingConfig) Keepers {
 		k.TaskKeeper, k.ProviderKeeper, k.BeaconKeeper, k.RewardsKeeper, k.BankKeeper)
 	// x/task decides audits and sizes collateral through x/verify, which needs x/task first.
 	k.TaskKeeper.SetAuditor(k.VerifyKeeper)
+	k.RewardsKeeper.SetVerificationShareFloor(k.VerifyKeeper.MinVerificationShare)
 	return k
 }

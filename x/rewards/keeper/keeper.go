@@ -7,6 +7,7 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
+	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -27,6 +28,10 @@ type Keeper struct {
 	// rewardsAddr and poolAddr are resolved once: module addresses never change.
 	rewardsAddr sdk.AccAddress
 	poolAddr    sdk.AccAddress
+
+	// floor, when set (by x/verify), is the least verification_share UpdateParams accepts;
+	// shared by every copy of the keeper.
+	floor *shareFloor
 
 	Schema   collections.Schema
 	Params   collections.Item[types.Params]
@@ -66,6 +71,7 @@ func NewKeeper(
 		distrKeeper:   distrKeeper,
 		rewardsAddr:   rewardsAddr,
 		poolAddr:      poolAddr,
+		floor:         &shareFloor{},
 		Params:        collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Accruals: collections.NewMap(sb, types.AccrualsKey, "accruals",
 			collections.PairKeyCodec(sdk.AccAddressKey, collections.StringKey),
@@ -90,3 +96,13 @@ func (k Keeper) VerificationPoolAddress() sdk.AccAddress { return k.poolAddr }
 
 // GetParams returns the fee split (x/verify checks its audit rate against it).
 func (k Keeper) GetParams(ctx context.Context) (types.Params, error) { return k.Params.Get(ctx) }
+
+type shareFloor struct {
+	f func(context.Context) (math.LegacyDec, error)
+}
+
+// SetVerificationShareFloor makes UpdateParams refuse a verification_share below f(ctx);
+// the app wires x/verify's audit payout rate here.
+func (k Keeper) SetVerificationShareFloor(f func(context.Context) (math.LegacyDec, error)) {
+	k.floor.f = f
+}

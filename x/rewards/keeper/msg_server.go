@@ -46,6 +46,17 @@ func (m msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	if msg.Authority != m.authority {
 		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", m.authority, msg.Authority)
 	}
+	if f := m.floor.f; f != nil {
+		min, err := f(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if msg.Params.VerificationShare.LT(min) {
+			return nil, errorsmod.Wrapf(types.ErrInvalidParams,
+				"verification_share %s is below %s, what audits pay out on average (x/verify: audit_rate × verifiers_per_audit)",
+				msg.Params.VerificationShare, min)
+		}
+	}
 	if err := m.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err
 	}

@@ -140,6 +140,43 @@ func (k Keeper) FailJob(ctx context.Context, job types.Job) error {
 	return nil
 }
 
+// RefundAuditedJob ends an audit that reached no majority: nobody is convicted, the
+// provider is not paid, the submitter gets the whole escrow back and the collateral lock is
+// released. The job ends FAILED.
+func (k Keeper) RefundAuditedJob(ctx context.Context, job types.Job) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	if job.Status != types.JOB_STATUS_AUDITING {
+		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot refund its audit", job.Id, job.Status)
+	}
+	provider, err := sdk.AccAddressFromBech32(job.Provider)
+	if err != nil {
+		return err
+	}
+	if err := k.provider.ReleaseCollateral(ctx, provider, job.Collateral); err != nil {
+		return err
+	}
+	if err := k.refund(ctx, job, job.MaxFee); err != nil {
+		return err
+	}
+	job.Refunded = job.MaxFee
+	job.FeePaid = sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
+	if err := k.finish(sdkCtx, job, types.JOB_STATUS_FAILED); err != nil {
+		return err
+	}
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobFailed,
+		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
+		sdk.NewAttribute(types.AttrProvider, job.Provider),
+		sdk.NewAttribute(types.AttrRefund, job.MaxFee.String()),
+	))
+	return nil
+}
+
+// RetentionBlocks is how long a terminal job is kept (x/verify keeps audits as long).
+func (k Keeper) RetentionBlocks(ctx context.Context) (uint64, error) {
+	p, err := k.Params.Get(ctx)
+	return p.RetentionBlocks, err
+}
+
 // SettleJob pays the provider for the tokens it produced, refunds the rest of the escrow
 // and releases the collateral. x/verify calls it after a passed audit.
 func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {

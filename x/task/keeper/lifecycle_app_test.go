@@ -37,7 +37,11 @@ func TestJobSettlesAndPays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := sdkmath.NewInt(100_000 * 10); !p.Locked.Equal(want) { // default collateral_multiplier 10
+	vp, err := f.App.VerifyKeeper.Params.Get(f.Ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sdkmath.NewIntFromUint64(100_000 * vp.CollateralMultiplier); !p.Locked.Equal(want) { // x/verify's collateral_multiplier
 		t.Fatalf("collateral locked %s, want %s", p.Locked, want)
 	}
 

@@ -7,6 +7,7 @@ const (
 	EventJobCommitted = "job_committed"
 	EventJobSettled   = "job_settled"
 	EventJobSlashed   = "job_slashed"
+	EventJobFailed    = "job_failed"
 	EventJobExpired   = "job_expired"
 	EventJobCancelled = "job_cancelled"
 	EventJobAudit     = "job_audit_decision"

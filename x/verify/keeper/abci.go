@@ -10,11 +10,20 @@ import (
 )
 
 // EndBlocker ends the phases whose deadline is this block: a commit phase opens its reveal
-// phase (silent verifiers stay uncommitted and count as wrong), a reveal phase resolves.
-// The work is proportional to the phases due now.
+// phase (silent verifiers stay uncommitted and count as wrong), a reveal phase resolves;
+// then it prunes the audits whose retention ended. The work is proportional to what is
+// due now.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
+	if err := k.endPhases(sdkCtx, h); err != nil {
+		return err
+	}
+	return k.prune(ctx, h)
+}
+
+func (k Keeper) endPhases(ctx context.Context, h int64) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	it, err := k.PhaseQueue.Iterate(ctx, collections.NewPrefixedPairRange[int64, uint64](h))
 	if err != nil {
 		return err

@@ -44,6 +44,11 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 				return err
 			}
 		}
+		if ended(a.Status) {
+			if err := k.schedulePrune(ctx, a.JobId, a.VerdictHeight); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
+	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -39,6 +40,9 @@ type Keeper struct {
 	ByProvider collections.KeySet[collections.Pair[string, uint64]]
 	ByStatus   collections.KeySet[collections.Pair[int32, uint64]]
 	Stats      collections.Item[types.Stats]
+	// PruneQueue: (height, job) an ended audit is deleted at height, with its job (x/task's
+	// retention_blocks after the verdict), so state does not grow forever.
+	PruneQueue collections.KeySet[collections.Pair[int64, uint64]]
 }
 
 // AccountKeeper resolves the module account.
@@ -78,6 +82,7 @@ func NewKeeper(
 		ByProvider: collections.NewKeySet(sb, types.ByProviderKey, "audits_by_provider", strJob),
 		ByStatus:   collections.NewKeySet(sb, types.ByStatusKey, "audits_by_status", collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key)),
 		Stats:      collections.NewItem(sb, types.StatsKey, "stats", codec.CollValue[types.Stats](cdc)),
+		PruneQueue: collections.NewKeySet(sb, types.PruneQueueKey, "prune_queue", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -121,4 +126,14 @@ func (k Keeper) saveAudit(ctx context.Context, a types.Audit, prev types.AuditSt
 		}
 	}
 	return k.Audits.Set(ctx, a.JobId, a)
+}
+
+// MinVerificationShare is the least share of each fee the verification pool needs:
+// audit_rate × verifiers_per_audit (x/rewards refuses params below it).
+func (k Keeper) MinVerificationShare(ctx context.Context) (math.LegacyDec, error) {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return math.LegacyDec{}, err
+	}
+	return p.AuditRate.MulInt64(int64(p.VerifiersPerAudit)), nil
 }

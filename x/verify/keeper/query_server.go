@@ -52,13 +52,16 @@ func (q queryServer) Audits(ctx context.Context, req *types.QueryAuditsRequest) 
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	for _, a := range []string{req.Verifier, req.Provider} {
-		if a == "" {
+	// Addresses are matched in their canonical (lower-case) form, as the indexes hold them.
+	for _, a := range []*string{&req.Verifier, &req.Provider} {
+		if *a == "" {
 			continue
 		}
-		if _, err := sdk.AccAddressFromBech32(a); err != nil {
-			return nil, status.Errorf(codes.InvalidArgument, "invalid address %q: %s", a, err)
+		addr, err := sdk.AccAddressFromBech32(*a)
+		if err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "invalid address %q: %s", *a, err)
 		}
+		*a = addr.String()
 	}
 	if _, ok := types.AuditStatus_name[int32(req.Status)]; !ok {
 		return nil, status.Errorf(codes.InvalidArgument, "unknown status %d", req.Status)
@@ -75,27 +78,24 @@ func (q queryServer) Audits(ctx context.Context, req *types.QueryAuditsRequest) 
 		}
 		return true
 	}
-	var out []types.Audit
-	var page *query.PageResponse
-	var err error
-	// The predicate decides what counts towards the page; the transform collects it (the
-	// predicate also sees the entry after a full page, which must not be collected).
+	// The predicate decides what belongs to the page; the results come from the transform
+	// as the paginator returns them (it may call the transform on one entry beyond a full
+	// page to find the next key, so nothing is collected on the side).
 	match := func(id uint64) (bool, error) {
 		a, err := q.k.Audits.Get(ctx, id)
 		return err == nil && keep(a), nil
 	}
-	take := func(id uint64) (struct{}, error) {
-		a, err := q.k.Audits.Get(ctx, id)
-		out = append(out, a)
-		return struct{}{}, err
-	}
+	load := func(id uint64) (types.Audit, error) { return q.k.Audits.Get(ctx, id) }
+	var out []types.Audit
+	var page *query.PageResponse
+	var err error
 	byString := func(ks collections.KeySet[collections.Pair[string, uint64]], prefix string) {
-		_, page, err = query.CollectionFilteredPaginate(ctx, ks, req.Pagination,
+		out, page, err = query.CollectionFilteredPaginate(ctx, ks, req.Pagination,
 			func(key collections.Pair[string, uint64], _ collections.NoValue) (bool, error) {
 				return match(key.K2())
 			},
-			func(key collections.Pair[string, uint64], _ collections.NoValue) (struct{}, error) {
-				return take(key.K2())
+			func(key collections.Pair[string, uint64], _ collections.NoValue) (types.Audit, error) {
+				return load(key.K2())
 			},
 			query.WithCollectionPaginationPairPrefix[string, uint64](prefix))
 	}
@@ -105,16 +105,16 @@ func (q queryServer) Audits(ctx context.Context, req *types.QueryAuditsRequest) 
 	case req.Provider != "":
 		byString(q.k.ByProvider, req.Provider)
 	case req.Status != types.AUDIT_STATUS_UNSPECIFIED:
-		_, page, err = query.CollectionFilteredPaginate(ctx, q.k.ByStatus, req.Pagination,
+		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.ByStatus, req.Pagination,
 			func(key collections.Pair[int32, uint64], _ collections.NoValue) (bool, error) { return match(key.K2()) },
-			func(key collections.Pair[int32, uint64], _ collections.NoValue) (struct{}, error) {
-				return take(key.K2())
+			func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Audit, error) {
+				return load(key.K2())
 			},
 			query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.Status)))
 	default:
-		_, page, err = query.CollectionFilteredPaginate(ctx, q.k.Audits, req.Pagination,
+		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.Audits, req.Pagination,
 			func(_ uint64, a types.Audit) (bool, error) { return keep(a), nil },
-			func(_ uint64, a types.Audit) (struct{}, error) { out = append(out, a); return struct{}{}, nil })
+			func(_ uint64, a types.Audit) (types.Audit, error) { return a, nil })
 	}
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())

@@ -3,6 +3,7 @@ package keeper
 import (
 	"bytes"
 	"context"
+	"errors"
 	"sort"
 
 	"cosmossdk.io/collections"
@@ -116,16 +117,38 @@ func contains(set [][]byte, h []byte) bool {
 	return false
 }
 
-// verdict applies the outcome: the provider passes iff it revealed a winning hash. The
-// job settles (pass) or is refunded in full (fail, provider slashed and jailed); verifiers
-// with a winning hash are paid the job's fee from the pool and share the bounty; the
-// others (dissent or silence) are slashed; what is slashed and not paid as bounty burns.
+// outcome of an audit, from the provider's side.
+type outcome int
+
+const (
+	outcomePass      outcome = iota // the provider revealed the only winning hash
+	outcomeFail                     // it did not reveal, or another hash won outright
+	outcomeUndecided                // its hash tied with another: no majority either way
+)
+
+// outcomeOf judges the provider against the winning hashes.
+func outcomeOf(a types.Audit, winners [][]byte) outcome {
+	switch {
+	case !a.ProviderRevealed || !contains(winners, a.ProviderHash):
+		return outcomeFail
+	case len(winners) > 1:
+		return outcomeUndecided
+	}
+	return outcomePass
+}
+
+// verdict applies the outcome. Pass: the job settles. Fail: the submitter is refunded in
+// full and the provider slashed and jailed. Undecided (a tie with the provider's hash):
+// the submitter is refunded, nobody on a tied side is slashed. Verifiers with a winning
+// hash (on a tie: every hash that tied) are paid the job's fee from the pool and share the
+// bounty; the others (dissent or silence) are slashed; what is slashed and not paid as
+// bounty burns.
 func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, prev types.AuditStatus, winners [][]byte) error {
 	job, err := k.task.GetJob(ctx, a.JobId)
 	if err != nil {
 		return err
 	}
-	passed := a.ProviderRevealed && contains(winners, a.ProviderHash)
+	result := outcomeOf(*a, winners)
 	stats, err := k.stats(ctx)
 	if err != nil {
 		return err
@@ -136,7 +159,8 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 	if err != nil {
 		return err
 	}
-	if passed {
+	switch result {
+	case outcomePass:
 		stats.Passes++
 		if err := k.task.SettleJob(ctx, job); err != nil {
 			return err
@@ -144,7 +168,12 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 		if err := k.recordAudit(ctx, provAddr, providertypes.AuditPassed); err != nil {
 			return err
 		}
-	} else {
+	case outcomeUndecided:
+		stats.Undecided++
+		if err := k.task.RefundAuditedJob(ctx, job); err != nil {
+			return err
+		}
+	case outcomeFail:
 		stats.Failures++
 		if prov, err := k.provider.GetProvider(ctx, provAddr); err == nil {
 			bondDenom = prov.Bond.Denom
@@ -158,11 +187,11 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 				slashed = slashed.Add(taken)
 			}
 		}
-		outcome := providertypes.AuditFailed
+		o := providertypes.AuditFailed
 		if !a.ProviderRevealed {
-			outcome = providertypes.AuditMissed
+			o = providertypes.AuditMissed
 		}
-		if err := k.recordAudit(ctx, provAddr, outcome); err != nil {
+		if err := k.recordAudit(ctx, provAddr, o); err != nil {
 			return err
 		}
 		if err := k.task.FailJob(ctx, job); err != nil {
@@ -183,11 +212,11 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 			}
 			continue
 		}
-		outcome, reason := providertypes.AuditFailed, "verifier on the losing side"
+		o, reason := providertypes.AuditFailed, "verifier on the losing side"
 		if !v.Revealed {
-			outcome, reason = providertypes.AuditMissed, "verifier missed a phase"
+			o, reason = providertypes.AuditMissed, "verifier missed a phase"
 		}
-		if err := k.recordAudit(ctx, addr, outcome); err != nil {
+		if err := k.recordAudit(ctx, addr, o); err != nil {
 			return err
 		}
 		prov, err := k.provider.GetProvider(ctx, addr)
@@ -215,12 +244,13 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 	}
 	a.Slashed = sdk.NewCoin(bondDenom, slashed)
 	a.VerdictHeight = ctx.BlockHeight()
-	a.Status = types.AUDIT_STATUS_FAILED
-	verdict := "failed"
-	if passed {
-		a.Status, verdict = types.AUDIT_STATUS_PASSED, "passed"
-	}
+	verdict := map[outcome]string{outcomePass: "passed", outcomeFail: "failed", outcomeUndecided: "undecided"}[result]
+	a.Status = map[outcome]types.AuditStatus{outcomePass: types.AUDIT_STATUS_PASSED, outcomeFail: types.AUDIT_STATUS_FAILED,
+		outcomeUndecided: types.AUDIT_STATUS_UNDECIDED}[result]
 	if err := k.Stats.Set(ctx, stats); err != nil {
+		return err
+	}
+	if err := k.schedulePrune(ctx, a.JobId, a.VerdictHeight); err != nil {
 		return err
 	}
 	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventAuditVerdict,
@@ -232,9 +262,14 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 	return k.saveAudit(ctx, *a, prev)
 }
 
-// recordAudit counts an outcome on a provider's record; a provider that has left is skipped.
+// recordAudit counts an outcome on a provider's record; a provider that has left (a
+// verifier locks nothing, so it may unbond during an audit) is skipped.
 func (k Keeper) recordAudit(ctx context.Context, addr sdk.AccAddress, o providertypes.AuditOutcome) error {
-	return k.provider.RecordAudit(ctx, addr, o)
+	err := k.provider.RecordAudit(ctx, addr, o)
+	if errors.Is(err, providertypes.ErrProviderNotFound) {
+		return nil
+	}
+	return err
 }
 
 // slash moves up to amount of a bond into this module's account.

@@ -17,6 +17,8 @@ type TaskKeeper interface {
 	GetJob(ctx context.Context, id uint64) (tasktypes.Job, error)
 	SettleJob(ctx context.Context, job tasktypes.Job) error
 	FailJob(ctx context.Context, job tasktypes.Job) error
+	RefundAuditedJob(ctx context.Context, job tasktypes.Job) error
+	RetentionBlocks(ctx context.Context) (uint64, error)
 }
 
 // ProviderKeeper draws verifiers, slashes and counts audit outcomes.

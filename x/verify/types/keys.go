@@ -19,4 +19,5 @@ var (
 	ByProviderKey = collections.NewPrefix(4)
 	ByStatusKey   = collections.NewPrefix(5)
 	StatsKey      = collections.NewPrefix(6)
+	PruneQueueKey = collections.NewPrefix(7)
 )

@@ -1012,7 +1012,17 @@ func (r *auditRun) snapshot(h int64) ledger {
 	bank := banktypes.NewQueryClient(r.conn)
 	l := ledger{height: h, balances: map[string]math.Int{}, providers: map[string]providertypes.Provider{},
 		pending: map[string]rewardstypes.QueryPendingResponse{}, jobs: map[uint64]tasktypes.Job{}}
-	sup, err := bank.SupplyOf(ctx, &banktypes.QuerySupplyOfRequest{Denom: auditDenom})
+	// CometBFT reports a block as the latest once it is stored, a moment before the app
+	// has committed it: wait until the app answers at h.
+	var sup *banktypes.QuerySupplyOfResponse
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		sup, err = bank.SupplyOf(ctx, &banktypes.QuerySupplyOfRequest{Denom: auditDenom})
+		if err == nil || !strings.Contains(err.Error(), "height in the future") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	require.NoError(tb, err)
 	l.supply = sup.Amount.Amount
 	addrs := []string{}

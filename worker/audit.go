@@ -11,6 +11,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/store"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 	verifytypes "github.com/sovra-network/sovra/x/verify/types"
@@ -36,18 +37,9 @@ func (w *Worker) auditTick(ctx context.Context) error {
 		return err
 	}
 	w.auditsOpen = len(asVerifier)+len(asProvider) > 0
-	// One transaction per message: audits are rare, and one stale message (a phase that
-	// just ended) must not hold back the others.
-	for _, a := range asVerifier {
-		m, rec, err := w.verifierStep(ctx, a)
-		if err != nil {
-			w.logf("audit of job %d: %v", a.JobId, err)
-			continue
-		}
-		if m != nil {
-			w.sendAuditMsg(ctx, a.JobId, m, &rec)
-		}
-	}
+	// The provider's own reveals first (they only read the store), then the verifier
+	// steps (a commit may need a re-run).
+	var batch []auditMsg
 	for _, a := range asProvider {
 		if a.Status != verifytypes.AUDIT_STATUS_REVEAL || a.ProviderRevealed {
 			continue
@@ -57,36 +49,86 @@ func (w *Worker) auditTick(ctx context.Context) error {
 			w.logf("audit of my job %d: %v", a.JobId, err)
 			continue
 		}
-		w.sendAuditMsg(ctx, a.JobId, m, nil)
+		batch = append(batch, auditMsg{jobID: a.JobId, msg: m})
 	}
+	for _, a := range asVerifier {
+		m, rec, err := w.verifierStep(ctx, a)
+		if err != nil {
+			w.logf("audit of job %d: %v", a.JobId, err)
+			continue
+		}
+		if m != nil {
+			batch = append(batch, auditMsg{jobID: a.JobId, msg: m, rec: &rec})
+		}
+	}
+	w.sendAudit(ctx, batch)
 	return nil
 }
 
-// sendAuditMsg sends one audit message and advances its verification record (nil for the
-// provider's own reveal).
-func (w *Worker) sendAuditMsg(ctx context.Context, jobID uint64, m sdk.Msg, rec *store.Record) {
-	kind := "reveal"
-	if _, ok := m.(*verifytypes.MsgCommitVerification); ok {
-		kind = "commit"
-	}
-	tx, err := w.signer.Send(ctx, nil, m)
-	if err != nil {
-		w.metrics.TxFailures.Inc()
-		w.logf("audit of job %d: %s failed: %v", jobID, kind, err)
+// auditMsg is one message the worker owes an audit, with the verification record it
+// advances (nil for the provider's own reveal).
+type auditMsg struct {
+	jobID uint64
+	msg   sdk.Msg
+	rec   *store.Record
+}
+
+// sendAudit sends a tick's audit messages in one transaction, so that a busy worker
+// keeps up with the phases (one transaction per message took a block each, and reveal
+// phases are short). When that transaction fails, each message is sent alone, so one
+// stale message (a phase that just ended) cannot hold the others back.
+func (w *Worker) sendAudit(ctx context.Context, batch []auditMsg) {
+	if len(batch) == 0 {
 		return
 	}
+	if len(batch) > 1 {
+		msgs := make([]sdk.Msg, len(batch))
+		for i, b := range batch {
+			msgs[i] = b.msg
+		}
+		tx, err := w.signer.Send(ctx, nil, msgs...)
+		if err == nil {
+			for _, b := range batch {
+				w.auditSent(b, tx)
+			}
+			return
+		}
+		w.metrics.TxFailures.Inc()
+		w.logf("audit transaction with %d messages failed (%v); sending them one by one", len(batch), err)
+	}
+	for _, b := range batch {
+		tx, err := w.signer.Send(ctx, nil, b.msg)
+		if err != nil {
+			w.metrics.TxFailures.Inc()
+			w.logf("audit of job %d: %s failed: %v", b.jobID, auditKind(b.msg), err)
+			continue
+		}
+		w.auditSent(b, tx)
+	}
+}
+
+func auditKind(m sdk.Msg) string {
+	if _, ok := m.(*verifytypes.MsgCommitVerification); ok {
+		return "commit"
+	}
+	return "reveal"
+}
+
+// auditSent counts an included audit message and advances its verification record.
+func (w *Worker) auditSent(b auditMsg, tx chain.TxResult) {
+	kind := auditKind(b.msg)
 	w.metrics.Audits.WithLabelValues(kind).Inc()
-	w.logf("audit of job %d: %s included in %s at height %d", jobID, kind, tx.Hash, tx.Height)
-	if rec == nil {
+	w.logf("audit of job %d: %s included in %s at height %d", b.jobID, kind, tx.Hash, tx.Height)
+	if b.rec == nil {
 		return
 	}
 	if kind == "commit" {
-		rec.Status, rec.TxHash = store.StatusCommitted, tx.Hash
+		b.rec.Status, b.rec.TxHash = store.StatusCommitted, tx.Hash
 	} else {
-		rec.Status, rec.RevealTx = store.StatusRevealed, tx.Hash
+		b.rec.Status, b.rec.RevealTx = store.StatusRevealed, tx.Hash
 	}
-	if err := w.verifications.Save(*rec); err != nil {
-		w.logf("audit of job %d: %s included but the record was not updated: %v", jobID, kind, err)
+	if err := w.verifications.Save(*b.rec); err != nil {
+		w.logf("audit of job %d: %s included but the record was not updated: %v", b.jobID, kind, err)
 	}
 }
 

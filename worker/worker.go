@@ -264,6 +264,10 @@ func (w *Worker) Tick(ctx context.Context) error {
 	if err := w.checkOpen(ctx, assigned); err != nil {
 		return err
 	}
+	// Audits first: their phases are a few blocks, a job's deadline is tens.
+	if err := w.auditTick(ctx); err != nil {
+		w.logf("audits: %v", err)
+	}
 	var ready []pendingResult
 	for _, job := range jobs {
 		if ctx.Err() != nil {
@@ -283,7 +287,7 @@ func (w *Worker) Tick(ctx context.Context) error {
 		w.commit(ctx, height, ready[:n])
 		ready = ready[n:]
 	}
-	return w.auditTick(ctx)
+	return nil
 }
 
 // prepare returns the job's result ready to commit, running inference when the store has

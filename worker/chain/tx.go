@@ -198,20 +198,21 @@ func (s *Signer) build(ctx context.Context, msgs []sdk.Msg) ([]byte, error) {
 	return s.sign(ctx, msgs, gas, fee)
 }
 
-// AuditGasMargin is added to a transaction with audit messages: the one that completes a
-// phase also runs the next step (opening the reveal phase, or the verdict with its
+// AuditGasMargin is added per audit message of a transaction: the message that completes
+// a phase also runs the next step (opening the reveal phase, or the verdict with its
 // settlement, payouts and slashes), which a simulation made before the other parties'
 // messages landed did not see.
 const AuditGasMargin = 400_000
 
 func auditGasMargin(msgs []sdk.Msg) uint64 {
+	var n uint64
 	for _, m := range msgs {
 		switch m.(type) {
 		case *verifytypes.MsgCommitVerification, *verifytypes.MsgReveal:
-			return AuditGasMargin
+			n++
 		}
 	}
-	return 0
+	return n * AuditGasMargin
 }
 
 func (s *Signer) sign(ctx context.Context, msgs []sdk.Msg, gas uint64, fee sdk.Coins) ([]byte, error) {

@@ -83,6 +83,11 @@ func newInitCmd() *cobra.Command {
 			if iv.KeyName == "" {
 				iv.KeyName = "worker"
 			}
+			switch iv.InferenceBackend {
+			case "", config.BackendLlama, config.BackendLlamaServer:
+			default:
+				return fmt.Errorf("--backend %q must be %s or %s", iv.InferenceBackend, config.BackendLlama, config.BackendLlamaServer)
+			}
 			if iv.Backend == "" {
 				iv.Backend = "test"
 			}

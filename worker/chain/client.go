@@ -207,13 +207,36 @@ func (c *Client) AuditsOf(ctx context.Context, operator string) (asVerifier, asP
 			key = res.Pagination.NextKey
 		}
 	}
-	if asVerifier, err = list(&verifytypes.QueryAuditsRequest{Verifier: operator}); err != nil {
-		return nil, nil, err
+	// By open phase: the chain walks its (small) index of open audits, not every audit the
+	// provider ever had.
+	for _, st := range []verifytypes.AuditStatus{verifytypes.AUDIT_STATUS_COMMIT, verifytypes.AUDIT_STATUS_REVEAL} {
+		v, err := list(&verifytypes.QueryAuditsRequest{Verifier: operator, Status: st})
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := list(&verifytypes.QueryAuditsRequest{Provider: operator, Status: st})
+		if err != nil {
+			return nil, nil, err
+		}
+		asVerifier, asProvider = append(asVerifier, v...), append(asProvider, p...)
 	}
-	if asProvider, err = list(&verifytypes.QueryAuditsRequest{Provider: operator}); err != nil {
-		return nil, nil, err
+	return latest(asVerifier), latest(asProvider), nil
+}
+
+// latest keeps one entry per job, the last seen: an audit that moved from commit to reveal
+// between the two queries is listed twice.
+func latest(audits []verifytypes.Audit) []verifytypes.Audit {
+	at := map[uint64]int{}
+	var out []verifytypes.Audit
+	for _, a := range audits {
+		if i, ok := at[a.JobId]; ok {
+			out[i] = a
+			continue
+		}
+		at[a.JobId] = len(out)
+		out = append(out, a)
 	}
-	return asVerifier, asProvider, nil
+	return out
 }
 
 // Audit returns the audit of a job (an error when the job was not audited).

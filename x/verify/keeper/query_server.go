@@ -99,18 +99,26 @@ func (q queryServer) Audits(ctx context.Context, req *types.QueryAuditsRequest) 
 			},
 			query.WithCollectionPaginationPairPrefix[string, uint64](prefix))
 	}
-	switch {
-	case req.Verifier != "":
-		byString(q.k.ByVerifier, req.Verifier)
-	case req.Provider != "":
-		byString(q.k.ByProvider, req.Provider)
-	case req.Status != types.AUDIT_STATUS_UNSPECIFIED:
+	byStatus := func() {
 		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.ByStatus, req.Pagination,
 			func(key collections.Pair[int32, uint64], _ collections.NoValue) (bool, error) { return match(key.K2()) },
 			func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Audit, error) {
 				return load(key.K2())
 			},
 			query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.Status)))
+	}
+	open := req.Status == types.AUDIT_STATUS_COMMIT || req.Status == types.AUDIT_STATUS_REVEAL
+	switch {
+	case open:
+		// Open audits are few at any time (they end within a few blocks), while a party's
+		// index keeps every audit it had until pruning: walk the open status's index.
+		byStatus()
+	case req.Verifier != "":
+		byString(q.k.ByVerifier, req.Verifier)
+	case req.Provider != "":
+		byString(q.k.ByProvider, req.Provider)
+	case req.Status != types.AUDIT_STATUS_UNSPECIFIED:
+		byStatus()
 	default:
 		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.Audits, req.Pagination,
 			func(_ uint64, a types.Audit) (bool, error) { return keep(a), nil },

@@ -113,40 +113,22 @@ func (k Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
 // the submitter gets the whole escrow back, and the collateral lock is released (x/verify
 // has slashed the bond already). The job ends SLASHED.
 func (k Keeper) FailJob(ctx context.Context, job types.Job) error {
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	if job.Status != types.JOB_STATUS_AUDITING {
-		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot fail its audit", job.Id, job.Status)
-	}
-	provider, err := sdk.AccAddressFromBech32(job.Provider)
-	if err != nil {
-		return err
-	}
-	if err := k.provider.ReleaseCollateral(ctx, provider, job.Collateral); err != nil {
-		return err
-	}
-	if err := k.refund(ctx, job, job.MaxFee); err != nil {
-		return err
-	}
-	job.Refunded = job.MaxFee
-	job.FeePaid = sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
-	if err := k.finish(sdkCtx, job, types.JOB_STATUS_SLASHED); err != nil {
-		return err
-	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobSlashed,
-		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
-		sdk.NewAttribute(types.AttrProvider, job.Provider),
-		sdk.NewAttribute(types.AttrRefund, job.MaxFee.String()),
-	))
-	return nil
+	return k.refundAudited(ctx, job, types.JOB_STATUS_SLASHED, types.EventJobSlashed)
 }
 
 // RefundAuditedJob ends an audit that reached no majority: nobody is convicted, the
 // provider is not paid, the submitter gets the whole escrow back and the collateral lock is
 // released. The job ends FAILED.
 func (k Keeper) RefundAuditedJob(ctx context.Context, job types.Job) error {
+	return k.refundAudited(ctx, job, types.JOB_STATUS_FAILED, types.EventJobFailed)
+}
+
+// refundAudited ends an audited job without paying its provider: full refund, collateral
+// released, the job in status, one event.
+func (k Keeper) refundAudited(ctx context.Context, job types.Job, status types.JobStatus, event string) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	if job.Status != types.JOB_STATUS_AUDITING {
-		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot refund its audit", job.Id, job.Status)
+		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot end its audit as %s", job.Id, job.Status, status)
 	}
 	provider, err := sdk.AccAddressFromBech32(job.Provider)
 	if err != nil {
@@ -160,10 +142,10 @@ func (k Keeper) RefundAuditedJob(ctx context.Context, job types.Job) error {
 	}
 	job.Refunded = job.MaxFee
 	job.FeePaid = sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
-	if err := k.finish(sdkCtx, job, types.JOB_STATUS_FAILED); err != nil {
+	if err := k.finish(sdkCtx, job, status); err != nil {
 		return err
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobFailed,
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(event,
 		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
 		sdk.NewAttribute(types.AttrProvider, job.Provider),
 		sdk.NewAttribute(types.AttrRefund, job.MaxFee.String()),

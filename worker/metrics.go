@@ -54,8 +54,12 @@ func newMetrics() *Metrics {
 		Following: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "sovra_worker", Name: "following",
 			Help: "1 for the way the worker currently learns of new blocks (websocket or polling)."}, []string{"mode"}),
 	}
+	// Every series present at zero, so rates work from the start.
 	for _, o := range []string{OutcomeCommitted, OutcomeRejected, OutcomeGivenUp, OutcomeLost} {
-		m.Jobs.WithLabelValues(o) // present at zero, so rates work from the start
+		m.Jobs.WithLabelValues(o)
+	}
+	for _, k := range []string{"commit", "reveal"} {
+		m.Audits.WithLabelValues(k)
 	}
 	m.Registry.MustRegister(m.Jobs, m.InferenceFailures, m.InferenceSeconds, m.TokensGenerated, m.TokensPerSecond,
 		m.TxFailures, m.ChainHeight, m.ChainReachable, m.Following, m.Audits,

@@ -23,9 +23,12 @@ import (
 	"math/bits"
 
 	"cosmossdk.io/collections"
+	corestore "cosmossdk.io/core/store"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/provider/types"
 )
 
 const (
@@ -366,6 +369,9 @@ type drawView struct {
 	// pages read so far: successive draws of one view (a verifier draw takes several)
 	// share the upper levels of the tree, so each page is read from the store once.
 	pages map[pageRef]treePage
+	// kv is the module store, opened once for the view's page reads (opening it per read
+	// was a fixed cost on every level of every draw).
+	kv corestore.KVStore
 }
 
 func (k Keeper) newDrawView(ctx context.Context, model string) (*drawView, error) {
@@ -389,7 +395,7 @@ func (v *drawView) node(ctx context.Context, i uint64) (u128, error) {
 	page, ok := v.pages[ref]
 	if !ok {
 		var err error
-		if page, err = v.k.readPage(ctx, v.model, ref); err != nil {
+		if page, err = v.readPage(ctx, ref); err != nil {
 			return u128{}, err
 		}
 		if v.pages == nil {
@@ -446,4 +452,23 @@ func (v *drawView) remove(ctx context.Context, slot uint64) error {
 	}
 	v.total = v.total.Sub(w)
 	return nil
+}
+
+// readPage is Keeper.readPage through the view's open store.
+func (v *drawView) readPage(ctx context.Context, ref pageRef) (treePage, error) {
+	if v.kv == nil {
+		v.kv = v.k.storeService.OpenKVStore(ctx)
+	}
+	key, err := collections.EncodeKeyWithPrefix(types.TreePageKey, v.k.TreePages.KeyCodec(), collections.Join3(v.model, ref.band, ref.block))
+	if err != nil {
+		return nil, err
+	}
+	raw, err := v.kv.Get(key)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > pageBytes || len(raw)%nodeBytes != 0 {
+		return nil, fmt.Errorf("weight tree page of model %s: bad length %d", v.model, len(raw))
+	}
+	return raw, nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sovra-network/sovra/testutil/e2e"
+	"github.com/sovra-network/sovra/testutil/localnet"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/store"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
@@ -45,10 +45,9 @@ func buildWorker(t *testing.T) string {
 // freeAddr returns a loopback address with a port that was free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := localnet.FreePorts(1)
 	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().String()
+	return "127.0.0.1:" + strconv.Itoa(ports[0])
 }
 
 // startWorker runs `sovra-worker start`; its REST API listens on apiHTTP (given through

@@ -6,9 +6,7 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sovra-network/sovra/testutil/localnet"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/config"
 )
@@ -52,7 +51,7 @@ func (w *workerProc) metricsURL() string { return "http://" + w.httpAddr + "/met
 // setupWorkers writes every worker's home: key, config, free API ports. Workers are
 // spread over the validators.
 func (d *demo) setupWorkers() error {
-	ports, err := freePorts(2 * d.o.providers)
+	ports, err := localnet.FreePorts(2 * d.o.providers)
 	if err != nil {
 		return err
 	}
@@ -175,20 +174,4 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return "  " + strings.Join(lines, "\n  ")
-}
-
-// freePorts returns n distinct free loopback ports (held open until all are found).
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	var errs []error
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			errs = append(errs, err)
-			break
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, errors.Join(errs...)
 }

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sovra-network/sovra/testutil/localnet"
 )
 
 // Binary returns the llama-server binary: SOVRA_LLAMA_SERVER, else
@@ -73,10 +74,11 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // the free port can be taken before the server binds it
-		port, err := freePort()
+		ports, err := localnet.FreePorts(1)
 		if err != nil {
 			t.Fatal(err)
 		}
+		port := ports[0]
 		s, err := start(t, bin, port, threads, opts)
 		if err == nil {
 			return s
@@ -153,15 +155,6 @@ func healthy(base string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // tail returns the last lines of a log file.

@@ -79,3 +79,18 @@ func portFree(p int) bool {
 	_ = l.Close()
 	return true
 }
+
+// FreePorts returns n distinct loopback ports that were free a moment ago (each is held
+// open until all are found, so none repeats).
+func FreePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}

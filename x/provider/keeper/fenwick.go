@@ -81,6 +81,11 @@ func (k Keeper) readPage(ctx context.Context, model string, ref pageRef) (treePa
 	if err != nil {
 		return nil, err
 	}
+	return checkPage(model, raw)
+}
+
+// checkPage refuses a stored page whose length is not a whole number of nodes.
+func checkPage(model string, raw []byte) (treePage, error) {
 	if len(raw) > pageBytes || len(raw)%nodeBytes != 0 {
 		return nil, fmt.Errorf("weight tree page of model %s: bad length %d", model, len(raw))
 	}
@@ -467,8 +472,5 @@ func (v *drawView) readPage(ctx context.Context, ref pageRef) (treePage, error) 
 	if err != nil {
 		return nil, err
 	}
-	if len(raw) > pageBytes || len(raw)%nodeBytes != 0 {
-		return nil, fmt.Errorf("weight tree page of model %s: bad length %d", v.model, len(raw))
-	}
-	return raw, nil
+	return checkPage(v.model, raw)
 }

@@ -9,7 +9,9 @@
 #     llama.cpp library (worker/inference BenchmarkGenerate), ratio (target >= 0.95);
 #  4. job latency on a fresh 1-validator localnet with the real worker in process, from
 #     the submission's inclusion to the result's commit, p50/p95 against the inference
-#     time (worker BenchmarkSubmitToCommit; target <= inference + 2 blocks).
+#     time (worker BenchmarkSubmitToCommit; target <= inference + 2 blocks);
+#  5. re-scoring an audited job vs generating it, per kernel variant (worker/inference
+#     BenchmarkRescore; target <= 0.10 at 128 tokens on the 5 M model).
 # Sections 3 and 4 need the llama.cpp libraries (make llama-libs) and are skipped without;
 # each ends with one summary line that is a Markdown row of README.md's benchmark table.
 # BENCH_TXS (per round, default 10000), BENCH_ROUNDS (default 3), BENCH_ACCOUNTS (default 8),
@@ -85,6 +87,34 @@ else
       }
       print line " | ≥ 0.95 |"
     }'
+fi
+
+echo
+echo "== re-scoring vs generation, same job (BenchmarkRescore: one batched pass over prompt + claimed tokens vs generating them; 1 thread, x64 and haswell kernels)"
+if [ ! -e "$LIB/libllama.so" ]; then
+  echo "skipped: no llama.cpp libraries in $LIB (make llama-libs)"
+else
+  for variant in x64 haswell; do
+    vlib="$(cd "$ROOT" && bash scripts/llama-libs.sh --variant "$variant" 2>/dev/null)" || { echo "$variant: no libraries"; continue; }
+    out="$(cd "$ROOT" && SOVRA_LLAMA_LIB="$vlib" go test -run '^$' -bench 'BenchmarkRescore$' -benchtime 3x -count "$ROUNDS" ./worker/inference/)" || { echo "$variant: benchmark failed"; continue; }
+    echo "$out" | grep '^Benchmark'
+    echo "$out" | awk -v variant="$variant" '
+      /^BenchmarkRescore\// {
+        split($1, p, "/"); c = p[2] "/" p[3]; sub(/-[0-9]+$/, "", c)
+        if (!(c in n)) order[++nc] = c
+        for (i = 2; i < NF; i++) if ($(i + 1) == "rescore/generate") { v[c, ++n[c]] = $i }
+      }
+      END {
+        if (!nc) { print variant ": no result"; exit 1 }
+        line = "| re-scoring / generation time, same job, 1 thread, " variant " (median of runs) | "
+        for (k = 1; k <= nc; k++) {
+          c = order[k]; m = n[c]
+          for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (v[c, j] < v[c, i]) { t = v[c, i]; v[c, i] = v[c, j]; v[c, j] = t }
+          line = line (k > 1 ? "; " : "") sprintf("%s %.2f", c, v[c, int((m + 1) / 2)])
+        }
+        print line " | ≤ 0.10 at 128 tokens, 5 M model |"
+      }'
+  done
 fi
 
 echo

@@ -19,6 +19,7 @@ import (
 	"cosmossdk.io/math"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	"github.com/cosmos/cosmos-sdk/codec"
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	grpctypes "github.com/cosmos/cosmos-sdk/types/grpc"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
@@ -54,9 +55,13 @@ const (
 	auditDenom    = "usovra"
 )
 
-// TestCheaterIsSlashed: four providers with real workers, provider4 tampering with 30% of
-// its results (the first half of the output tokens: a plausible result with another output
-// hash), audit_rate 0.5, one verifier per audit, three on escalation (cheaterRunParams).
+// TestCheaterIsSlashed: five providers with real workers, provider5 tampering with 30% of
+// its results (attack.Wrong: the first half of the output tokens claimed to end on an
+// end-of-generation token, with a made-up trace that claims the top token everywhere: a
+// plausible result with another output hash), audit_rate 0.5, one verifier per audit,
+// three on escalation (cheaterRunParams). (Five, not four: a job is assigned only when
+// three other operators could verify it, so the four honest ones keep getting jobs once
+// the cheater is jailed.)
 // Jobs from alice and bob, about one per block, until the cheater is caught; then: its
 // failed audits are the tampered jobs, their jobs are SLASHED with max_fee refunded, its
 // bond shrank by exactly what the audits report as slashed and it is JAILED; the honest
@@ -64,15 +69,15 @@ const (
 // count a failed or missed audit; and the money adds up (see checkMoney).
 func TestCheaterIsSlashed(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts sovrad processes and four workers")
+		t.Skip("starts sovrad processes and five workers")
 	}
 	start := time.Now()
 	const cheatFraction, cheatSeed = 0.3, 2024
-	r := startAuditRun(t, auditSetup{providers: 4, verify: cheaterRunParams()})
-	cheater := r.provs[3]
+	r := startAuditRun(t, auditSetup{providers: 5, verify: cheaterRunParams()})
+	cheater := r.provs[4]
 	for i := range r.provs {
 		opts := worker.Options{}
-		if i == 3 {
+		if i == 4 {
 			opts.Tamper = attack.CheatOnFraction(cheatFraction, cheatSeed)
 		}
 		r.startWorker(i, opts)
@@ -81,16 +86,17 @@ func TestCheaterIsSlashed(t *testing.T) {
 
 	// Stop rule and cap. The cheat selection is a function of the job id alone
 	// (attack.Cheats), so every job id it selects is a chance to catch the cheater: the job
-	// goes to the cheater with probability 1/4 (four equal bonds, stake-weighted draw among
+	// goes to the cheater with probability 1/5 (five equal bonds, stake-weighted draw among
 	// providers with free capacity: 64 slots each, never full here), is audited with
 	// probability 1/2 (the beacon at a height nobody knew at commit time), and an audited
-	// tampered result is always caught (the one honest verifier disagrees, the escalation
-	// draws the two other honest providers, 3 honest reveals against 1). Jobs are
+	// tampered result is always caught (the one honest verifier's re-scoring shows that
+	// the claimed end of generation is not the model's top token, the escalation draws the
+	// three other honest providers, 4 credible dissents against 1). Jobs are
 	// submitted until a tampered result of the cheater is under audit (or already failed
-	// it), then the audits run out; the test fails once 70 selected ids have passed their
-	// audit decision without that, which happens with probability (1 − 1/8)^70 ≈ 8.7e-5 <
-	// 1e-4 (about 230 jobs; 27 are needed on average).
-	const maxDecided = 70
+	// it), then the audits run out; the test fails once 88 selected ids have passed their
+	// audit decision without that, which happens with probability (1 − 1/10)^88 ≈ 9.5e-5 <
+	// 1e-4 (about 290 jobs; 33 are needed on average).
+	const maxDecided = 88
 	var selected []uint64 // cheat-selected ids submitted
 	caughtAt := uint64(0)
 	for round := 0; caughtAt == 0; round++ {
@@ -175,7 +181,7 @@ func TestCheaterIsSlashed(t *testing.T) {
 
 	// The honest providers: every job of theirs settled, never slashed, no failed or
 	// missed audit.
-	for _, p := range r.provs[:3] {
+	for _, p := range r.provs[:4] {
 		pa, pb := after.providers[p.operator], before.providers[p.operator]
 		require.Equal(t, providertypes.PROVIDER_STATUS_ACTIVE, pa.Status, "%s", p.name)
 		require.Equal(t, pb.Bond, pa.Bond, "%s was slashed", p.name)
@@ -198,15 +204,16 @@ func TestCheaterIsSlashed(t *testing.T) {
 		}
 	}
 	t.Logf("caught after %d jobs (job %d; %d of them cheat-selected); %d jobs in all, %d audited, %d escalated, %d failed; "+
-		"cheater slashed %s%s, bond %s -> %s; verify stats %+v; verifier/provider compute %.3f (%d / %d ms, audit_rate × k = 0.5); %s",
+		"cheater slashed %s%s, bond %s -> %s; verify stats %+v; verifier re-scoring / provider inference %.3f (%d / %d ms; a re-run would be ≈ audit_rate × k = 0.5); %s",
 		r.position(caughtAt), caughtAt, selectedUpTo, len(jobs), len(byHeight), escalations, failedAudits, slashedTotal, auditDenom,
 		before.providers[cheater.operator].Bond, c.Bond, stats, ratio, verifierMs, providerMs, time.Since(start).Round(time.Second))
 }
 
-// cheaterRunParams are TestCheaterIsSlashed's verify params: the localnet's (audit_rate
-// 0.5, one verifier, three on escalation, collateral 2 × max_fee) with 10-block phases
-// instead of 5, a margin for this shared 2-core machine (TestAuditMessagesKeepUpWithLoad
-// runs the localnet's 5-block phases under a heavier load).
+// cheaterRunParams are TestCheaterIsSlashed's verify params: audit_rate 0.5, one verifier,
+// three on escalation, collateral 2 × the provider's charge, with 10-block phases instead
+// of the localnet's 5, a margin for this shared 2-core machine
+// (TestAuditMessagesKeepUpWithLoad runs the localnet's 5-block phases under a heavier
+// load). The trace tolerances are the localnet's (the demo model's own).
 func cheaterRunParams() map[string]any {
 	return map[string]any{
 		"audit_rate": "0.5", "verifiers_per_audit": 1, "escalation_k": 3, "collateral_multiplier": "2",
@@ -215,14 +222,16 @@ func cheaterRunParams() map[string]any {
 }
 
 // TestGriefingAndLazyVerifiersAreSlashed: five providers with real workers, all honest as
-// providers; as verifiers provider4 griefs (re-runs the job, commits another hash) and
-// provider5 is lazy (commits a random hash without running anything). Nearly every result
-// is audited (audit_rate 0.9; 1.0 cannot be: the rewards' provider_share must stay
-// positive, and the verification_share must reach audit_rate × k). Jobs until both
-// attackers have lost an escalation; then: every job settled and every audit passed (the
-// majority of five is honest whoever is drawn), both attackers were slashed
-// verifier_slash_fraction × bond at each audit they dissented in, never more, and the
-// honest providers never.
+// providers; as verifiers provider4 griefs (re-scores the claimed output, then reveals
+// every claimed token 4 nats below the top: attack.GriefingVerify) and provider5 is lazy
+// (runs no model: the right output hash with a guessed trace in round 1, a copy of the
+// provider's revealed trace with guessed challenge values in round 2: attack.CopyVerify).
+// Nearly every result is audited (audit_rate 0.9; 1.0 cannot be: the rewards'
+// provider_share must stay positive, and the verification_share must reach audit_rate ×
+// k). Jobs until both attackers have lost an escalation; then: every job settled and every
+// audit passed (the majority of five is honest whoever is drawn), both attackers lost
+// their stake (verifier_slash_fraction × bond, locked when drawn) at each audit they were
+// not paid in, never more, and the honest providers never.
 func TestGriefingAndLazyVerifiersAreSlashed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts sovrad processes and five workers")
@@ -247,7 +256,7 @@ func TestGriefingAndLazyVerifiersAreSlashed(t *testing.T) {
 		case 3:
 			opts.Verify = attack.GriefingVerify
 		case 4:
-			opts.Verify = attack.LazyVerify
+			opts.Verify = attack.CopyVerify
 		}
 		r.startWorker(i, opts)
 	}
@@ -255,9 +264,11 @@ func TestGriefingAndLazyVerifiersAreSlashed(t *testing.T) {
 
 	// Cap: a job is decisive when its provider is honest (3/5), it is audited (0.9) and its
 	// round-1 verifier, drawn stake-weighted among the four others, is an attacker (2/4):
-	// that verifier disagrees with the provider, and the escalation draws all three
-	// remaining providers (escalation_k 3, capacity never full), the other attacker among
-	// them, so both end on the losing side of a 3-against-1-against-1 verdict. Each job is
+	// that verifier's trace does not support the provider's, and the escalation draws all
+	// three remaining providers (escalation_k 3, capacity never full), the other attacker
+	// among them, so both end unpaid: neither trace is confirmed by an honest peer (the
+	// griefer's claimed values are 4 nats off, the copier's challenge values are guessed)
+	// while the two honest escalation verifiers confirm each other. Each job is
 	// decisive with probability ≥ 0.6 × 0.9 × 0.48 ≈ 0.26 whatever came before (0.48: the
 	// attackers' bonds shrink by 2% per slash), so the test fails once 32 jobs have ended
 	// without both slashed, with probability ≤ 0.74^32 ≈ 6.5e-5 < 1e-4.
@@ -289,19 +300,32 @@ func TestGriefingAndLazyVerifiersAreSlashed(t *testing.T) {
 	after := r.snapshot(r.height())
 
 	audits := r.audits(jobs)
-	params := r.verifyParams()
-	lost := map[string]int{}      // losing-side verifications per operator
-	escalated := map[string]int{} // escalations an attacker lost
+	params, tol := r.verifyParams(), r.tolerances()
+	lost := map[string]int{}          // unpaid verifications per operator
+	escalated := map[string]int{}     // escalations an attacker lost
+	stakes := map[string]math.Int{}   // the stakes of its lost verifications
+	verifierSlashed := math.ZeroInt() // what the audits slashed (verifiers only: every audit passes)
 	for _, a := range audits {
 		require.Equal(t, verifytypes.AUDIT_STATUS_PASSED, a.Status, "audit of the honest result of job %d", a.JobId)
 		require.Equal(t, tasktypes.JOB_STATUS_SETTLED, jobs[a.JobId].Status, "job %d", a.JobId)
-		for _, v := range a.Verifiers {
-			if v.Revealed && string(v.OutputHash) == string(a.ProviderHash) {
+		verifierSlashed = verifierSlashed.Add(a.Slashed.Amount)
+		paid := paidVerifiers(a, jobs[a.JobId].Sampling, tol)
+		for i, v := range a.Verifiers {
+			require.NotEmpty(t, v.Opening, "the provider opened job %d to %s", a.JobId, v.Operator)
+			if paid[i] {
+				require.Equal(t, string(a.ProviderHash), string(v.OutputHash), "a paid verifier of job %d", a.JobId)
 				continue
 			}
 			require.Contains(t, []string{griefer.operator, lazy.operator}, v.Operator,
 				"honest verifier %s on the losing side of job %d", v.Operator, a.JobId)
+			require.True(t, v.Revealed, "%s revealed for job %d", v.Operator, a.JobId)
+			// Both attackers get the output hash right: only their traces betray them.
+			require.Equal(t, string(a.ProviderHash), string(v.OutputHash), "%s's output hash for job %d", v.Operator, a.JobId)
 			lost[v.Operator]++
+			if _, ok := stakes[v.Operator]; !ok {
+				stakes[v.Operator] = math.ZeroInt()
+			}
+			stakes[v.Operator] = stakes[v.Operator].Add(v.Stake)
 			if a.Round == 2 {
 				escalated[v.Operator]++
 			}
@@ -311,18 +335,26 @@ func TestGriefingAndLazyVerifiersAreSlashed(t *testing.T) {
 		require.Equal(t, tasktypes.JOB_STATUS_SETTLED, j.Status, "job %d", id)
 	}
 	for _, p := range []auditProvider{griefer, lazy} {
-		pa := after.providers[p.operator]
+		pa, pb := after.providers[p.operator], before.providers[p.operator]
 		require.GreaterOrEqual(t, escalated[p.operator], 1, "%s lost an escalation", p.name)
 		require.Equal(t, uint64(lost[p.operator]), pa.AuditsFailed, "%s audits_failed", p.name)
 		require.Zero(t, pa.AuditsMissed, "%s audits_missed", p.name)
 		require.Equal(t, providertypes.PROVIDER_STATUS_ACTIVE, pa.Status, "a verifier slash does not jail")
-		// Each lost verification takes verifier_slash_fraction of the bond at that moment.
-		want := before.providers[p.operator].Bond.Amount
-		for range lost[p.operator] {
-			want = want.Sub(params.VerifierSlashFraction.MulInt(want).TruncateInt())
+		// Each lost verification takes the stake locked at its draw: verifier_slash_fraction
+		// of the bond at that moment, between the bond before the run and after it.
+		require.Equal(t, pb.Bond.Amount.Sub(stakes[p.operator]), pa.Bond.Amount, "%s bond after %d verifier slashes", p.name, lost[p.operator])
+		for _, a := range audits {
+			for _, v := range a.Verifiers {
+				if v.Operator == p.operator {
+					require.True(t, v.Stake.GTE(params.VerifierSlashFraction.MulInt(pa.Bond.Amount).TruncateInt()) &&
+						v.Stake.LTE(params.VerifierSlashFraction.MulInt(pb.Bond.Amount).TruncateInt()),
+						"%s's stake %s in job %d is not verifier_slash_fraction × its bond", p.name, v.Stake, a.JobId)
+				}
+			}
 		}
-		require.Equal(t, want, pa.Bond.Amount, "%s bond after %d verifier slashes", p.name, lost[p.operator])
 	}
+	require.Equal(t, stakes[griefer.operator].Add(stakes[lazy.operator]).String(), verifierSlashed.String(),
+		"the audits slashed exactly the attackers' lost stakes")
 	for _, p := range r.provs[:3] {
 		pa, pb := after.providers[p.operator], before.providers[p.operator]
 		require.Equal(t, pb.Bond, pa.Bond, "%s was slashed", p.name)
@@ -348,16 +380,20 @@ func TestGriefingAndLazyVerifiersAreSlashed(t *testing.T) {
 // from the record in time: the audit passes, the job settles, nobody is slashed, and its
 // worker key sent exactly one commit and one reveal.
 //
-// provider2 asks a price no job of the test can pay, so every job goes to provider1 (an
-// in-process worker) and provider2, the only other provider, verifies every audit.
+// provider2, provider3 and provider4 ask a price no job of the test can pay, so every job
+// goes to provider1 (an in-process worker); a job is assigned only when three other
+// operators could verify it, so provider3 and provider4 run honest in-process workers
+// too. provider2's bond is ten times theirs, so the stake-weighted draw of the one
+// verifier picks it with probability 100/120; jobs are submitted until an audit draws it.
 func TestWorkerKilledBetweenCommitAndReveal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts sovrad and sovra-worker processes")
 	}
 	start := time.Now()
 	bin := buildWorker(t)
-	r := startAuditRun(t, auditSetup{providers: 2,
-		prices: map[int]string{1: "1000000usovra"},
+	r := startAuditRun(t, auditSetup{providers: 4,
+		prices: map[int]string{1: "1000000usovra", 2: "1000000usovra", 3: "1000000usovra"},
+		bonds:  map[int]int64{1: 10 * auditBond},
 		verify: map[string]any{
 			"audit_rate": "0.9", "verifiers_per_audit": 1, "escalation_k": 3, "collateral_multiplier": "2",
 			// The reveal phase fits a restart (process start, chain check, model load) many times.
@@ -368,7 +404,9 @@ func TestWorkerKilledBetweenCommitAndReveal(t *testing.T) {
 			"community_share": "0", "burn_share": "0",
 		},
 	})
-	r.startWorker(0, worker.Options{})
+	for _, i := range []int{0, 2, 3} {
+		r.startWorker(i, worker.Options{})
+	}
 	verifier := r.provs[1]
 	cfg := r.workerConfig(1)
 	apiHTTP := freeAddr(t)
@@ -378,13 +416,20 @@ func TestWorkerKilledBetweenCommitAndReveal(t *testing.T) {
 	_, seq0, err := r.client.Account(r.ctx, verifier.worker)
 	require.NoError(t, err)
 
-	// One job at a time until one is audited: P(5 unaudited) = 0.1^5.
+	// One job at a time until one is audited with provider2 as its verifier: each job is
+	// with probability 0.9 × 100/120 = 0.75, P(10 without) = 0.25^10 ≈ 1e-6. Audits that
+	// draw provider3 or provider4 run beside the test (their workers verify).
 	var id uint64
 	var a verifytypes.Audit
 	for n := 0; ; n++ {
-		require.Less(t, n, 5, "5 jobs and none audited")
+		require.Less(t, n, 10, "10 jobs and none audited by provider2")
 		id = r.submit(r.submitters[0], []string{fmt.Sprintf("The verifier was killed, take %d:", n)})[0]
-		if r.waitDecided(id, 60*time.Second) == tasktypes.JOB_STATUS_AUDITING {
+		if r.waitDecided(id, 60*time.Second) != tasktypes.JOB_STATUS_AUDITING {
+			continue
+		}
+		a, err = r.client.Audit(r.ctx, id)
+		require.NoError(t, err)
+		if a.Verifiers[0].Operator == verifier.operator {
 			break
 		}
 	}
@@ -469,8 +514,8 @@ func TestWorkerKilledBetweenCommitAndReveal(t *testing.T) {
 }
 
 // TestAuditMessagesKeepUpWithLoad: four honest providers, the localnet's audit params
-// (audit_rate 0.5, 5-block phases), eight jobs per block for four blocks. Every job must
-// settle and every audit pass: nobody cheats. (When the worker sent each audit message in
+// (config.yml: 5-block phases), eight jobs per block for four blocks. Every job must
+// settle and every audit pass: nobody cheats; and the money adds up. (When the worker sent each audit message in
 // a transaction of its own, awaited, after its result commits, a busy worker took a block
 // per message and an honest provider's reveal missed its 5-block phase; it now sends a
 // tick's audit messages in one transaction, before the job work.)
@@ -499,28 +544,44 @@ func TestAuditMessagesKeepUpWithLoad(t *testing.T) {
 		require.Equal(t, before.providers[p.operator].Bond, after.providers[p.operator].Bond, "%s slashed", p.name)
 		require.Zero(t, after.providers[p.operator].AuditsMissed, "%s audits_missed", p.name)
 	}
+	r.checkMoney(before, after, jobs)
 }
 
-// TestMismatchWithoutEscalationIsNotAPass: two providers only; provider2 tampers with
-// every result and provider1 asks a price no job can pay, so every job goes to the
-// cheater and provider1 verifies it. A round-1 mismatch then finds nobody to escalate to,
-// and the verdict, one reveal against one, has no majority. DESIGN.md: a mismatch is
-// never a pass. The audit ends UNDECIDED: the job FAILED with max_fee refunded, the cheater
-// unpaid, nobody slashed (neither side is convicted by a tie). (Until x/verify 13f389b
-// a tie made every hash a winner and the tampered result PASSED and was paid.)
+// TestMismatchWithoutEscalationIsNotAPass: provider2 tampers with every result
+// (attack.Wrong) and provider1 asks a price no job can pay, so every job goes to the
+// cheater and provider1 verifies it. A job is assigned (and audited) only when three other
+// operators could verify it: provider3 and provider4 are standbys (too dear, no worker,
+// their audit keys published) with the least bond, so the stake-weighted draw of the one
+// verifier picks provider1 (a hundred times their bond) with probability 1000/1002. Once
+// an audit of a tampered result is open, before provider1's worker is even started, both
+// standbys unbond: the round-1 mismatch (the verifier's re-scoring does not support the
+// claimed trace) then finds nobody to escalate to, and the verdict, one reveal against one,
+// has no majority. DESIGN.md: a mismatch is never a pass. The audit ends UNDECIDED: the job
+// FAILED with max_fee refunded, the cheater unpaid, nobody slashed (neither side is
+// convicted by a tie). (Until x/verify 13f389b a tie made every hash a winner and the
+// tampered result PASSED and was paid.)
 func TestMismatchWithoutEscalationIsNotAPass(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts sovrad processes and two workers")
 	}
-	r := startAuditRun(t, auditSetup{providers: 2,
-		prices: map[int]string{0: "1000000usovra"},
-		verify: map[string]any{"audit_rate": "0.9", "verifiers_per_audit": 1, "escalation_k": 3, "collateral_multiplier": "2"},
+	const dear = "1000000usovra"
+	r := startAuditRun(t, auditSetup{providers: 4,
+		prices: map[int]string{0: dear, 2: dear, 3: dear},
+		bonds:  map[int]int64{0: 100 * auditBond, 2: 1_000_000, 3: 1_000_000},
+		verify: map[string]any{"audit_rate": "0.9", "verifiers_per_audit": 1, "escalation_k": 3, "collateral_multiplier": "2",
+			// The commit phase waits for provider1's worker while the standbys unbond.
+			"commit_phase_blocks": "30"},
 		rewards: map[string]any{
 			"provider_share": "0.05", "verification_share": "0.9", "validator_share": "0.05",
 			"community_share": "0", "burn_share": "0",
 		},
+		// The standbys' bonds stay in the module until the test ends.
+		params: map[string]map[string]any{"provider": {"unbonding_period": "1000"}},
 	})
-	r.startWorker(0, worker.Options{})
+	verifier, cheater := r.provs[0], r.provs[1]
+	for _, i := range []int{0, 2, 3} {
+		r.standby(i) // provider1's worker starts later; it finds its audit key published
+	}
 	r.startWorker(1, worker.Options{Tamper: attack.CheatOnFraction(1, 1)})
 	before := r.snapshot(r.height())
 	var id uint64
@@ -531,18 +592,42 @@ func TestMismatchWithoutEscalationIsNotAPass(t *testing.T) {
 			break
 		}
 	}
+	a, err := r.client.Audit(r.ctx, id)
+	require.NoError(t, err)
+	require.Len(t, a.Verifiers, 1)
+	require.Equal(t, verifier.operator, a.Verifiers[0].Operator, "the draw picked a standby (probability 2/1002)")
+	require.Equal(t, cheater.operator, a.Provider)
+	for _, i := range []int{2, 3} {
+		r.send(r.provs[i].name, &providertypes.MsgUnbond{Operator: r.provs[i].operator})
+		require.Equal(t, providertypes.PROVIDER_STATUS_UNBONDING, r.provider(r.provs[i].operator).Status)
+	}
+	a, err = r.client.Audit(r.ctx, id)
+	require.NoError(t, err)
+	require.Contains(t, []verifytypes.AuditStatus{verifytypes.AUDIT_STATUS_OPEN, verifytypes.AUDIT_STATUS_COMMIT}, a.Status,
+		"round 1 waits for provider1's commit")
+	r.startWorker(0, worker.Options{})
 	jobs := r.waitTerminal(r.jobIDs, 60*time.Second)
 	j := jobs[id]
-	a, err := r.client.Audit(r.ctx, id)
+	a, err = r.client.Audit(r.ctx, id)
 	require.NoError(t, err)
 	t.Logf("audit of the tampered job %d: %s, round %d, verifiers %d; job %s, fee paid %s, refunded %s", id, a.Status, a.Round, len(a.Verifiers), j.Status, j.FeePaid, j.Refunded)
 	require.Len(t, a.Verifiers, 1, "nobody to escalate to")
-	require.NotEqual(t, string(a.ProviderHash), string(a.Verifiers[0].OutputHash), "the honest verifier disagreed")
+	// The verifier hashes the claimed output it was opened, so the hashes agree; its
+	// re-scoring shows that the claimed end of generation is not the model's top token,
+	// which the provider's made-up trace claims it is.
+	v := a.Verifiers[0]
+	require.True(t, v.Revealed)
+	require.Equal(t, string(a.ProviderHash), string(v.OutputHash), "the verifier hashed the claimed output")
+	tol := r.tolerances()
+	require.Equal(t, -1, verifytypes.FollowsSampling(a.ProviderTrace, j.Sampling, tol), "the cheater's trace claims the top token everywhere")
+	require.GreaterOrEqual(t, verifytypes.FollowsSampling(v.Trace, j.Sampling, tol), 0, "the honest verifier's trace disagreed")
+	require.False(t, verifytypes.Close(v.Trace, a.ProviderTrace, tol, false), "the traces are not close")
 	require.Equal(t, verifytypes.AUDIT_STATUS_UNDECIDED, a.Status, "a mismatch nobody could settle")
 	require.Equal(t, tasktypes.JOB_STATUS_FAILED, j.Status)
 	require.True(t, j.FeePaid.IsZero(), "the cheater was paid %s for a result its verifier disputed", j.FeePaid)
 	require.Equal(t, j.MaxFee, j.Refunded)
 	require.True(t, a.Slashed.IsZero())
+	require.Equal(t, uint32(1), a.Round, "never escalated")
 	after := r.snapshot(r.height())
 	for _, p := range r.provs {
 		require.Equal(t, before.providers[p.operator].Bond, after.providers[p.operator].Bond, "%s", p.name)
@@ -557,12 +642,24 @@ type auditSetup struct {
 	// providers: provider1..N with worker1..N as their worker keys; accounts past the
 	// three of config.yml are added to the genesis.
 	providers int
-	// verify and rewards override config.yml's params of those modules.
+	// verify and rewards override config.yml's params of those modules; params those of
+	// any module (by module name).
 	verify, rewards map[string]any
+	params          map[string]map[string]any
+	// bonds overrides the bond of provider index i, in usovra (default auditBond).
+	bonds map[int]int64
 	// prices overrides the price per token of provider index i (default 10usovra).
 	prices map[int]string
+	// profiles overrides the determinism profile provider index i registers (default
+	// cpu-x64-f32-greedy-v1).
+	profiles map[int]string
+	// libDirs overrides the llama.cpp library folder of provider index i's worker (default
+	// llamaLibDir's, the x64 kernels).
+	libDirs map[int]string
 	// maxTokens is each job's max_output_tokens (default auditMaxToken).
 	maxTokens uint64
+	// timeout bounds the run (default 8 minutes).
+	timeout time.Duration
 }
 
 type auditProvider struct {
@@ -586,12 +683,14 @@ type auditRun struct {
 	rpc        *rpchttp.HTTP
 	conn       *grpc.ClientConn
 	libDir     string
+	libDirs    map[int]string
 	modelPath  string
 	maxTokens  uint64
 	provs      []auditProvider
 	submitters []*auditSubmitter
 	cfgs       map[int]*config.Config
 	logs       *auditLog
+	kr         keyring.Keyring
 
 	mu     sync.Mutex
 	jobIDs []uint64 // every job submitted, in order
@@ -614,29 +713,25 @@ func startAuditRun(tb testing.TB, s auditSetup) *auditRun {
 	tb.Helper()
 	libDir := llamaLibDir(tb)
 	net := e2e.StartNetwork(tb, e2e.NetworkOptions{Validators: 1, Mutate: func(c *localnet.Config) {
-		have := map[string]bool{}
-		for _, a := range c.Accounts {
-			have[a.Name] = true
-		}
-		for i := 1; i <= s.providers; i++ {
-			if p := fmt.Sprintf("provider%d", i); !have[p] {
-				c.Accounts = append(c.Accounts, localnet.Account{Name: p, Coins: []string{"100000000000usovra"}})
-			}
-			if w := fmt.Sprintf("worker%d", i); !have[w] {
-				c.Accounts = append(c.Accounts, localnet.Account{Name: w, Coins: []string{"10000000usovra"}})
-			}
-		}
+		addAccounts(c, s.providers)
 		state := c.AppState()
-		for module, kv := range map[string]map[string]any{"verify": s.verify, "rewards": s.rewards} {
+		overrides := map[string]map[string]any{"verify": s.verify, "rewards": s.rewards}
+		for module, kv := range s.params {
+			overrides[module] = kv
+		}
+		for module, kv := range overrides {
 			params := subMap(subMap(state, module), "params")
 			for k, v := range kv {
 				params[k] = v
 			}
 		}
 	}})
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	if s.timeout == 0 {
+		s.timeout = 8 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	tb.Cleanup(cancel)
-	r := &auditRun{tb: tb, ctx: ctx, net: net, libDir: libDir, cfgs: map[int]*config.Config{}, logs: &auditLog{}, maxTokens: s.maxTokens}
+	r := &auditRun{tb: tb, ctx: ctx, net: net, libDir: libDir, libDirs: s.libDirs, cfgs: map[int]*config.Config{}, logs: &auditLog{}, maxTokens: s.maxTokens}
 	if r.maxTokens == 0 {
 		r.maxTokens = auditMaxToken
 	}
@@ -665,13 +760,20 @@ func startAuditRun(tb testing.TB, s auditSetup) *auditRun {
 	// Every provider registers in the same block, each signing its own transaction.
 	kr, err := chain.OpenKeyring("test", net.ClientHome())
 	require.NoError(tb, err)
+	r.kr = kr
 	errs := make([]error, s.providers)
 	var wg sync.WaitGroup
 	for i := 0; i < s.providers; i++ {
 		p := auditProvider{name: fmt.Sprintf("provider%d", i+1), key: fmt.Sprintf("worker%d", i+1)}
 		p.operator, p.worker = net.AccountAddress(p.name), net.AccountAddress(p.key)
 		r.provs = append(r.provs, p)
-		price := sdk.NewInt64Coin(auditDenom, 10)
+		price, profile, bond := sdk.NewInt64Coin(auditDenom, 10), "cpu-x64-f32-greedy-v1", int64(auditBond)
+		if b := s.bonds[i]; b > 0 {
+			bond = b
+		}
+		if s.profiles[i] != "" {
+			profile = s.profiles[i]
+		}
 		if s.prices[i] != "" {
 			var err error
 			price, err = sdk.ParseCoinNormalized(s.prices[i])
@@ -687,8 +789,8 @@ func startAuditRun(tb testing.TB, s auditSetup) *auditRun {
 			}
 			_, errs[i] = signer.Send(ctx, nil, &providertypes.MsgRegisterProvider{
 				Operator: p.operator, Worker: p.worker, Models: []string{"demo-tiny"},
-				Bond: sdk.NewInt64Coin(auditDenom, auditBond), PricePerToken: price,
-				Profile: "cpu-x64-f32-greedy-v1", MaxJobs: 64,
+				Bond: sdk.NewInt64Coin(auditDenom, bond), PricePerToken: price,
+				Profile: profile, MaxJobs: 64,
 			})
 		}()
 	}
@@ -724,12 +826,37 @@ func (r *auditRun) workerConfig(i int) *config.Config {
 		return cfg
 	}
 	p := r.provs[i]
+	libDir := r.libDir
+	if d := r.libDirs[i]; d != "" {
+		libDir = d
+	}
 	cfg := workerHomeWithKey(r.tb, p.key, r.net.ChainID(), r.net.GRPC(0), r.net.RPC(0), p.operator, r.net.ClientHome(),
-		r.libDir, map[string]string{"demo-tiny": r.modelPath})
+		libDir, map[string]string{"demo-tiny": r.modelPath})
 	// Four or five workers share two cores: one inference thread each (in process).
 	cfg.Threads = 1
 	r.cfgs[i] = cfg
 	return cfg
+}
+
+// send signs msgs with the network's key name and waits for their inclusion.
+func (r *auditRun) send(name string, msgs ...sdk.Msg) {
+	signer, err := chain.NewSigner(r.client, r.kr, name, "", 1.5)
+	require.NoError(r.tb, err)
+	_, err = signer.Send(r.ctx, nil, msgs...)
+	require.NoError(r.tb, err, "%s sends %T", name, msgs[0])
+}
+
+// standby publishes the audit key of provider i's worker key, as its worker would at its
+// first start (sovrad tx provider set-audit-key), for a provider that runs no worker: it
+// counts as a verifier that could be drawn, which a job's assignment needs.
+func (r *auditRun) standby(i int) {
+	p := r.provs[i]
+	signer, err := chain.NewSigner(r.client, r.kr, p.key, "", 1.5)
+	require.NoError(r.tb, err)
+	_, pub, err := signer.AuditKey()
+	require.NoError(r.tb, err)
+	_, err = signer.Send(r.ctx, nil, &providertypes.MsgSetAuditKey{Worker: p.worker, AuditKey: pub[:]})
+	require.NoError(r.tb, err, "%s publishes its audit key", p.key)
 }
 
 // startWorker runs provider i's worker in process with opts (Logf is set here) until the
@@ -756,10 +883,20 @@ func (r *auditRun) startWorker(i int, opts worker.Options) *worker.Worker {
 
 // submit sends one transaction from s with a job per prompt and returns their ids.
 func (r *auditRun) submit(s *auditSubmitter, prompts []string) []uint64 {
+	maxTokens := make([]uint64, len(prompts))
+	for i := range maxTokens {
+		maxTokens[i] = r.maxTokens
+	}
+	return r.submitJobs(s, prompts, maxTokens)
+}
+
+// submitJobs sends one transaction from s with a greedy job per prompt, of maxTokens[i]
+// output tokens at most, and returns their ids.
+func (r *auditRun) submitJobs(s *auditSubmitter, prompts []string, maxTokens []uint64) []uint64 {
 	tb := r.tb
 	msgs := make([]sdk.Msg, len(prompts))
 	for i, p := range prompts {
-		msgs[i] = &tasktypes.MsgSubmitJob{Submitter: s.addr, ModelId: "demo-tiny", Prompt: p, MaxOutputTokens: r.maxTokens,
+		msgs[i] = &tasktypes.MsgSubmitJob{Submitter: s.addr, ModelId: "demo-tiny", Prompt: p, MaxOutputTokens: maxTokens[i],
 			Sampling: tasktypes.Sampling{TopPMilli: 1000}, MaxFee: sdk.NewInt64Coin(auditDenom, auditMaxFee), OutputKey: s.outKey}
 	}
 	res, err := s.signer.Send(r.ctx, nil, msgs...)
@@ -935,6 +1072,40 @@ func (r *auditRun) verifyParams() verifytypes.Params {
 	res, err := verifytypes.NewQueryClient(r.conn).Params(r.ctx, &verifytypes.QueryParamsRequest{})
 	require.NoError(r.tb, err)
 	return res.Params
+}
+
+// tolerances are the trace tolerances the chain judges the demo model's audits with: the
+// params', replaced by the model's own where its registration sets them (x/verify's
+// tolerances).
+func (r *auditRun) tolerances() verifytypes.Tolerances {
+	return modelTolerances(r.tb, r.ctx, r.client, r.verifyParams())
+}
+
+// modelTolerances are params' tolerances with the demo model's own in their place.
+func modelTolerances(tb testing.TB, ctx context.Context, c *chain.Client, params verifytypes.Params) verifytypes.Tolerances {
+	m, err := c.Model(ctx, "demo-tiny")
+	require.NoError(tb, err)
+	return params.Tolerances().For(m.LogprobTolerance, m.MeanLogprobToleranceMilli, m.MarginTolerance, m.IntervalTolerance)
+}
+
+// paidVerifiers recomputes from an ended audit which verifiers were paid (the rest, when
+// the provider opened to them, were slashed), as x/verify's resolve does for an audit
+// without complaints: a round 1 that passes pays everyone who revealed; any other audit
+// is decided by verifytypes.Judge on everything revealed.
+func paidVerifiers(a verifytypes.Audit, s tasktypes.Sampling, tol verifytypes.Tolerances) []bool {
+	p := verifytypes.Party{Revealed: a.ProviderRevealed, Hash: a.ProviderHash, Trace: a.ProviderTrace}
+	vs := make([]verifytypes.Party, len(a.Verifiers))
+	for i, v := range a.Verifiers {
+		vs[i] = verifytypes.Party{Revealed: v.Revealed, Hash: v.OutputHash, Trace: v.Trace, Round: v.Round}
+	}
+	if a.Round == 1 && verifytypes.RoundPasses(p, vs, 1, s, tol) {
+		paid := make([]bool, len(vs))
+		for i, v := range vs {
+			paid[i] = v.Revealed
+		}
+		return paid
+	}
+	return verifytypes.Judge(p, vs, s, tol).Paid
 }
 
 // verifierHash is the output hash in a verifier's verification record of a job.

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -72,10 +73,16 @@ func workerHomeWithKey(t testing.TB, keyName, chainID, grpcAddr, rpcAddr, provid
 }
 
 // providerNetwork starts a 1-validator network, writes the demo model and registers
-// provider1 for it with worker1 as its worker.
+// provider1 for it with worker1 as its worker, plus provider2..4 as standby verifiers
+// (standbyVerifier): a job is assigned only when three other operators could verify its
+// result. These tests follow one worker's jobs, not audits (audit_e2e_test.go): audits are
+// rare here (escrowOnly).
 func providerNetwork(t *testing.T) (net *localnet.Network, cli *e2e.CLI, prov, workerAddr, modelPath string) {
 	t.Helper()
-	net = e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1})
+	net = e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1, Mutate: func(c *localnet.Config) {
+		escrowOnly(c)
+		addAccounts(c, 4)
+	}})
 	cli = e2e.NewCLI(t, net)
 	prov, workerAddr = net.AccountAddress("provider1"), net.AccountAddress("worker1")
 	modelPath = filepath.Join(t.TempDir(), "demo-tiny.gguf")
@@ -85,11 +92,53 @@ func providerNetwork(t *testing.T) (net *localnet.Network, cli *e2e.CLI, prov, w
 		"--price-per-token", "10usovra", "--worker", workerAddr, "--profile", "cpu-x64-f32-greedy-v1",
 		"--max-jobs", "4", "--from", "provider1")
 	require.NoError(t, err)
+	for i := 2; i <= 4; i++ {
+		standbyVerifier(t, net, cli, fmt.Sprintf("provider%d", i), fmt.Sprintf("worker%d", i))
+	}
 	return net, cli, prov, workerAddr, modelPath
 }
 
-// TestWorkerCommitsRealInference: a localnet, provider1 registered with worker1, the worker
-// running llama.cpp on the demo model; a job submitted with the CLI is committed by the
+// addAccounts adds provider<i> and worker<i> accounts up to n that config.yml lacks.
+func addAccounts(c *localnet.Config, n int) {
+	have := map[string]bool{}
+	for _, a := range c.Accounts {
+		have[a.Name] = true
+	}
+	for i := 1; i <= n; i++ {
+		if p := fmt.Sprintf("provider%d", i); !have[p] {
+			c.Accounts = append(c.Accounts, localnet.Account{Name: p, Coins: []string{"100000000000usovra"}})
+		}
+		if w := fmt.Sprintf("worker%d", i); !have[w] {
+			c.Accounts = append(c.Accounts, localnet.Account{Name: w, Coins: []string{"10000000usovra"}})
+		}
+	}
+}
+
+// escrowOnly makes audits rare (audit_rate 0.001, collateral_multiplier 1000 so that
+// audit_rate × collateral_multiplier stays 1), as testutil/e2e's lifecycle test does: for
+// tests of a job's life with one serving worker, where an audit would need a running
+// verifier.
+func escrowOnly(c *localnet.Config) {
+	params := subMap(subMap(c.AppState(), "verify"), "params")
+	params["audit_rate"], params["collateral_multiplier"] = "0.001", "1000"
+}
+
+// standbyVerifier registers provider name, too dear for any job of the tests
+// (1000000usovra per token), with its worker key's audit key published: a job is only
+// assigned when another operator could audit its result, and this one could, without
+// ever serving a job. No worker runs for it.
+func standbyVerifier(t *testing.T, net *localnet.Network, cli *e2e.CLI, name, workerKey string) {
+	t.Helper()
+	_, err := cli.Tx("provider", "register", "--models", "demo-tiny", "--bond", "10000000usovra",
+		"--price-per-token", "1000000usovra", "--worker", net.AccountAddress(workerKey), "--profile", "cpu-x64-f32-greedy-v1",
+		"--max-jobs", "4", "--from", name)
+	require.NoError(t, err)
+	_, err = cli.Tx("provider", "set-audit-key", "--from", workerKey)
+	require.NoError(t, err)
+}
+
+// TestWorkerCommitsRealInference: a localnet, provider1 registered with worker1 (and three
+// standby verifiers), the worker running llama.cpp on the demo model; a job submitted with the CLI is committed by the
 // worker and settled, its decrypted output equals a direct Generate, and a restarted
 // worker never commits it again.
 func TestWorkerCommitsRealInference(t *testing.T) {
@@ -243,11 +292,67 @@ func waitJob(t *testing.T, ctx context.Context, c *chain.Client, id uint64, want
 			return job
 		}
 		if err == nil && (job.Status == tasktypes.JOB_STATUS_EXPIRED || job.Status == tasktypes.JOB_STATUS_FAILED) {
-			t.Fatalf("job %d is %s, want %s", id, job.Status, want)
+			t.Fatalf("job %d is %s, want %s (provider %q, assigned at %d, committed at %d)", id, job.Status, want, job.Provider, job.AssignHeight, job.CommitHeight)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("job %d not %s after %s (last: %v %v)", id, want, timeout, job.Status, err)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
+}
+
+// emptyOutputPrompt is a prompt whose greedy output on the demo model is empty: the first
+// token the model predicts ends the generation (found by TestCrossVariantAuditsE2E's
+// prompts; x64 kernels).
+const emptyOutputPrompt = "were but by 1999 a and"
+
+// TestWorkerCommitsEmptyOutput: a greedy job whose output is empty (the model's first
+// token is its end-of-generation token) is a well-defined claimed output under
+// Verification v2 (no output tokens, the stop token, a trace of one position) and must be
+// committed and settled like any other. It fails while x/task's JobResult.Validate refuses
+// a result with 0 output tokens ("output tokens must be at least 1"): the worker retries
+// the commit until the job expires, and the honest provider is charged a miss.
+func TestWorkerCommitsEmptyOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts sovrad processes")
+	}
+	libDir := llamaLibDir(t)
+	net, cli, prov, _, modelPath := providerNetwork(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	direct, err := inference.NewLlama(inference.LlamaConfig{LibDir: libDir, ModelPath: modelPath, Threads: 1})
+	require.NoError(t, err)
+	defer direct.Close()
+	want, err := direct.Generate(ctx, inference.Request{Prompt: emptyOutputPrompt, MaxTokens: 16})
+	require.NoError(t, err)
+	require.Empty(t, want.OutputTokens, "the prompt's greedy output is empty")
+	require.NotEqual(t, tasktypes.NoStopToken, want.StopToken)
+
+	cfg := workerHome(t, net.ChainID(), net.GRPC(0), net.RPC(0), prov, net.ClientHome(), libDir, map[string]string{"demo-tiny": modelPath})
+	cfg.PollInterval = 200 * time.Millisecond
+	w, err := worker.New(ctx, cfg, worker.Options{Logf: t.Logf})
+	require.NoError(t, err)
+	runCtx, stopRun := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(runCtx) }()
+	defer func() {
+		stopRun()
+		require.NoError(t, <-done)
+		require.NoError(t, w.Close())
+	}()
+
+	res, err := cli.Tx("task", "submit", "demo-tiny", emptyOutputPrompt, "--max-tokens", "16",
+		"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
+	require.NoError(t, err)
+	idStr, ok := res.Attr("job_submitted", "job_id")
+	require.True(t, ok)
+	id, err := strconv.ParseUint(idStr, 10, 64)
+	require.NoError(t, err)
+	client, err := chain.Dial(cfg.ChainID, cfg.GRPCAddress, cfg.RPCAddress)
+	require.NoError(t, err)
+	defer client.Close()
+	job := waitJob(t, ctx, client, id, tasktypes.JOB_STATUS_SETTLED, 90*time.Second)
+	require.Zero(t, job.OutputTokens)
+	require.Equal(t, uint64(len(want.PromptTokens)), job.PromptTokens)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/testutil/localnet"
 	"github.com/sovra-network/sovra/worker"
 	workerv1 "github.com/sovra-network/sovra/worker/api/workerv1"
 	"github.com/sovra-network/sovra/worker/apiserver"
@@ -33,27 +34,35 @@ type runningWorker struct {
 }
 
 // TestWorkersFollowTheChainThroughOutages: two providers, each with a real worker on the
-// demo model, polling disabled in practice (poll_interval 10 min) so that only the
+// demo model (and two more that only verify), polling disabled in practice (poll_interval 10 min) so that only the
 // websocket can drive them. The first worker is started while the node is down and
-// waits for it; jobs are committed and settled by both; the other worker, re-running a
-// job, gets the same output hash, which opens the on-chain commitment with the first
-// worker's salt; the node is stopped and restarted mid-run, the workers fall back and
+// waits for it; jobs are committed and settled by both; the other worker, re-scoring a
+// job's claimed output, gets the same output hash and a trace within the chain's
+// tolerances, which with the first worker's trace and salt open the on-chain commitment; the node is stopped and restarted mid-run, the workers fall back and
 // reconnect, and a job submitted after the restart is committed exactly once.
 func TestWorkersFollowTheChainThroughOutages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts sovrad processes")
 	}
 	libDir := llamaLibDir(t)
-	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1})
+	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1, Mutate: func(c *localnet.Config) { addAccounts(c, 4) }})
 	cli := e2e.NewCLI(t, net)
 	modelPath := filepath.Join(t.TempDir(), "demo-tiny.gguf")
 	_, err := gguf.WriteFile(modelPath, gguf.DefaultConfig())
 	require.NoError(t, err)
-	provs := []string{net.AccountAddress("provider1"), net.AccountAddress("provider2")}
-	for i, p := range []string{"provider1", "provider2"} {
+	// provider1 and provider2 serve the jobs; provider3 and provider4, too dear for them,
+	// run workers that only verify: a job is assigned only when three other operators
+	// could verify it.
+	provs := []string{net.AccountAddress("provider1"), net.AccountAddress("provider2"),
+		net.AccountAddress("provider3"), net.AccountAddress("provider4")}
+	for i := range provs {
+		price := "10usovra"
+		if i >= 2 {
+			price = "1000000usovra"
+		}
 		_, err := cli.Tx("provider", "register", "--models", "demo-tiny", "--bond", "10000000usovra",
-			"--price-per-token", "10usovra", "--worker", net.AccountAddress(fmt.Sprintf("worker%d", i+1)),
-			"--profile", "cpu-x64-f32-greedy-v1", "--max-jobs", "4", "--from", p)
+			"--price-per-token", price, "--worker", net.AccountAddress(fmt.Sprintf("worker%d", i+1)),
+			"--profile", "cpu-x64-f32-greedy-v1", "--max-jobs", "4", "--from", fmt.Sprintf("provider%d", i+1))
 		require.NoError(t, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
@@ -100,16 +109,19 @@ func TestWorkersFollowTheChainThroughOutages(t *testing.T) {
 	case <-time.After(3 * time.Second):
 	}
 	require.NoError(t, net.StartNode(0))
-	var workers [2]runningWorker
+	var all [4]runningWorker
 	select {
 	case o := <-started:
 		require.NoError(t, o.err)
-		workers[0] = run(o.w, cfg1)
+		all[0] = run(o.w, cfg1)
 	case <-time.After(2 * time.Minute):
 		t.Fatal("the worker did not start once the chain was back")
 	}
-	workers[1] = start(newCfg(1))
-	for _, rw := range workers {
+	for i := 1; i < len(all); i++ {
+		all[i] = start(newCfg(i))
+	}
+	workers := all[:2] // the serving ones
+	for _, rw := range all {
 		waitFollowing(t, rw.w, worker.FollowWebsocket, 30*time.Second)
 	}
 
@@ -122,7 +134,7 @@ func TestWorkersFollowTheChainThroughOutages(t *testing.T) {
 	defer conn.Close()
 	apiClient := workerv1.NewWorkerServiceClient(conn)
 
-	// Jobs until each provider has settled at least one (the draw is random).
+	// Jobs until each serving provider has settled at least one (the draw is random).
 	byProvider := map[string][]tasktypes.Job{}
 	for n := 0; len(byProvider) < 2; n++ {
 		require.Less(t, n, 20, "20 jobs and still not one per provider") // p = 2 × 0.5^20 at equal stake
@@ -131,8 +143,10 @@ func TestWorkersFollowTheChainThroughOutages(t *testing.T) {
 		byProvider[j.Provider] = append(byProvider[j.Provider], j)
 	}
 
-	// Each job re-run by the other worker gives the same output hash, and that hash with
-	// the committing worker's salt opens the commitment on chain.
+	// Each job re-scored by the other worker gives the same output hash and a trace within
+	// the chain's tolerances (the demo model's own: config.yml registers them with it), and
+	// the committed hash, trace and salt open the commitment.
+	tol := modelTolerances(t, ctx, client, verifytypes.DefaultParams())
 	for i, rw := range workers {
 		other := workers[1-i]
 		st, err := store.Open(rw.cfg.DataDir)
@@ -140,12 +154,17 @@ func TestWorkersFollowTheChainThroughOutages(t *testing.T) {
 		for _, j := range byProvider[provs[i]] {
 			rec, err := st.Get(j.Id)
 			require.NoError(t, err)
-			_, hash, err := other.w.Infer(ctx, j)
+			claimed := tasktypes.Claimed{OutputTokens: rec.OutputTokens, StopToken: rec.StopToken}
+			prompt, trace, err := other.w.Rescore(ctx, j, claimed, nil)
+			require.NoError(t, err)
+			claimed.PromptTokens = prompt
+			hash, err := other.w.OutputHash(j, claimed)
 			require.NoError(t, err)
 			require.Equal(t, rec.OutputHash, hex.EncodeToString(hash[:]), "job %d: output hash of the other worker", j.Id)
+			require.True(t, verifytypes.Close(*rec.Trace, trace, tol, false), "job %d: traces", j.Id)
 			salt, err := hex.DecodeString(rec.Salt)
 			require.NoError(t, err)
-			require.Equal(t, j.Commitment, tasktypes.Commitment(hash, salt))
+			require.Equal(t, j.Commitment, tasktypes.Commitment(hash, rec.Trace.Hash(), salt))
 		}
 	}
 	status, err := apiClient.Status(ctx, &workerv1.StatusRequest{})
@@ -159,14 +178,14 @@ func TestWorkersFollowTheChainThroughOutages(t *testing.T) {
 	_, err = apiClient.Jobs(ctx, &workerv1.JobsRequest{Status: "nonsense"})
 	require.ErrorContains(t, err, "must be built, committed or failed")
 
-	// The node goes away: both workers notice and fall back to polling, then follow the
+	// The node goes away: the workers notice and fall back to polling, then follow the
 	// websocket again once it is back.
 	require.NoError(t, net.StopNode(0))
-	for _, rw := range workers {
+	for _, rw := range all {
 		waitFollowing(t, rw.w, worker.FollowPolling, 30*time.Second)
 	}
 	require.NoError(t, net.StartNode(0))
-	for _, rw := range workers {
+	for _, rw := range all {
 		waitFollowing(t, rw.w, worker.FollowWebsocket, 60*time.Second)
 	}
 	id := submitJob(t, cli, "After the restart")
@@ -174,20 +193,26 @@ func TestWorkersFollowTheChainThroughOutages(t *testing.T) {
 	t.Logf("job %d after the restart settled, provider %s", id, j.Provider)
 
 	// Nothing was ever committed twice: no transaction failed, and each worker key sent at
-	// most one transaction per job it served plus one per audit message (the localnet
-	// audits half of the results; the workers verify each other and reveal their own).
-	for i, rw := range workers {
+	// most its audit key (MsgSetAuditKey, at its first start), one transaction per job it
+	// served and one per audit message (the localnet audits a share of the results; the
+	// workers open their own to their verifiers, verify each other and reveal their own).
+	for i, rw := range all {
 		st, err := rw.w.Status()
 		require.NoError(t, err)
 		require.Zero(t, st.TxFailures, "worker %d", i+1)
 		families, err := rw.w.Metrics().Registry.Gather()
 		require.NoError(t, err)
-		auditMsgs := uint64(metricValue(t, families, "sovra_worker_audit_messages_total", "commit") +
+		auditMsgs := uint64(metricValue(t, families, "sovra_worker_audit_messages_total", "open") +
+			metricValue(t, families, "sovra_worker_audit_messages_total", "commit") +
 			metricValue(t, families, "sovra_worker_audit_messages_total", "reveal"))
 		_, seq, err := client.Account(ctx, rw.w.Address())
 		require.NoError(t, err)
-		require.LessOrEqual(t, seq, st.JobsCommitted+auditMsgs, "worker %d sent more transactions than it committed jobs and audit messages", i+1)
-		require.Positive(t, st.JobsCommitted)
+		require.LessOrEqual(t, seq, 1+st.JobsCommitted+auditMsgs, "worker %d sent more transactions than its audit key, its committed jobs and its audit messages", i+1)
+		if i < len(workers) {
+			require.Positive(t, st.JobsCommitted)
+		} else {
+			require.Zero(t, st.JobsCommitted, "a verifying worker served a job")
+		}
 	}
 	// Every audit of the run ended with a pass: both workers are honest.
 	for _, jobs := range byProvider {
@@ -199,7 +224,7 @@ func TestWorkersFollowTheChainThroughOutages(t *testing.T) {
 			require.Equal(t, verifytypes.AUDIT_STATUS_PASSED, a.Status, "audit of job %d", j.Id)
 		}
 	}
-	for _, rw := range workers {
+	for _, rw := range all {
 		rw.stop()
 	}
 }

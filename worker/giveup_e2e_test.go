@@ -26,6 +26,12 @@ func (b *brokenBackend) Generate(context.Context, inference.Request) (inference.
 
 func (b *brokenBackend) Close() error { return nil }
 
+// Rescore fails too; being a Rescorer, the backend needs no llama.cpp beside it (the test
+// runs without the libraries).
+func (b *brokenBackend) Rescore(context.Context, inference.RescoreRequest) (inference.RescoreResult, error) {
+	return inference.RescoreResult{}, errors.New("connection refused")
+}
+
 // TestWorkerGivesUpOnBrokenBackend: a backend that always fails is tried
 // max_inference_attempts times for a job, then the job is recorded as failed and counted
 // as given up; nothing is committed and no transaction is sent.

@@ -51,12 +51,20 @@ func freeAddr(t *testing.T) string {
 }
 
 // startWorker runs `sovra-worker start`; its REST API listens on apiHTTP (given through
-// the environment, as an operator may) and its gRPC API on a free port.
+// the environment, as an operator may) and its gRPC API on a free port. Its log is quoted
+// when the test ends.
 func startWorker(t *testing.T, bin, home, apiHTTP string) *workerProcess {
+	t.Helper()
+	return startWorkerProcess(t, bin, home, apiHTTP, true)
+}
+
+// startWorkerProcess is startWorker with more environment (SOVRA_WORKER_<KEY>=value
+// overrides); the log is quoted at the end only when logAlways is set or the test failed.
+func startWorkerProcess(t *testing.T, bin, home, apiHTTP string, logAlways bool, env ...string) *workerProcess {
 	t.Helper()
 	var log bytes.Buffer
 	cmd := exec.Command(bin, "start", "--home", home, "--poll-interval", "100ms", "--api-grpc-address", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "SOVRA_WORKER_API_HTTP_ADDRESS="+apiHTTP)
+	cmd.Env = append(append(os.Environ(), "SOVRA_WORKER_API_HTTP_ADDRESS="+apiHTTP), env...)
 	cmd.Stdout, cmd.Stderr = &log, &log
 	// The worker dies with the test process.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -67,7 +75,9 @@ func startWorker(t *testing.T, bin, home, apiHTTP string) *workerProcess {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 		}
-		t.Logf("sovra-worker (pid %d) log:\n%s", cmd.Process.Pid, log.String())
+		if logAlways || t.Failed() {
+			t.Logf("sovra-worker (pid %d) log:\n%s", cmd.Process.Pid, log.String())
+		}
 	})
 	return p
 }
@@ -136,11 +146,14 @@ func testWorkerKilled(t *testing.T, afterBroadcast bool) {
 	require.NoError(t, err)
 	salt, err := hex.DecodeString(before.Salt)
 	require.NoError(t, err)
-	require.Equal(t, tasktypes.Commitment([32]byte(hash), salt), job.Commitment)
+	require.NotNil(t, before.Trace, "the trace is on disk")
+	require.Equal(t, tasktypes.Commitment([32]byte(hash), before.Trace.Hash(), salt), job.Commitment)
 
 	_, seq1, err := client.Account(ctx, workerAddr)
 	require.NoError(t, err)
-	require.Equal(t, seq0+1, seq1, "exactly one transaction from the worker key")
+	// The first start published the worker's audit key (MsgSetAuditKey); then exactly one
+	// commit.
+	require.Equal(t, seq0+2, seq1, "the audit key and exactly one commit transaction from the worker key")
 
 	st, err := store.Open(cfg.DataDir)
 	require.NoError(t, err)

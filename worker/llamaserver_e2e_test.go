@@ -17,12 +17,14 @@ import (
 	"github.com/sovra-network/sovra/worker/store"
 	taskcli "github.com/sovra-network/sovra/x/task/client/cli"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 // TestWorkerLlamaServerCommitsRealInference is TestWorkerCommitsRealInference with the
 // worker on the llama-server backend: jobs submitted with the CLI are committed and settled,
 // their decrypted text is the llama backend's for the prompt, and the committed output hash
-// is the one the llama backend's tokens give (so workers on either backend agree).
+// is the one the llama backend's tokens give (so workers on either backend agree), with a
+// trace (re-scored in process beside llama-server) close to the llama backend's.
 func TestWorkerLlamaServerCommitsRealInference(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts sovrad and llama-server processes")
@@ -80,6 +82,7 @@ func TestWorkerLlamaServerCommitsRealInference(t *testing.T) {
 
 	model, err := client.Model(ctx, "demo-tiny")
 	require.NoError(t, err)
+	tol := modelTolerances(t, ctx, client, verifytypes.DefaultParams()) // the model's own (config.yml)
 	st, err := store.Open(cfg.DataDir)
 	require.NoError(t, err)
 	for i, j := range jobs {
@@ -103,11 +106,20 @@ func TestWorkerLlamaServerCommitsRealInference(t *testing.T) {
 		require.Equal(t, store.StatusCommitted, rec.Status)
 		// The output hash of the llama backend's tokens, with this worker's salt, is the
 		// committed one.
+		require.NotNil(t, rec.Trace)
+		require.Equal(t, want.StopToken, rec.StopToken, "job %d: stop token", j.id)
+		// llama-server shows no logits: the worker traced the result by re-scoring it with
+		// llama.cpp in process, within the chain's tolerances of the llama backend's trace
+		// of its own generation (same x64 kernels).
+		require.True(t, verifytypes.Close(want.Trace, *rec.Trace, tol, false),
+			"job %d: the committed trace is close to the llama backend's", j.id)
+		stop := want.StopToken
 		_, hash, salt, err := taskcli.BuildResult(job, model, taskcli.ResultFile{
-			PromptTokens: want.PromptTokens, OutputTokens: want.OutputTokens, Text: want.Text, Salt: rec.Salt})
+			PromptTokens: want.PromptTokens, OutputTokens: want.OutputTokens, Text: want.Text, Salt: rec.Salt,
+			StopToken: &stop, Trace: *rec.Trace})
 		require.NoError(t, err)
 		require.Equal(t, rec.OutputHash, hex.EncodeToString(hash[:]), "job %d: output hash", j.id)
-		require.Equal(t, job.Commitment, tasktypes.Commitment(hash, salt), "job %d: commitment on chain", j.id)
+		require.Equal(t, job.Commitment, tasktypes.Commitment(hash, rec.Trace.Hash(), salt), "job %d: commitment on chain", j.id)
 		t.Logf("job %d: %d prompt + %d output tokens, output hash %s equal to the llama backend's: %q",
 			j.id, len(want.PromptTokens), len(want.OutputTokens), rec.OutputHash[:16], want.Text)
 	}

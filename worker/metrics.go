@@ -50,7 +50,7 @@ func newMetrics() *Metrics {
 		ChainReachable: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "sovra_worker", Name: "chain_reachable",
 			Help: "1 when the node answered the worker's last request."}),
 		Audits: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sovra_worker", Name: "audit_messages_total",
-			Help: "Audit messages included: commit (as verifier) and reveal (as verifier or audited provider)."}, []string{"kind"}),
+			Help: "Audit messages included: open (as audited provider), commit (as verifier) and reveal (as verifier or audited provider)."}, []string{"kind"}),
 		Following: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "sovra_worker", Name: "following",
 			Help: "1 for the way the worker currently learns of new blocks (websocket or polling)."}, []string{"mode"}),
 	}
@@ -58,7 +58,7 @@ func newMetrics() *Metrics {
 	for _, o := range []string{OutcomeCommitted, OutcomeRejected, OutcomeGivenUp, OutcomeLost} {
 		m.Jobs.WithLabelValues(o)
 	}
-	for _, k := range []string{"commit", "reveal"} {
+	for _, k := range []string{"open", "commit", "reveal"} {
 		m.Audits.WithLabelValues(k)
 	}
 	m.Registry.MustRegister(m.Jobs, m.InferenceFailures, m.InferenceSeconds, m.TokensGenerated, m.TokensPerSecond,

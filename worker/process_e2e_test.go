@@ -13,6 +13,7 @@ import (
 
 	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/testutil/localnet"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/inference"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
@@ -20,29 +21,39 @@ import (
 )
 
 // TestTwoWorkerProcesses: issue 3's acceptance with the shipped binary. A localnet, two
-// providers, each served by a real `sovra-worker start` process on the generated model.
+// providers, each served by a real `sovra-worker start` process on the generated model
+// (and two verifying processes, too dear for the jobs).
 // Jobs submitted with the CLI are committed and settled by both; `sovrad q task output`
-// equals what the same llama.cpp library generates directly for the prompt; and the same
-// job run by both workers gives the same output hash: the localnet audits half the
-// results, so each worker re-runs jobs of the other, and a passed audit is the chain's
-// record that the verifier's revealed hash equals the provider's.
+// equals what the same llama.cpp library generates directly for the prompt; and each
+// worker's re-scoring of another's results agrees with them: the localnet audits half the
+// results, each worker opens the claimed output of its audited jobs to its verifier (drawn
+// among the three other providers), which re-scores it, and a passed audit is the
+// chain's record that the verifier's revealed hash equals the provider's and its trace is
+// within the chain's tolerances of the provider's.
 func TestTwoWorkerProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts sovrad and sovra-worker processes")
 	}
 	libDir := llamaLibDir(t)
 	bin := buildWorker(t)
-	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1})
+	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1, Mutate: func(c *localnet.Config) { addAccounts(c, 4) }})
 	cli := e2e.NewCLI(t, net)
 	modelPath := filepath.Join(t.TempDir(), "demo-tiny.gguf")
 	_, err := gguf.WriteFile(modelPath, gguf.DefaultConfig())
 	require.NoError(t, err)
-	provs := map[string]bool{}
-	for i := 1; i <= 2; i++ {
-		prov, key := net.AccountAddress(fmt.Sprintf("provider%d", i)), fmt.Sprintf("worker%d", i)
-		provs[prov] = true
+	// provider1 and provider2 serve the jobs; provider3 and provider4, too dear for them,
+	// run worker processes that only verify: a job is assigned only when three other
+	// operators could verify it.
+	provs := map[string]bool{} // the serving ones
+	for i := 1; i <= 4; i++ {
+		prov, key, price := net.AccountAddress(fmt.Sprintf("provider%d", i)), fmt.Sprintf("worker%d", i), "10usovra"
+		if i <= 2 {
+			provs[prov] = true
+		} else {
+			price = "1000000usovra"
+		}
 		_, err := cli.Tx("provider", "register", "--models", "demo-tiny", "--bond", "10000000usovra",
-			"--price-per-token", "10usovra", "--worker", net.AccountAddress(key), "--profile", "cpu-x64-f32-greedy-v1",
+			"--price-per-token", price, "--worker", net.AccountAddress(key), "--profile", "cpu-x64-f32-greedy-v1",
 			"--max-jobs", "8", "--from", fmt.Sprintf("provider%d", i))
 		require.NoError(t, err)
 		cfg := workerHomeWithKey(t, key, net.ChainID(), net.GRPC(0), net.RPC(0), prov, net.ClientHome(), libDir,
@@ -54,16 +65,35 @@ func TestTwoWorkerProcesses(t *testing.T) {
 	client, err := chain.Dial(net.ChainID(), net.GRPC(0), net.RPC(0))
 	require.NoError(t, err)
 	defer client.Close()
+	// Jobs are assigned once three other operators could verify them: wait for every
+	// worker's audit key (published at its start).
+	for i := 1; i <= 4; i++ {
+		prov := net.AccountAddress(fmt.Sprintf("provider%d", i))
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			p, err := client.Provider(ctx, prov)
+			require.NoError(t, err)
+			if len(p.AuditKey) > 0 {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "the worker of %s published no audit key", prov)
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
 	direct, err := inference.NewLlama(inference.LlamaConfig{LibDir: libDir, ModelPath: modelPath, Threads: 1})
 	require.NoError(t, err)
 	defer direct.Close()
 
-	// Jobs until each provider has settled one and one audit has passed (each job is
-	// audited with probability 0.5, by the other provider: the only eligible verifier).
+	// The demo model's own tolerances (config.yml registers them with the model).
+	tol := modelTolerances(t, ctx, client, verifytypes.DefaultParams())
+
+	// Jobs until each serving provider has settled one and one audit has passed (each job
+	// is audited with config.yml's audit_rate, 0.25: P(none in 40) = 0.75^40 ≈ 1e-5, by
+	// verifiers_per_audit of the three other providers).
 	settledBy := map[string]int{}
 	passed := 0
 	for n := 0; len(settledBy) < 2 || passed == 0; n++ {
-		require.Less(t, n, 16, "16 jobs: settled by %v, %d audits passed", settledBy, passed)
+		require.Less(t, n, 40, "40 jobs: settled by %v, %d audits passed", settledBy, passed)
 		prompt := fmt.Sprintf("Story number %d begins", n)
 		res, err := cli.Tx("task", "submit", "demo-tiny", prompt, "--max-tokens", "12",
 			"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
@@ -84,12 +114,19 @@ func TestTwoWorkerProcesses(t *testing.T) {
 
 		if a, err := client.Audit(ctx, id); err == nil {
 			require.Equal(t, verifytypes.AUDIT_STATUS_PASSED, a.Status, "audit of job %d", id)
-			require.Len(t, a.Verifiers, 1)
-			require.NotEqual(t, job.Provider, a.Verifiers[0].Operator)
-			require.True(t, bytes.Equal(a.ProviderHash, a.Verifiers[0].OutputHash),
-				"job %d: the verifier's re-run hash equals the provider's", id)
+			require.Equal(t, uint32(1), a.Round, "job %d: passed in round 1", id)
+			require.NotEmpty(t, a.Verifiers)
+			seen := map[string]bool{job.Provider: true}
+			for _, v := range a.Verifiers {
+				require.False(t, seen[v.Operator], "job %d: verifier %s is the provider or drawn twice", id, v.Operator)
+				seen[v.Operator] = true
+				require.True(t, bytes.Equal(a.ProviderHash, v.OutputHash),
+					"job %d: the verifier's hash of the claimed output equals the provider's", id)
+				require.NotEmpty(t, v.Opening, "job %d: the provider opened the claimed output to its verifier", id)
+				require.True(t, verifytypes.Close(a.ProviderTrace, v.Trace, tol, false), "job %d: traces within tolerance", id)
+			}
 			passed++
 		}
 	}
-	t.Logf("settled per provider %v; %d audits passed with equal hashes from both workers", settledBy, passed)
+	t.Logf("settled per provider %v; %d audits passed with equal hashes and close traces from provider and verifiers", settledBy, passed)
 }

@@ -4,6 +4,7 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -16,7 +17,6 @@ import (
 	"github.com/sovra-network/sovra/worker/inference"
 	"github.com/sovra-network/sovra/worker/store"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
-	taskcli "github.com/sovra-network/sovra/x/task/client/cli"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 )
 
@@ -32,7 +32,7 @@ type Options struct {
 	Logf Logf
 	// ReadyTimeout bounds the wait for the chain at start (default 2 minutes).
 	ReadyTimeout time.Duration
-	// Verify computes a verifier's output hash (default HonestVerify). Tests replace it
+	// Verify computes a verifier's verification (default HonestVerify). Tests replace it
 	// with the attacks of testutil/attack; the shipped binary never does.
 	Verify VerifyFunc
 	// Tamper, when set, changes a result before it is hashed and committed (tests only: a
@@ -60,6 +60,11 @@ type Worker struct {
 	verifications *store.Store
 	verify        VerifyFunc
 	tamper        func(tasktypes.Job, inference.Result) inference.Result
+	// rescorers score claimed outputs in one pass, per model: the backend itself when it
+	// can (llama), else llama.cpp in process beside the operator's llama-server.
+	rescorers map[string]inference.Rescorer
+	// auditPriv and auditPub: the X25519 key audited providers seal openings to.
+	auditPriv, auditPub *[32]byte
 	// auditsOpen: an audit this worker is party to is still open (tick every block).
 	auditsOpen bool
 }
@@ -123,9 +128,14 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (w *Worker, err 
 	if err != nil {
 		return nil, err
 	}
+	auditPriv, auditPub, err := signer.AuditKey()
+	if err != nil {
+		return nil, err
+	}
 	w = &Worker{cfg: cfg, client: client, signer: signer, store: st, models: models,
 		backends: map[string]inference.Backend{}, logf: opts.Logf, open: map[uint64]bool{},
-		failures: map[uint64]int{}, metrics: newMetrics(), verifications: vst, verify: opts.Verify, tamper: opts.Tamper}
+		failures: map[uint64]int{}, metrics: newMetrics(), verifications: vst, verify: opts.Verify, tamper: opts.Tamper,
+		rescorers: map[string]inference.Rescorer{}, auditPriv: auditPriv, auditPub: auditPub}
 	w.live.started = time.Now()
 	w.setFollowing(FollowPolling)
 	w.sawChain(height)
@@ -136,6 +146,16 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (w *Worker, err 
 			return nil, fmt.Errorf("open backend for model %q: %w", id, err)
 		}
 		w.backends[id] = b
+		r, err := w.openRescorer(cfg, b, cfg.Models[id])
+		if err != nil {
+			w.closeBackends()
+			return nil, fmt.Errorf("model %q: %w", id, err)
+		}
+		w.rescorers[id] = r
+	}
+	if err := w.publishAuditKey(ctx, prov); err != nil {
+		w.closeBackends()
+		return nil, err
 	}
 	opts.Logf("worker %s serving provider %s at height %d; models %v verified", signer.Address(), cfg.Provider, height, cfg.ModelIDs())
 	return w, nil
@@ -156,9 +176,43 @@ func (w *Worker) Close() error {
 }
 
 func (w *Worker) closeBackends() {
-	for _, b := range w.backends {
+	for id, b := range w.backends {
+		if r, ok := w.rescorers[id].(inference.Backend); ok && r != b {
+			_ = r.Close()
+		}
 		_ = b.Close()
 	}
+}
+
+// openRescorer returns the backend itself when it re-scores (llama.cpp in process), or
+// llama.cpp in process on the same model file beside an operator's llama-server, which
+// cannot score claimed tokens (it refuses echo).
+func (w *Worker) openRescorer(cfg *config.Config, b inference.Backend, path string) (inference.Rescorer, error) {
+	if r, ok := b.(inference.Rescorer); ok {
+		return r, nil
+	}
+	if cfg.LibDir == "" {
+		return nil, fmt.Errorf("the %s backend cannot re-score claimed outputs (audits and result traces need it): set lib_dir to the llama.cpp libraries", cfg.Backend)
+	}
+	l, err := inference.NewLlama(inference.LlamaConfig{LibDir: cfg.LibDir, ModelPath: path, Threads: cfg.Threads, Context: cfg.Context})
+	if err != nil {
+		return nil, fmt.Errorf("open llama.cpp for re-scoring beside %s: %w", cfg.Backend, err)
+	}
+	return l, nil
+}
+
+// publishAuditKey sets the worker's audit key on chain when the provider's differs (first
+// start, or a new worker key): audited providers seal claimed outputs to it.
+func (w *Worker) publishAuditKey(ctx context.Context, prov providertypes.Provider) error {
+	if bytes.Equal(prov.AuditKey, w.auditPub[:]) {
+		return nil
+	}
+	tx, err := w.signer.Send(ctx, nil, &providertypes.MsgSetAuditKey{Worker: w.signer.Address(), AuditKey: w.auditPub[:]})
+	if err != nil {
+		return fmt.Errorf("publish the audit key: %w", err)
+	}
+	w.logf("audit key %x published in %s at height %d", w.auditPub[:], tx.Hash, tx.Height)
+	return nil
 }
 
 // reconcile marks records left "built" by an earlier run as committed or failed when the
@@ -352,16 +406,23 @@ func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (
 	if elapsed > 0 {
 		w.metrics.TokensPerSecond.Set(float64(len(out.PromptTokens)+len(out.OutputTokens)) / elapsed.Seconds())
 	}
-	res, hash, salt, err := taskcli.BuildResult(job, w.models[job.ModelId], taskcli.ResultFile{
-		PromptTokens: out.PromptTokens, OutputTokens: out.OutputTokens, Text: out.Text,
-	})
+	claimed := tasktypes.Claimed{PromptTokens: out.PromptTokens, OutputTokens: out.OutputTokens, StopToken: out.StopToken}
+	trace := out.Trace
+	if trace.Len() == 0 {
+		// A backend that records no trace (llama-server): score the output in one pass.
+		if _, trace, err = w.Rescore(ctx, job, claimed, nil); err != nil {
+			return pendingResult{}, false, fmt.Errorf("trace the result: %w", err)
+		}
+	}
+	res, hash, salt, err := tasktypes.BuildResult(job, w.models[job.ModelId].Sha256, claimed, []byte(out.Text), trace.Hash(), nil)
 	if err != nil {
 		return fail(OutcomeRejected, "build result: "+err.Error())
 	}
 	rec = store.Record{
 		JobID: job.Id, ModelID: job.ModelId, Status: store.StatusBuilt,
 		Salt: hex.EncodeToString(salt), OutputHash: hex.EncodeToString(hash[:]), Commitment: hex.EncodeToString(res.Commitment),
-		PromptTokens: out.PromptTokens, OutputTokens: out.OutputTokens, Text: out.Text, InferenceMs: elapsed.Milliseconds(),
+		PromptTokens: out.PromptTokens, OutputTokens: out.OutputTokens, StopToken: out.StopToken, Trace: &trace,
+		Text: out.Text, InferenceMs: elapsed.Milliseconds(),
 	}
 	// Persisted (fsync) before anything is sent: the salt must outlive a crash.
 	if err := w.store.Save(rec); err != nil {
@@ -383,33 +444,14 @@ func jobRequest(job tasktypes.Job) inference.Request {
 	}
 }
 
-// Infer runs a job from its on-chain prompt and parameters and returns the output and its
-// output hash, persisting and sending nothing: what a verifier re-running a job needs.
-func (w *Worker) Infer(ctx context.Context, job tasktypes.Job) (inference.Result, [32]byte, error) {
-	backend, ok := w.backends[job.ModelId]
-	if !ok {
-		return inference.Result{}, [32]byte{}, fmt.Errorf("model %q is not served by this worker", job.ModelId)
-	}
-	model, ok := w.models[job.ModelId]
-	if !ok {
-		return inference.Result{}, [32]byte{}, fmt.Errorf("model %q is not verified", job.ModelId)
-	}
-	modelHash, err := hex.DecodeString(model.Sha256)
-	if err != nil {
-		return inference.Result{}, [32]byte{}, fmt.Errorf("model %q has a malformed sha256: %w", model.Id, err)
-	}
-	out, err := backend.Generate(ctx, jobRequest(job))
-	if err != nil {
-		return inference.Result{}, [32]byte{}, err
-	}
-	return out, tasktypes.OutputHash(modelHash, job.Id, job.Sampling, out.PromptTokens, out.OutputTokens), nil
-}
-
 // rebuild re-creates a persisted result with its salt (the sealing nonce is new).
 func (w *Worker) rebuild(job tasktypes.Job, rec store.Record) (tasktypes.JobResult, error) {
-	res, hash, _, err := taskcli.BuildResult(job, w.models[job.ModelId], taskcli.ResultFile{
-		PromptTokens: rec.PromptTokens, OutputTokens: rec.OutputTokens, Text: rec.Text, Salt: rec.Salt,
-	})
+	salt, err := hex.DecodeString(rec.Salt)
+	if err != nil || rec.Trace == nil {
+		return tasktypes.JobResult{}, fmt.Errorf("the record of job %d has a malformed salt or no trace", job.Id)
+	}
+	claimed := tasktypes.Claimed{PromptTokens: rec.PromptTokens, OutputTokens: rec.OutputTokens, StopToken: rec.StopToken}
+	res, hash, _, err := tasktypes.BuildResult(job, w.models[job.ModelId].Sha256, claimed, []byte(rec.Text), rec.Trace.Hash(), salt)
 	if err != nil {
 		return tasktypes.JobResult{}, err
 	}

@@ -188,7 +188,7 @@ func (d *demo) advance(j *jobView, start time.Time) {
 	if j.printed < stageAudited && (job.Status == tasktypes.JOB_STATUS_AUDITING || j.audit != nil) {
 		j.printed = stageAudited
 		if a := d.audit(j); a != nil {
-			d.line(start, j, fmt.Sprintf("audited (decided at height %d from its beacon): %s re-runs it, commit then reveal",
+			d.line(start, j, fmt.Sprintf("audited (decided at height %d from its beacon): the provider opens its tokens to %s (each re-scores them in one pass on its own hardware); commit then reveal",
 				a.DecisionHeight, d.verifierNames(*a)))
 		}
 	}

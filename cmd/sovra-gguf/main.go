@@ -30,7 +30,7 @@ func run(args []string) error {
 	fs.IntVar(&cfg.Context, "context", cfg.Context, "context length")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "weight seed")
 	fs.StringVar(&cfg.VocabFile, "vocab", "", "copy tokenizer.* metadata from this GGUF (default: built-in byte-fallback vocabulary)")
-	fs.StringVar(&cfg.Type, "type", cfg.Type, "weight type: f32 or f16")
+	fs.StringVar(&cfg.Type, "type", cfg.Type, "2-D weight type: f32, f16 or q8_0 (q8_0 needs dim and ffn multiples of 32; norms stay f32)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

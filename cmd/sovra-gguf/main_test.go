@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sovra-network/sovra/testutil/gguf"
 )
 
 func TestRunWritesModel(t *testing.T) {
@@ -21,12 +23,27 @@ func TestRunWritesModel(t *testing.T) {
 	}
 }
 
+func TestRunWritesQ8_0(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q8.gguf")
+	if err := run([]string{"--out", path, "--type", "q8_0"}); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	f, err := gguf.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ti, _ := f.Tensor("blk.0.attn_q.weight"); ti.Type != gguf.GGMLTypeQ8_0 {
+		t.Fatalf("attn_q type %s, want q8_0", ti.Type)
+	}
+}
+
 func TestRunRefusesBadFlags(t *testing.T) {
 	dir := t.TempDir()
 	for name, args := range map[string][]string{
 		"no out":       {"--dim", "64"},
 		"bad heads":    {"--out", filepath.Join(dir, "a.gguf"), "--heads", "5"},
 		"bad type":     {"--out", filepath.Join(dir, "b.gguf"), "--type", "q4"},
+		"q8_0 dim 48":  {"--out", filepath.Join(dir, "e.gguf"), "--type", "q8_0", "--dim", "48"},
 		"extra args":   {"--out", filepath.Join(dir, "c.gguf"), "oops"},
 		"unknown flag": {"--out", filepath.Join(dir, "d.gguf"), "--bogus"},
 	} {

@@ -25,6 +25,9 @@ func (f *Fixture) CheckModuleAccounts() error {
 	if err := f.App.VerifyKeeper.CheckInvariants(ctx); err != nil {
 		return err
 	}
+	if err := f.CheckCollateral(); err != nil {
+		return err
+	}
 	return f.App.RewardsKeeper.CheckUnclaimed(ctx)
 }
 

@@ -1,14 +1,13 @@
 // Package attack implements dishonest workers as worker.Options hooks, so that end-to-end
 // tests can run them against the real chain: a provider that cheats on a fraction of its
 // jobs (Options.Tamper), a lazy verifier that commits without re-running the job and a
-// griefing verifier that re-runs it and commits a wrong hash anyway (Options.Verify).
+// griefing verifier that re-scores it and reveals a wrong trace anyway (Options.Verify).
 //
 // Tests only: shipped code never imports this package.
 package attack
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/sovra-network/sovra/worker"
 	"github.com/sovra-network/sovra/worker/inference"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 // cheatDomain separates the cheat selection from every hash the chain computes.
@@ -57,12 +57,20 @@ func CheatOnFraction(c float64, seed uint64) func(tasktypes.Job, inference.Resul
 	}
 }
 
+// EOS is the end-of-generation token Wrong claims when the honest output ended at max
+// tokens: </s> of llama's SentencePiece vocabularies (the demo model's, testutil/gguf).
+const EOS = 2
+
 // Wrong returns a plausible but wrong result: the same prompt tokens and the output cut to
-// its first half (a provider saving half of the decoding work), with the text cut in the
-// same proportion. An output too short to halve has its one token replaced by a prompt
-// token that differs from it (or gets one appended when empty), so the output token ids,
-// and with them the output hash, always differ from the honest ones. The input is not
-// modified.
+// its first half (a provider saving half of the decoding work), claimed to end there on
+// an end-of-generation token (the honest one, or EOS), with the text cut in the same
+// proportion. An output too short to halve has its one token replaced by a prompt token
+// that differs from it (or gets one appended when empty), so the output token ids, and
+// with them the output hash, always differ from the honest ones. The trace is the one a
+// cheater must reveal to pass its own check: at every claimed position the claimed token
+// is the top one, with the honest trace's top value (ArgmaxTrace); only a verifier that
+// re-scores the claimed tokens sees that they are not what the model predicts. The input
+// is not modified.
 func Wrong(out inference.Result) inference.Result {
 	w := out
 	w.PromptTokens = append([]uint32(nil), out.PromptTokens...)
@@ -73,7 +81,10 @@ func Wrong(out inference.Result) inference.Result {
 		w.OutputTokens = append([]uint32(nil), out.OutputTokens[:keep]...)
 		runes := []rune(out.Text)
 		w.Text = string(runes[:len(runes)*keep/n])
-		w.Stop = inference.StopMaxTokens
+		w.Stop = inference.StopEOS
+		if w.StopToken == tasktypes.NoStopToken {
+			w.StopToken = EOS
+		}
 	default:
 		tok := uint32(1)
 		for _, p := range out.PromptTokens {
@@ -88,37 +99,98 @@ func Wrong(out inference.Result) inference.Result {
 		w.OutputTokens = []uint32{tok}
 		w.Text = ""
 	}
+	claimed := tasktypes.Claimed{OutputTokens: w.OutputTokens, StopToken: w.StopToken}
+	w.Trace = ArgmaxTrace(out.Trace, claimed.Positions())
 	return w
 }
 
-// LazyVerify is a VerifyFunc of a verifier that commits without re-running the job: a
-// random 32-byte "output hash", which matches the honest one with probability 2^-256.
-func LazyVerify(_ context.Context, _ *worker.Worker, _ tasktypes.Job) ([32]byte, error) {
-	var h [32]byte
-	if _, err := rand.Read(h[:]); err != nil {
-		return h, fmt.Errorf("lazy verifier: %w", err)
+// ArgmaxTrace is a made-up trace of n positions that claims the top token at each: chosen
+// = top = the top value of the honest trace t at that position (its last position past
+// its end). Intervals, when t has them, are copied the same way. Empty when t is (a
+// backend that records no trace: the worker then re-scores the claimed output itself).
+func ArgmaxTrace(t verifytypes.Trace, n int) verifytypes.Trace {
+	if t.Len() == 0 {
+		return verifytypes.Trace{}
 	}
-	return h, nil
+	out := verifytypes.Trace{Chosen: make([]int32, n), Top: make([]int32, n)}
+	if len(t.Lo) > 0 {
+		out.Lo, out.Hi = make([]uint64, n), make([]uint64, n)
+	}
+	for i := range n {
+		src := min(i, t.Len()-1)
+		out.Chosen[i], out.Top[i] = t.Top[src], t.Top[src]
+		if out.Lo != nil {
+			out.Lo[i], out.Hi[i] = t.Lo[src], t.Hi[src]
+		}
+	}
+	return out
 }
 
-// GriefingVerify is a VerifyFunc of a verifier that re-runs the job honestly and then
-// commits WrongHash of the true output hash: it reports a mismatch on every audit it is
-// drawn for, to get honest providers slashed.
-func GriefingVerify(ctx context.Context, w *worker.Worker, job tasktypes.Job) ([32]byte, error) {
-	h, err := worker.HonestVerify(ctx, w, job)
+// LazyVerify is a VerifyFunc of a verifier that does not run the model: it gets the
+// output hash right (tokenizing the prompt is cheap) but guesses the trace: every claimed
+// token the top one with a log-probability of 0, every challenge token at -8 nats.
+func LazyVerify(_ context.Context, w *worker.Worker, job tasktypes.Job, a verifytypes.Audit, claimed tasktypes.Claimed) (worker.Verification, error) {
+	prompt, err := w.Tokenize(job.ModelId, job.Prompt)
 	if err != nil {
-		return h, err
+		return worker.Verification{}, fmt.Errorf("lazy verifier: %w", err)
 	}
-	return WrongHash(h), nil
+	claimed.PromptTokens = prompt
+	hash, err := w.OutputHash(job, claimed)
+	return worker.Verification{Hash: hash, Trace: GuessedTrace(claimed.Positions(), job.Sampling)}, err
 }
 
-// WrongHash is a hash that differs from h: sha256 of a domain and h.
-func WrongHash(h [32]byte) [32]byte {
-	return sha256.Sum256(append([]byte("sovra/attack/grief/v1"), h[:]...))
+// GuessedTrace is the trace of a verifier that runs no model.
+func GuessedTrace(n int, s tasktypes.Sampling) verifytypes.Trace {
+	t := verifytypes.Trace{Chosen: make([]int32, n), Top: make([]int32, n), Challenge: make([]int32, n)}
+	for i := range t.Challenge {
+		t.Challenge[i] = -8 * verifytypes.TraceScale
+	}
+	if s.TemperatureMilli > 0 {
+		t.Lo, t.Hi = make([]uint64, n), make([]uint64, n)
+		for i := range t.Hi {
+			t.Hi[i] = verifytypes.Q32
+		}
+	}
+	return t
+}
+
+// CopyVerify is a VerifyFunc of an escalation verifier that copies what round 1 made
+// public: the provider's revealed output hash and trace, with guessed challenge values.
+// In round 1 (nothing revealed yet) it behaves as LazyVerify.
+func CopyVerify(ctx context.Context, w *worker.Worker, job tasktypes.Job, a verifytypes.Audit, claimed tasktypes.Claimed) (worker.Verification, error) {
+	if !a.ProviderRevealed {
+		return LazyVerify(ctx, w, job, a, claimed)
+	}
+	t := a.ProviderTrace
+	t.Challenge = GuessedTrace(t.Len(), job.Sampling).Challenge
+	return worker.Verification{Hash: [32]byte(a.ProviderHash), Trace: t}, nil
+}
+
+// GriefingVerify is a VerifyFunc of a verifier that re-scores honestly and then reports
+// every claimed token 4 nats below the top one: a mismatch on every audit it is drawn
+// for, to get honest providers slashed.
+func GriefingVerify(ctx context.Context, w *worker.Worker, job tasktypes.Job, a verifytypes.Audit, claimed tasktypes.Claimed) (worker.Verification, error) {
+	v, err := worker.HonestVerify(ctx, w, job, a, claimed)
+	if err != nil {
+		return v, err
+	}
+	v.Trace = GriefTrace(v.Trace)
+	return v, nil
+}
+
+// GriefTrace moves every claimed token of a trace 4 nats below the top.
+func GriefTrace(t verifytypes.Trace) verifytypes.Trace {
+	g := t
+	g.Chosen = make([]int32, len(t.Chosen))
+	for i := range t.Chosen {
+		g.Chosen[i] = t.Top[i] - 4*verifytypes.TraceScale
+	}
+	return g
 }
 
 // Compile-time checks that the verifiers fit worker.Options.Verify.
 var (
 	_ worker.VerifyFunc = LazyVerify
+	_ worker.VerifyFunc = CopyVerify
 	_ worker.VerifyFunc = GriefingVerify
 )

@@ -1,7 +1,6 @@
 package attack_test
 
 import (
-	"context"
 	"math"
 	"reflect"
 	"testing"
@@ -9,6 +8,7 @@ import (
 	"github.com/sovra-network/sovra/testutil/attack"
 	"github.com/sovra-network/sovra/worker/inference"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 // The cheat selection is a pure function of (c, seed, job id): the same on every call,
@@ -77,8 +77,8 @@ func TestCheatOnFraction(t *testing.T) {
 	for id := uint64(1); id <= 200; id++ {
 		job := tasktypes.Job{Id: id}
 		out := tamper(job, honest)
-		want := tasktypes.OutputHash(model, id, job.Sampling, honest.PromptTokens, honest.OutputTokens)
-		got := tasktypes.OutputHash(model, id, job.Sampling, out.PromptTokens, out.OutputTokens)
+		want := tasktypes.OutputHash(model, id, job.Sampling, tasktypes.Claimed{PromptTokens: honest.PromptTokens, OutputTokens: honest.OutputTokens})
+		got := tasktypes.OutputHash(model, id, job.Sampling, tasktypes.Claimed{PromptTokens: out.PromptTokens, OutputTokens: out.OutputTokens})
 		if attack.Cheats(0.3, 42, id) {
 			tampered++
 			if got == want {
@@ -125,22 +125,23 @@ func TestWrongAlwaysDiffers(t *testing.T) {
 	}
 }
 
-// The lazy verifier's hashes are random; the griefing verifier's wrong hash differs from
-// the true one (its re-run needs a worker and is covered by the worker's e2e tests).
-func TestVerifierHashes(t *testing.T) {
-	a, err := attack.LazyVerify(context.Background(), nil, tasktypes.Job{Id: 1})
-	if err != nil {
+// A guessed trace has the shape a verifier's reveal needs (so the chain accepts it and
+// judges it), and the griefing trace breaks the greedy rule at every position.
+func TestVerifierTraces(t *testing.T) {
+	g := attack.GuessedTrace(5, tasktypes.Sampling{})
+	if err := g.CheckShape(5, false, true); err != nil {
 		t.Fatal(err)
 	}
-	b, err := attack.LazyVerify(context.Background(), nil, tasktypes.Job{Id: 1})
-	if err != nil {
+	s := attack.GuessedTrace(5, tasktypes.Sampling{TemperatureMilli: 700})
+	if err := s.CheckShape(5, true, true); err != nil {
 		t.Fatal(err)
 	}
-	if a == b || a == [32]byte{} {
-		t.Fatalf("lazy hashes %x and %x", a, b)
+	honest := verifytypes.Trace{Chosen: []int32{-10, -20}, Top: []int32{-10, -20}, Challenge: []int32{-3000, -4000}}
+	tol := verifytypes.DefaultParams().Tolerances()
+	if i := verifytypes.FollowsSampling(attack.GriefTrace(honest), tasktypes.Sampling{}, tol); i != 0 {
+		t.Fatalf("the griefing trace follows the greedy rule up to position %d", i)
 	}
-	h := [32]byte{1, 2, 3}
-	if attack.WrongHash(h) == h || attack.WrongHash(h) != attack.WrongHash(h) {
-		t.Fatal("WrongHash must be a deterministic other hash")
+	if verifytypes.FollowsSampling(honest, tasktypes.Sampling{}, tol) != -1 {
+		t.Fatal("GriefTrace modified its input")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sovra-network/sovra/testutil/e2e"
+	"github.com/sovra-network/sovra/testutil/localnet"
 	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"
 )
 
@@ -70,7 +71,13 @@ func testJobLifecycle(t *testing.T, validators int) {
 	if testing.Short() {
 		t.Skip("starts sovrad processes")
 	}
-	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: validators})
+	// The escrow's life, not audits (TestAuditByHandThroughTheCLI): audits are rare here.
+	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: validators, Mutate: func(c *localnet.Config) {
+		state := c.AppState()
+		verify, _ := state["verify"].(map[string]any)
+		params, _ := verify["params"].(map[string]any)
+		params["audit_rate"], params["collateral_multiplier"] = "0.001", "1000"
+	}})
 	cli := e2e.NewCLI(t, net)
 	alice, prov, worker := net.AccountAddress("alice"), net.AccountAddress("provider1"), net.AccountAddress("worker1")
 
@@ -78,6 +85,17 @@ func testJobLifecycle(t *testing.T, validators int) {
 		"--price-per-token", "10usovra", "--worker", worker, "--profile", "cpu-x64-f32-greedy-v1",
 		"--max-jobs", "4", "--from", "provider1")
 	require.NoError(t, err)
+	// A job is only assigned when an audit of its result could convict (two verifiers per
+	// audit on the localnet: two other operators): provider2 and provider3, too dear for
+	// these jobs, with their workers' audit keys published.
+	for _, n := range []string{"2", "3"} {
+		_, err = cli.Tx("provider", "register", "--models", "demo-tiny", "--bond", "10000000usovra",
+			"--price-per-token", "1000000usovra", "--worker", net.AccountAddress("worker"+n), "--profile", "cuda-sm89-f16-greedy-v1",
+			"--max-jobs", "4", "--from", "provider"+n)
+		require.NoError(t, err)
+		_, err = cli.Tx("provider", "set-audit-key", "--from", "worker"+n)
+		require.NoError(t, err)
+	}
 
 	// Job 1: submitted, assigned, committed by the worker key, settled and paid.
 	aliceBefore, err := cli.Balance(alice, "usovra")
@@ -95,7 +113,8 @@ func testJobLifecycle(t *testing.T, validators int) {
 	result := filepath.Join(t.TempDir(), "result.json")
 	text := " there was a tiny model."
 	require.NoError(t, os.WriteFile(result, []byte(`{"prompt_tokens":[1,9038,2501,263,931],`+
-		`"output_tokens":[727,471,263,21577,1904,29889,13,2,5,6,7,8],"text":"`+text+`"}`), 0o600))
+		`"output_tokens":[727,471,263,21577,1904,29889,13,2,5,6,7,8],"stop_token":2,"text":"`+text+`",`+
+		`"trace":{"chosen":[-1,-2,-3,-4,-5,-6,-7,-8,-9,-10,-11,-12,-13],"top":[-1,-2,-3,-4,-5,-6,-7,-8,-9,-10,-11,-12,-13]}}`), 0o600))
 	_, err = cli.Tx("task", "commit-result", id, "--output-file", result, "--from", "worker1", "--gas", "300000")
 	require.NoError(t, err)
 

@@ -46,8 +46,9 @@ type GGMLType uint32
 
 // The tensor types this package writes.
 const (
-	GGMLTypeF32 GGMLType = 0
-	GGMLTypeF16 GGMLType = 1
+	GGMLTypeF32  GGMLType = 0
+	GGMLTypeF16  GGMLType = 1
+	GGMLTypeQ8_0 GGMLType = 8
 )
 
 func (t GGMLType) String() string {
@@ -56,20 +57,25 @@ func (t GGMLType) String() string {
 		return "f32"
 	case GGMLTypeF16:
 		return "f16"
+	case GGMLTypeQ8_0:
+		return "q8_0"
 	default:
 		return fmt.Sprintf("ggml_type(%d)", uint32(t))
 	}
 }
 
-// elemSize is the byte size of one element of t (only the types written here).
-func (t GGMLType) elemSize() (int, error) {
+// blockSize is how many elements one block of t holds and its byte size
+// (only the types written here); scalar types are blocks of one element.
+func (t GGMLType) blockSize() (elems, bytes uint64, err error) {
 	switch t {
 	case GGMLTypeF32:
-		return 4, nil
+		return 1, 4, nil
 	case GGMLTypeF16:
-		return 2, nil
+		return 1, 2, nil
+	case GGMLTypeQ8_0:
+		return q8BlockElems, q8BlockBytes, nil
 	default:
-		return 0, fmt.Errorf("gguf: unsupported tensor type %s", t)
+		return 0, 0, fmt.Errorf("gguf: unsupported tensor type %s", t)
 	}
 }
 
@@ -97,6 +103,22 @@ func (t TensorInfo) Elements() uint64 {
 		n *= d
 	}
 	return n
+}
+
+// Size is the byte size of the tensor's data. Blocks run along Dims[0], so
+// a block type needs Dims[0] to be a multiple of its block length.
+func (t TensorInfo) Size() (uint64, error) {
+	be, bb, err := t.Type.blockSize()
+	if err != nil {
+		return 0, err
+	}
+	if len(t.Dims) == 0 {
+		return 0, fmt.Errorf("gguf: tensor %q has no dimensions", t.Name)
+	}
+	if t.Dims[0]%be != 0 {
+		return 0, fmt.Errorf("gguf: tensor %q: row length %d is not a multiple of the %s block length %d", t.Name, t.Dims[0], t.Type, be)
+	}
+	return t.Elements() / be * bb, nil
 }
 
 // valueType maps a Go value to its GGUF type; for slices it returns

@@ -78,7 +78,7 @@ func TestSeedChangesWeights(t *testing.T) {
 }
 
 func TestReadRoundTrip(t *testing.T) {
-	for _, typ := range []string{"f32", "f16"} {
+	for _, typ := range []string{"f32", "f16", "q8_0"} {
 		t.Run(typ, func(t *testing.T) {
 			cfg := DefaultConfig()
 			cfg.Type = typ
@@ -134,9 +134,9 @@ func TestReadRoundTrip(t *testing.T) {
 			if len(f.Tensors) != 3+9*cfg.Layers {
 				t.Errorf("%d tensors, want %d", len(f.Tensors), 3+9*cfg.Layers)
 			}
-			matType := GGMLTypeF32
-			if typ == "f16" {
-				matType = GGMLTypeF16
+			matType := map[string]GGMLType{"f32": GGMLTypeF32, "f16": GGMLTypeF16, "q8_0": GGMLTypeQ8_0}[typ]
+			if got, _ := f.Get("general.file_type"); got != map[string]uint32{"f32": 0, "f16": 1, "q8_0": 7}[typ] {
+				t.Errorf("general.file_type = %v", got)
 			}
 			for name, dims := range map[string][]uint64{
 				"token_embd.weight":        {64, uint64(nv)},
@@ -179,8 +179,11 @@ func TestReadRoundTrip(t *testing.T) {
 				if ti.Offset < end {
 					t.Errorf("%s offset %d overlaps the previous tensor (ends %d)", ti.Name, ti.Offset, end)
 				}
-				es, _ := ti.Type.elemSize()
-				end = ti.Offset + ti.Elements()*uint64(es)
+				size, err := ti.Size()
+				if err != nil {
+					t.Fatal(err)
+				}
+				end = ti.Offset + size
 			}
 			if uint64(f.Size) != f.DataOffset+dataSize || dataSize < end {
 				t.Errorf("file size %d, want data offset %d + data %d (last tensor ends at %d)", f.Size, f.DataOffset, dataSize, end)
@@ -255,7 +258,8 @@ func TestInvalidConfigsAreRefused(t *testing.T) {
 		{"zero context", mod(func(c *Config) { c.Context = 0 }), "context must be positive"},
 		{"odd head dim", mod(func(c *Config) { c.Dim = 36; c.Heads = 4 }), "must be even for RoPE"},
 		{"huge dim", mod(func(c *Config) { c.Dim = 1 << 20 }), "exceeds"},
-		{"bad type", mod(func(c *Config) { c.Type = "q4_0" }), `type must be f32 or f16, got "q4_0"`},
+		{"bad type", mod(func(c *Config) { c.Type = "q4_0" }), `type must be f32, f16 or q8_0, got "q4_0"`},
+		{"q8_0 row not whole blocks", mod(func(c *Config) { c.Type = "q8_0"; c.FFN = 100 }), "q8_0 needs ffn to be a multiple of 32"},
 		{"missing vocab file", mod(func(c *Config) { c.VocabFile = "/nonexistent/vocab.gguf" }), "vocab file"},
 	}
 	for _, tc := range cases {

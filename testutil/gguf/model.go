@@ -27,7 +27,10 @@ type Config struct {
 	// models/ggml-vocab-llama-spm.gguf) whose tokenizer.* metadata is copied;
 	// otherwise a built-in byte-fallback SentencePiece vocabulary is used.
 	VocabFile string
-	Type      string // "f32" (default when empty) or "f16" for the 2-D weights
+	// Type stores the 2-D weights as "f32" (default when empty), "f16" or
+	// "q8_0" (rows of dim and ffn must then be multiples of 32). Every type
+	// holds the same seeded values, only rounded differently.
+	Type string
 }
 
 // DefaultConfig is a tiny model: dim 64, 2 layers, 4 heads, 2 kv heads,
@@ -61,8 +64,20 @@ func (c Config) Validate() error {
 	if (c.Dim/c.Heads)%2 != 0 {
 		return fmt.Errorf("gguf: head dimension dim/heads = %d must be even for RoPE", c.Dim/c.Heads)
 	}
-	if _, err := c.tensorType(); err != nil {
+	tt, err := c.tensorType()
+	if err != nil {
 		return err
+	}
+	// Rows of the 2-D weights are dim long (ffn for ffn_down); block types
+	// quantize along rows, so both must hold whole blocks.
+	be, _, _ := tt.blockSize()
+	for _, r := range []struct {
+		name string
+		v    int
+	}{{"dim", c.Dim}, {"ffn", c.FFN}} {
+		if r.v%int(be) != 0 {
+			return fmt.Errorf("gguf: type %s needs %s to be a multiple of %d, got %d", tt, r.name, be, r.v)
+		}
 	}
 	return nil
 }
@@ -73,8 +88,10 @@ func (c Config) tensorType() (GGMLType, error) {
 		return GGMLTypeF32, nil
 	case "f16":
 		return GGMLTypeF16, nil
+	case "q8_0":
+		return GGMLTypeQ8_0, nil
 	default:
-		return 0, fmt.Errorf("gguf: type must be f32 or f16, got %q", c.Type)
+		return 0, fmt.Errorf("gguf: type must be f32, f16 or q8_0, got %q", c.Type)
 	}
 }
 
@@ -86,8 +103,11 @@ func (c Config) Metadata() ([]KV, error) {
 	tt, _ := c.tensorType()
 	fileType := uint32(0) // LLAMA_FTYPE_ALL_F32
 	name := "sovra-demo-tiny"
-	if tt == GGMLTypeF16 {
+	switch tt {
+	case GGMLTypeF16:
 		fileType = 1 // LLAMA_FTYPE_MOSTLY_F16
+	case GGMLTypeQ8_0:
+		fileType = 7 // LLAMA_FTYPE_MOSTLY_Q8_0
 	}
 	var tok []KV
 	if c.VocabFile != "" {
@@ -154,11 +174,11 @@ func (c Config) Tensors(nVocab int) ([]TensorInfo, uint64, error) {
 	var off uint64
 	for i := range ts {
 		ts[i].Offset = off
-		es, err := ts[i].Type.elemSize()
+		size, err := ts[i].Size()
 		if err != nil {
 			return nil, 0, err
 		}
-		off = alignUp(off+ts[i].Elements()*uint64(es), DefaultAlignment)
+		off = alignUp(off+size, DefaultAlignment)
 	}
 	return ts, off, nil
 }
@@ -220,27 +240,36 @@ func Write(w io.Writer, cfg Config) error {
 // Norm weights are 1 (the identity scale); matrices are uniform in
 // [-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = Dims[0], from a stream
 // seeded by the model seed and the tensor name, so one tensor's values do
-// not depend on the others.
+// not depend on the others, nor on the storage type.
 func writeTensorData(w io.Writer, t TensorInfo, seed uint64) (uint64, error) {
 	n := t.Elements()
-	es, err := t.Type.elemSize()
+	size, err := t.Size()
 	if err != nil {
 		return 0, err
 	}
 	rng := splitmix64{state: seed ^ fnv64(t.Name)}
 	scale := float32(1 / math.Sqrt(float64(t.Dims[0])))
 	buf := make([]byte, 0, 1<<14)
+	// Rows hold whole blocks (Size checked), so consecutive values fill
+	// blocks without crossing a row.
+	block := make([]float32, 0, q8BlockElems)
 	for i := uint64(0); i < n; i++ {
 		v := float32(1)
 		if len(t.Dims) > 1 {
 			v = rng.uniform() * scale
 		}
-		if t.Type == GGMLTypeF16 {
+		switch t.Type {
+		case GGMLTypeF16:
 			buf = binary.LittleEndian.AppendUint16(buf, float32ToF16(v))
-		} else {
+		case GGMLTypeQ8_0:
+			if block = append(block, v); len(block) == q8BlockElems {
+				buf = appendQ8_0(buf, block)
+				block = block[:0]
+			}
+		default:
 			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
 		}
-		if len(buf) >= 1<<14-8 {
+		if len(buf) >= 1<<14-q8BlockBytes {
 			if _, err := w.Write(buf); err != nil {
 				return 0, err
 			}
@@ -250,7 +279,7 @@ func writeTensorData(w io.Writer, t TensorInfo, seed uint64) (uint64, error) {
 	if _, err := w.Write(buf); err != nil {
 		return 0, err
 	}
-	return n * uint64(es), nil
+	return size, nil
 }
 
 // WriteFile writes the model to path (creating parent directories) and

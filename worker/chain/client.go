@@ -183,8 +183,8 @@ func (c *Client) Account(ctx context.Context, addr string) (accNum, seq uint64, 
 	return res.Info.AccountNumber, res.Info.Sequence, nil
 }
 
-// AuditsOf returns the open audits (commit or reveal phase) where operator is a drawn
-// verifier, and those of its own jobs.
+// AuditsOf returns the open audits (open, commit or reveal phase) where operator is a
+// drawn verifier, and those of its own jobs.
 func (c *Client) AuditsOf(ctx context.Context, operator string) (asVerifier, asProvider []verifytypes.Audit, err error) {
 	qc := verifytypes.NewQueryClient(c.grpc)
 	list := func(req *verifytypes.QueryAuditsRequest) ([]verifytypes.Audit, error) {
@@ -197,7 +197,7 @@ func (c *Client) AuditsOf(ctx context.Context, operator string) (asVerifier, asP
 				return nil, fmt.Errorf("query audits: %w", err)
 			}
 			for _, a := range res.Audits {
-				if a.Status == verifytypes.AUDIT_STATUS_COMMIT || a.Status == verifytypes.AUDIT_STATUS_REVEAL {
+				if a.Status == verifytypes.AUDIT_STATUS_OPEN || a.Status == verifytypes.AUDIT_STATUS_COMMIT || a.Status == verifytypes.AUDIT_STATUS_REVEAL {
 					out = append(out, a)
 				}
 			}
@@ -209,7 +209,7 @@ func (c *Client) AuditsOf(ctx context.Context, operator string) (asVerifier, asP
 	}
 	// By open phase: the chain walks its (small) index of open audits, not every audit the
 	// provider ever had.
-	for _, st := range []verifytypes.AuditStatus{verifytypes.AUDIT_STATUS_COMMIT, verifytypes.AUDIT_STATUS_REVEAL} {
+	for _, st := range []verifytypes.AuditStatus{verifytypes.AUDIT_STATUS_OPEN, verifytypes.AUDIT_STATUS_COMMIT, verifytypes.AUDIT_STATUS_REVEAL} {
 		v, err := list(&verifytypes.QueryAuditsRequest{Verifier: operator, Status: st})
 		if err != nil {
 			return nil, nil, err
@@ -223,8 +223,8 @@ func (c *Client) AuditsOf(ctx context.Context, operator string) (asVerifier, asP
 	return latest(asVerifier), latest(asProvider), nil
 }
 
-// latest keeps one entry per job, the last seen: an audit that moved from commit to reveal
-// between the two queries is listed twice.
+// latest keeps one entry per job, the last seen: an audit that moved to its next phase
+// between two queries is listed twice.
 func latest(audits []verifytypes.Audit) []verifytypes.Audit {
 	at := map[uint64]int{}
 	var out []verifytypes.Audit

@@ -89,6 +89,17 @@ func NewSigner(c *Client, kr keyring.Keyring, name, gasPrices string, gasAdjustm
 		Retries: 5, Backoff: 300 * time.Millisecond, TxTimeout: 60 * time.Second}, nil
 }
 
+// AuditKey derives the worker's X25519 audit key from its keyring key: the key signs a
+// fixed domain string (secp256k1 signing is deterministic, RFC 6979) and the signature
+// seeds the X25519 key, so the worker keeps no second secret.
+func (s *Signer) AuditKey() (priv, pub *[32]byte, err error) {
+	sig, _, err := s.kr.Sign(s.name, []byte(verifytypes.AuditKeyDomain), signing.SignMode_SIGN_MODE_DIRECT)
+	if err != nil {
+		return nil, nil, fmt.Errorf("derive audit key from %q: %w", s.name, err)
+	}
+	return verifytypes.DeriveAuditKey(sig)
+}
+
 // Address is the signer's bech32 address.
 func (s *Signer) Address() string { return s.addr.String() }
 
@@ -208,7 +219,7 @@ func auditGasMargin(msgs []sdk.Msg) uint64 {
 	var n uint64
 	for _, m := range msgs {
 		switch m.(type) {
-		case *verifytypes.MsgCommitVerification, *verifytypes.MsgReveal:
+		case *verifytypes.MsgOpenAudit, *verifytypes.MsgCommitVerification, *verifytypes.MsgReveal:
 			n++
 		}
 	}

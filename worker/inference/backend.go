@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 // Backend generates text for one request at a time.
@@ -46,9 +48,16 @@ const (
 type Result struct {
 	PromptTokens []uint32
 	OutputTokens []uint32
-	Text         string
-	Duration     time.Duration
-	Stop         StopReason
+	// StopToken is the end-of-generation token that ended the output (StopEOS), or
+	// tasktypes.NoStopToken when MaxTokens did.
+	StopToken uint32
+	Text      string
+	Duration  time.Duration
+	Stop      StopReason
+	// Trace is the audit trace of the output (one position per output token plus one for
+	// StopToken), recorded from the logits of the generation itself. Empty when the backend
+	// does not see the logits (LlamaServer).
+	Trace verifytypes.Trace
 }
 
 // Errors a Backend returns for bad requests; wrapped with details.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hybridgroup/yzma/pkg/llama"
+
+	tasktypes "github.com/sovra-network/sovra/x/task/types"
 )
 
 // LlamaConfig configures the in-process llama.cpp backend.
@@ -194,8 +196,10 @@ func (l *Llama) Generate(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 
-	res := Result{PromptTokens: toUint32(prompt), Stop: StopMaxTokens}
-	sampler := NewSampler(req.SamplerParams(), req.Seed)
+	res := Result{PromptTokens: toUint32(prompt), Stop: StopMaxTokens, StopToken: tasktypes.NoStopToken}
+	params := req.SamplerParams()
+	sampler := NewSampler(params, req.Seed)
+	trace := newTraceRecorder(req.MaxTokens+1, !params.Greedy())
 	out := make([]llama.Token, 0, req.MaxTokens)
 	batch := prompt
 	for len(out) < req.MaxTokens {
@@ -209,19 +213,24 @@ func (l *Llama) Generate(ctx context.Context, req Request) (Result, error) {
 		if err != nil || logits == nil {
 			return Result{}, fmt.Errorf("%w: no logits (%v)", ErrDecode, err)
 		}
-		id, err := sampler.Sample(logits)
+		id, lo, hi, err := sampler.SampleInterval(logits)
 		if err != nil {
+			return Result{}, err
+		}
+		// The trace covers every sampled token, the end-of-generation one included.
+		if _, err := trace.add(logits, uint32(id), lo, hi); err != nil {
 			return Result{}, err
 		}
 		tok := llama.Token(id)
 		if llama.VocabIsEOG(l.vocab, tok) {
-			res.Stop = StopEOS
+			res.Stop, res.StopToken = StopEOS, uint32(id)
 			break
 		}
 		out = append(out, tok)
 		batch = []llama.Token{tok}
 	}
 
+	res.Trace = trace.t
 	res.OutputTokens = toUint32(out)
 	res.Text = llama.Detokenize(l.vocab, out, false, false)
 	res.Duration = time.Since(start)

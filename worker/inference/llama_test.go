@@ -210,3 +210,48 @@ func BenchmarkLlamaGreedy(b *testing.B) {
 	}
 	b.ReportMetric(float64(tokens)/gen, "tok/s")
 }
+
+// TestLlamaQ8_0Models loads the q8_0 variant of each bench model next to its f32 original
+// (the same seeded weights, quantized) and generates with both; it logs how much of a
+// 64-token greedy run survives the quantization.
+func TestLlamaQ8_0Models(t *testing.T) {
+	lib := llamaLibDir(t)
+	for _, m := range benchModels {
+		t.Run(m.name, func(t *testing.T) {
+			var runs [2]Result
+			for i, typ := range []string{"f32", "q8_0"} {
+				cfg := m.cfg
+				cfg.Type = typ
+				path := filepath.Join(t.TempDir(), typ+".gguf")
+				if _, err := gguf.WriteFile(path, cfg); err != nil {
+					t.Fatal(err)
+				}
+				l, err := NewLlama(LlamaConfig{LibDir: lib, ModelPath: path, Threads: 1, Context: 256})
+				if err != nil {
+					t.Fatalf("NewLlama(%s): %v", typ, err)
+				}
+				t.Cleanup(func() { _ = l.Close() })
+				short := generate(t, l, Request{Prompt: testPrompt, MaxTokens: 16})
+				if len(short.OutputTokens) == 0 || (short.Stop == StopMaxTokens && len(short.OutputTokens) != 16) {
+					t.Fatalf("%s: %d tokens (%s)", typ, len(short.OutputTokens), short.Stop)
+				}
+				runs[i] = generate(t, l, Request{Prompt: testPrompt, MaxTokens: 64})
+				if !slices.Equal(short.OutputTokens, runs[i].OutputTokens[:len(short.OutputTokens)]) {
+					t.Fatalf("%s: the 16-token output is not a prefix of the 64-token one", typ)
+				}
+			}
+			f32, q8 := runs[0].OutputTokens, runs[1].OutputTokens
+			same, prefix := 0, 0
+			for i := range min(len(f32), len(q8)) {
+				if f32[i] == q8[i] {
+					same++
+					if prefix == i {
+						prefix++
+					}
+				}
+			}
+			t.Logf("%s: f32 and q8_0 agree on %d of %d/%d greedy tokens (first %d identical)\nf32:  %q\nq8_0: %q",
+				m.name, same, len(f32), len(q8), prefix, runs[0].Text, runs[1].Text)
+		})
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	tasktypes "github.com/sovra-network/sovra/x/task/types"
 )
 
 // LlamaServerConfig configures the backend that talks to an operator's llama-server.
@@ -221,14 +223,14 @@ func (s *LlamaServer) Generate(ctx context.Context, req Request) (Result, error)
 		if len(out) == 0 {
 			return Result{}, fmt.Errorf("%w: /completion stopped at eos without the eos token", ErrBackend)
 		}
-		res.OutputTokens, res.Stop = out[:len(out)-1], StopEOS
+		res.OutputTokens, res.Stop, res.StopToken = out[:len(out)-1], StopEOS, out[len(out)-1]
 	case "limit":
 		// Anything short of n_predict (a context or time limit of the server) is not what
 		// the llama backend would have produced.
 		if len(out) != req.MaxTokens {
 			return Result{}, fmt.Errorf("%w: /completion stopped at a limit after %d of %d tokens", ErrBackend, len(out), req.MaxTokens)
 		}
-		res.OutputTokens, res.Stop = out, StopMaxTokens
+		res.OutputTokens, res.Stop, res.StopToken = out, StopMaxTokens, tasktypes.NoStopToken
 	default:
 		return Result{}, fmt.Errorf("%w: /completion stop_type %q", ErrBackend, *comp.StopType)
 	}

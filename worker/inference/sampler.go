@@ -117,17 +117,86 @@ func NewSampler(p SamplerParams, seed uint64) *Sampler {
 
 // Sample returns the chosen token id.
 func (s *Sampler) Sample(logits []float32) (int, error) {
-	if len(logits) > MaxSamplerVocab {
-		return 0, fmt.Errorf("%w: %d tokens", ErrUnsupportedVocab, len(logits))
-	}
+	id, _, _, err := s.SampleInterval(logits)
+	return id, err
+}
+
+// SampleInterval returns the chosen token id and, for sampled settings, the token's
+// interval [lo, hi) of the draw in Q32 (see Interval); greedy settings draw nothing and
+// return lo = hi = 0.
+func (s *Sampler) SampleInterval(logits []float32) (id int, lo, hi uint64, err error) {
 	if s.params.Greedy() {
+		if len(logits) > MaxSamplerVocab {
+			return 0, 0, 0, fmt.Errorf("%w: %d tokens", ErrUnsupportedVocab, len(logits))
+		}
 		id := ArgMax(logits)
 		if id < 0 {
-			return 0, fmt.Errorf("%w: no finite logit", ErrDecode)
+			return 0, 0, 0, fmt.Errorf("%w: no finite logit", ErrDecode)
 		}
-		return id, nil
+		return id, 0, 0, nil
 	}
+	cands, total, err := s.kept(logits)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	r, _ := bits.Mul64(s.rng.Next(), total)
+	var cum uint64
+	for _, c := range cands {
+		if r < cum+c.w {
+			lo, hi := q32Interval(cum, c.w, total)
+			return int(c.id), lo, hi, nil
+		}
+		cum += c.w
+	}
+	return 0, 0, 0, fmt.Errorf("%w: sampler draw beyond the kept weight", ErrDecode) // unreachable: r < total
+}
 
+// Interval returns token's interval [lo, hi) of the draw under the sampled settings,
+// without drawing: with C the kept weight before the token, w its weight and T the kept
+// total, lo = floor(C*2^32/T) and hi = ceil((C+w)*2^32/T). A draw d of the sampler picks
+// the token iff C <= high64(d*T) < C+w, which implies lo <= d>>32 < hi: the chain checks
+// its O(1) recomputation of d>>32 against [lo, hi). A token the settings drop (not finite,
+// weight 0, cut by top-k or top-p, or outside the vocabulary) gets lo = hi = 2^32.
+func (s *Sampler) Interval(logits []float32, token int) (lo, hi uint64, err error) {
+	if s.params.Greedy() {
+		return 0, 0, fmt.Errorf("%w: greedy sampling has no draw intervals", ErrInvalidRequest)
+	}
+	cands, total, err := s.kept(logits)
+	if err != nil {
+		return 0, 0, err
+	}
+	var cum uint64
+	for _, c := range cands {
+		if int(c.id) == token {
+			lo, hi := q32Interval(cum, c.w, total)
+			return lo, hi, nil
+		}
+		cum += c.w
+	}
+	return q32One, q32One, nil
+}
+
+const q32One = uint64(1) << 32
+
+// q32Interval returns floor(cum*2^32/total) and ceil((cum+w)*2^32/total); cum+w <= total,
+// so both quotients fit in 64 bits.
+func q32Interval(cum, w, total uint64) (lo, hi uint64) {
+	h, l := bits.Mul64(cum, q32One)
+	lo, _ = bits.Div64(h, l, total)
+	h, l = bits.Mul64(cum+w, q32One)
+	hi, rem := bits.Div64(h, l, total)
+	if rem != 0 {
+		hi++
+	}
+	return lo, hi
+}
+
+// kept returns the candidates that survive steps 1-5, in candidate order, and their total
+// weight (> 0). The slice aliases the sampler's buffer until the next call.
+func (s *Sampler) kept(logits []float32) ([]candidate, uint64, error) {
+	if len(logits) > MaxSamplerVocab {
+		return nil, 0, fmt.Errorf("%w: %d tokens", ErrUnsupportedVocab, len(logits))
+	}
 	cands := s.cands[:0]
 	qmax := int64(math.MinInt64)
 	for i, l := range logits {
@@ -139,7 +208,7 @@ func (s *Sampler) Sample(logits []float32) (int, error) {
 		qmax = max(qmax, q)
 	}
 	if len(cands) == 0 {
-		return 0, fmt.Errorf("%w: no finite logit", ErrDecode)
+		return nil, 0, fmt.Errorf("%w: no finite logit", ErrDecode)
 	}
 
 	// weights first: zero-weight tokens can be dropped before sorting without changing the
@@ -184,14 +253,5 @@ func (s *Sampler) Sample(logits []float32) (int, error) {
 			}
 		}
 	}
-
-	r, _ := bits.Mul64(s.rng.Next(), total)
-	var cum uint64
-	for _, c := range cands {
-		cum += c.w
-		if r < cum {
-			return int(c.id), nil
-		}
-	}
-	return int(cands[len(cands)-1].id), nil // unreachable: r < total
+	return cands, total, nil
 }

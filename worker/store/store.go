@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 // Status of a job record.
@@ -40,9 +42,13 @@ type Record struct {
 	Commitment   string   `json:"commitment,omitempty"`  // hex
 	PromptTokens []uint32 `json:"prompt_tokens,omitempty"`
 	OutputTokens []uint32 `json:"output_tokens,omitempty"`
-	Text         string   `json:"text,omitempty"`
-	InferenceMs  int64    `json:"inference_ms,omitempty"`
-	TxHash       string   `json:"tx_hash,omitempty"`
+	// StopToken ended the output (tasktypes.NoStopToken when max tokens did).
+	StopToken uint32 `json:"stop_token"`
+	// Trace is the audit trace committed with the result, or a verification's trace.
+	Trace       *verifytypes.Trace `json:"trace,omitempty"`
+	Text        string             `json:"text,omitempty"`
+	InferenceMs int64              `json:"inference_ms,omitempty"`
+	TxHash      string             `json:"tx_hash,omitempty"`
 	// SentHeight is the chain height when TxHash was last about to be broadcast; a built
 	// record with a recent SentHeight is not re-sent (the transaction may be in a mempool).
 	SentHeight   int64  `json:"sent_height,omitempty"`
@@ -52,6 +58,9 @@ type Record struct {
 	// RevealTx is the transaction that revealed this record's output hash and salt to an
 	// audit (the provider's own job, or a verification).
 	RevealTx string `json:"reveal_tx,omitempty"`
+	// Complaint: the verification record of an opening that did not decrypt or did not
+	// match the job's commitment (the worker complains instead of committing).
+	Complaint bool `json:"complaint,omitempty"`
 	// Round is the audit round of a verification record.
 	Round     uint32 `json:"round,omitempty"`
 	UpdatedAt string `json:"updated_at"`

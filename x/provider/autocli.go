@@ -43,6 +43,7 @@ func (am AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
 				{RpcMethod: "RegisterProvider", Skip: true}, // custom `register` command
 				{RpcMethod: "RegisterModel", Skip: true},    // authority only (gov)
+				{RpcMethod: "SetAuditKey", Skip: true},      // custom `set-audit-key` (derives the key)
 				{RpcMethod: "UpdateParams", Skip: true},     // authority only (gov)
 				{
 					RpcMethod:      "AddBond",

@@ -4,8 +4,9 @@ import (
 	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
 )
 
-// AutoCLIOptions builds `sovrad q verify audit|audits|stats|params`; `tx verify commit`
-// and `reveal` are custom commands (client/cli) that take hex and compute commitments.
+// AutoCLIOptions builds `sovrad q verify audit|audits|stats|params`; `tx verify open`,
+// `commit` and `reveal` are custom commands (client/cli) that seal openings, take hex and
+// traces, and compute commitments.
 func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 	return &autocliv1.ModuleOptions{
 		Query: &autocliv1.ServiceCommandDescriptor{
@@ -18,7 +19,7 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				},
 				{
 					RpcMethod: "Audits", Use: "audits",
-					Short: "List audits, optionally by --status (commit, reveal, passed, failed), --verifier ADDR or --provider ADDR",
+					Short: "List audits, optionally by --status (open, commit, reveal, escalating, passed, failed, undecided), --verifier ADDR or --provider ADDR",
 				},
 				{RpcMethod: "Stats", Use: "stats", Short: "Show audits, passes, failures, escalations, slashes and weak-beacon decisions"},
 			},
@@ -27,6 +28,8 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 			Service:              "sovra.verify.v1.Msg",
 			EnhanceCustomCommand: true,
 			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+				{RpcMethod: "OpenAudit", Skip: true},
+				{RpcMethod: "DiscloseOpening", Skip: true},
 				{RpcMethod: "CommitVerification", Skip: true},
 				{RpcMethod: "Reveal", Skip: true},
 				{RpcMethod: "UpdateParams", Skip: true},

@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"cosmossdk.io/math"
@@ -112,4 +113,42 @@ func (k Keeper) jail(ctx context.Context, p *types.Provider, params types.Params
 		sdk.NewAttribute(types.AttributeKeyMisses, strconv.FormatUint(uint64(p.Misses), 10)),
 		sdk.NewAttribute(types.AttributeKeyJailedUntil, strconv.FormatInt(p.JailedUntil, 10)),
 	))
+}
+
+// LockStake reserves amount of a provider's bond without taking a job slot: a verifier's
+// stake while it is drawn for an audit, so that what it can lose is backed when the
+// verdict comes. ErrInsufficientCollateral when less than amount is free.
+func (k Keeper) LockStake(ctx context.Context, operator sdk.AccAddress, amount math.Int) error {
+	if amount.IsNil() || amount.IsNegative() {
+		return types.ErrInsufficientCollateral.Wrapf("invalid lock amount %s", amount)
+	}
+	p, err := k.GetProvider(ctx, operator)
+	if err != nil {
+		return err
+	}
+	if free := p.FreeCollateral(); free.LT(amount) {
+		return types.ErrInsufficientCollateral.Wrapf("provider %s has %s%s free, the audit stake is %s%s",
+			p.Operator, free, p.Bond.Denom, amount, p.Bond.Denom)
+	}
+	old := p
+	p.Locked = p.LockedAmount().Add(amount)
+	return k.writeProvider(ctx, operator, &old, &p)
+}
+
+// ReleaseStake undoes one LockStake (locked never below zero); a provider that has left
+// is skipped.
+func (k Keeper) ReleaseStake(ctx context.Context, operator sdk.AccAddress, amount math.Int) error {
+	if amount.IsNil() || amount.IsNegative() {
+		return types.ErrInsufficientCollateral.Wrapf("invalid release amount %s", amount)
+	}
+	p, err := k.GetProvider(ctx, operator)
+	if errors.Is(err, types.ErrProviderNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	old := p
+	p.Locked = math.MaxInt(p.LockedAmount().Sub(amount), math.ZeroInt())
+	return k.writeProvider(ctx, operator, &old, &p)
 }

@@ -115,17 +115,20 @@ func (k Keeper) DrawProviders(
 
 // DrawVerifiers draws up to n verifiers for an audit of a job served by provider: stake-
 // weighted without replacement among the model's providers (DrawProviders, same seed
-// rules), skipping every candidate that is the same operator as provider (SameOperator),
-// has another determinism profile, is not ACTIVE, or that exclude (may be nil; x/verify
-// passes the verifiers of earlier rounds) rejects. Only providers with draw weight take
-// part: ACTIVE, bond ≥ min_bond and free job capacity. Returns fewer than n when too few
-// are eligible, or when the k + DrawProvidersExtraAttempts attempts of DrawProviders are
-// used up on skipped candidates (possible only if those hold nearly all of the stake).
+// rules), whatever their hardware, skipping every candidate that is the same operator as
+// provider (SameOperator), is not ACTIVE, has no audit key to receive the claimed output
+// on, or that exclude (may be nil; x/verify passes the verifiers of earlier rounds)
+// rejects. The determinism profile is descriptive only: a filter on it would let a
+// provider with a profile nobody shares escape every audit. Only providers with draw
+// weight take part: ACTIVE, bond ≥ min_bond and free job capacity. Returns fewer than n
+// when too few are eligible, or when the k + DrawProvidersExtraAttempts attempts of
+// DrawProviders are used up on skipped candidates (possible only if those hold nearly all
+// of the stake).
 func (k Keeper) DrawVerifiers(
 	ctx context.Context, modelID string, seed []byte, n int, provider types.Provider, exclude func(types.Provider) bool,
 ) ([]types.Provider, error) {
 	return k.DrawProviders(ctx, modelID, seed, n, func(c types.Provider) bool {
-		return !c.IsActive() || c.Profile != provider.Profile || types.SameOperator(provider, c) ||
+		return !c.IsActive() || len(c.AuditKey) == 0 || types.SameOperator(provider, c) ||
 			(exclude != nil && exclude(c))
 	})
 }

@@ -57,6 +57,10 @@ func benchRegistry(b *testing.B, n int) *fixture {
 // (provider i: bond 1 + i%7 SOVRA, profile profileOf(i), worker workerOf(i)), committing
 // every 100 registrations and at the end: an uncommitted IAVL tree re-sorts its pending
 // keys for every iterator, which makes one long uncommitted run quadratic.
+// noAuditKey as a profile in newRegistry leaves the provider without an audit key (it
+// cannot be drawn as a verifier).
+const noAuditKey = "no-audit-key"
+
 func newRegistry(tb testing.TB, n int, profileOf func(i int) string) *fixture {
 	return newRegistryOf(tb, n, profileOf, func(int) string { return "llama-7b" })
 }
@@ -83,6 +87,9 @@ func newRegistryOf(tb testing.TB, n int, profileOf, modelOf func(i int) string) 
 		msg.Profile = profileOf(i)
 		_, err := f.ms.RegisterProvider(f.ctx, msg)
 		require.NoError(tb, err)
+		if profileOf(i) != noAuditKey {
+			f.setAuditKey(tb, workerOf(i))
+		}
 		if i%100 == 0 {
 			tc.CMS.Commit()
 		}

@@ -24,6 +24,9 @@ func (f *fixture) registerAs(t testing.TB, op, worker sdk.AccAddress, bondSovra 
 	msg.MaxJobs = maxJobs
 	_, err := f.ms.RegisterProvider(f.ctx, msg)
 	require.NoError(t, err)
+	if profile != noAuditKey {
+		f.setAuditKey(t, worker)
+	}
 	return op
 }
 
@@ -41,9 +44,10 @@ func sorted(s []string) []string {
 	return out
 }
 
-// TestDrawVerifiersExcludes: of a provider and eleven others, only the three that are
-// ACTIVE, in the provider's profile, drawable, not the same operator and not excluded by
-// the caller are ever drawn.
+// TestDrawVerifiersExcludes: of a provider and twelve others, only the four that are
+// ACTIVE with an audit key, drawable, not the same operator and not excluded by the caller
+// are ever drawn, whatever their determinism profile (descriptive only: a filter on it
+// would let a provider with a unique profile escape every audit).
 func TestDrawVerifiersExcludes(t *testing.T) {
 	f := newFixture(t)
 	prov := f.registerAs(t, addr(1), workerOf(1), 5, types.DefaultProfile, 0)
@@ -51,6 +55,7 @@ func TestDrawVerifiersExcludes(t *testing.T) {
 	sameA := f.registerAs(t, addr(2), addr(1), 9, types.DefaultProfile, 0)
 	sameB := f.registerAs(t, workerOf(1), addr(3), 9, types.DefaultProfile, 0)
 	otherProf := f.registerAs(t, addr(4), workerOf(4), 9, otherProfile, 0)
+	noKey := f.registerAs(t, addr(13), workerOf(13), 9, noAuditKey, 0)
 	jailed := f.registerAs(t, addr(5), workerOf(5), 9, types.DefaultProfile, 0)
 	for i := 0; i < 3; i++ {
 		require.NoError(t, f.k.RecordMiss(f.ctx, jailed))
@@ -68,8 +73,9 @@ func TestDrawVerifiersExcludes(t *testing.T) {
 	for i := 10; i <= 12; i++ {
 		eligible = append(eligible, f.registerAs(t, addr(i), workerOf(i), int64(i-9), types.DefaultProfile, 0).String())
 	}
-	eligible = sorted(eligible)
+	eligible = sorted(append(eligible, otherProf.String()))
 	checkAll(t, f)
+	require.Empty(t, f.provider(t, noKey).AuditKey)
 	p := f.provider(t, prov)
 	require.True(t, types.SameOperator(p, f.provider(t, sameA)))
 	require.True(t, types.SameOperator(p, f.provider(t, sameB)))
@@ -82,7 +88,7 @@ func TestDrawVerifiersExcludes(t *testing.T) {
 		require.Equal(t, eligible, sorted(operators(got)), "seed %d: exactly the eligible ones", i)
 		for _, v := range got {
 			require.False(t, types.SameOperator(p, v))
-			require.Equal(t, p.Profile, v.Profile)
+			require.NotEmpty(t, v.AuditKey)
 			require.True(t, v.IsActive())
 		}
 	}
@@ -90,18 +96,23 @@ func TestDrawVerifiersExcludes(t *testing.T) {
 	got, err := f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(0), 10, p, nil)
 	require.NoError(t, err)
 	require.Equal(t, sorted(append(eligible, earlier.String())), sorted(operators(got)))
-	// n = 3 of exactly 3 eligible: all of them; n = 0: none.
-	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 3, p, excludeEarlier)
+	// n = 4 of exactly 4 eligible: all of them; n = 0: none.
+	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 4, p, excludeEarlier)
 	require.NoError(t, err)
 	require.Equal(t, eligible, sorted(operators(got)))
 	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 0, p, nil)
 	require.NoError(t, err)
 	require.Empty(t, got)
-	// A provider of the other profile gets verifiers of that profile only: none here
-	// besides itself.
-	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 3, f.provider(t, otherProf), nil)
+	// A provider of a profile nobody else has is verified by the others all the same.
+	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 10, f.provider(t, otherProf), excludeEarlier)
 	require.NoError(t, err)
-	require.Empty(t, got)
+	want := []string{prov.String(), sameA.String(), sameB.String()} // not otherProf's operator
+	for _, e := range eligible {
+		if e != otherProf.String() {
+			want = append(want, e)
+		}
+	}
+	require.Equal(t, sorted(want), sorted(operators(got)))
 	// Unknown model: none.
 	got, err = f.k.DrawVerifiers(f.ctx, "no-such-model", seedOf(5), 3, p, nil)
 	require.NoError(t, err)
@@ -141,44 +152,47 @@ func TestDrawVerifiersDeterministic(t *testing.T) {
 
 // TestDrawVerifiersManyExcluded measures how many of n = 3 verifiers DrawVerifiers finds
 // among 10,000 providers when most of the stake is excluded: DrawProviders stops after
-// n + DrawProvidersExtraAttempts (67) draws. Half the providers have another profile: all
-// 3 are always found. With 1% of the stake in the provider's profile, 67 draws find about
-// 0.7 on average and the draw comes back short: a limit of the per-model tree (see the
-// package README).
+// n + DrawProvidersExtraAttempts (67) draws. Half the providers have no audit key (or
+// another profile, which does not matter): all 3 are always found. With only 1% of the
+// stake eligible, 67 draws find about 0.7 on average and the draw comes back short: a
+// limit of the per-model tree (see the package README).
 func TestDrawVerifiersManyExcluded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("registers 10,000 providers")
 	}
 	const n = 10000
-	const rare = "rare-profile-v1"
 	profileOf := func(i int) string {
 		switch {
-		case i%100 == 0:
-			return rare
-		case i%2 == 1:
+		case i%4 == 1:
+			return noAuditKey
+		case i%4 == 3:
 			return otherProfile
 		default:
 			return types.DefaultProfile
 		}
 	}
-	f := newRegistry(t, n, profileOf)
-	measure := func(p types.Provider) (hist [4]int) {
+	measure := func(f *fixture, p types.Provider, exclude func(types.Provider) bool) (hist [4]int) {
 		for s := 0; s < 300; s++ {
-			got, err := f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(s), 3, p, nil)
+			got, err := f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(s), 3, p, exclude)
 			require.NoError(t, err)
 			for _, v := range got {
-				require.Equal(t, p.Profile, v.Profile)
+				require.NotEmpty(t, v.AuditKey)
 				require.False(t, types.SameOperator(p, v))
 			}
 			hist[len(got)]++
 		}
 		return hist
 	}
-	half := measure(f.provider(t, addr(2))) // DefaultProfile: 49% of providers
-	t.Logf("half the providers in another profile: found 0/1/2/3 of 3 in %v of 300 draws", half)
+	f := newRegistry(t, n, profileOf)
+	half := measure(f, f.provider(t, addr(2)), nil)
+	t.Logf("a quarter of the providers without an audit key, a quarter of another profile: found 0/1/2/3 of 3 in %v of 300 draws", half)
 	require.Equal(t, [4]int{0, 0, 0, 300}, half)
 
-	few := measure(f.provider(t, addr(100))) // rare: 1% of providers
-	t.Logf("1%% of the providers in the profile: found 0/1/2/3 of 3 in %v of 300 draws", few)
+	rare := map[string]bool{} // providers 100, 200, …: 1% of them, all with an audit key
+	for i := 100; i <= n; i += 100 {
+		rare[addr(i).String()] = true
+	}
+	few := measure(f, f.provider(t, addr(2)), func(c types.Provider) bool { return !rare[c.Operator] })
+	t.Logf("1%% of the providers eligible: found 0/1/2/3 of 3 in %v of 300 draws", few)
 	require.Less(t, few[3], 30, "67 attempts at ~1%% eligible stake rarely find 3")
 }

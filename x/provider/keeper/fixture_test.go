@@ -170,7 +170,19 @@ func (f *fixture) register(t testing.TB, i int, bondSovra int64, models ...strin
 	f.fund(op, bondSovra)
 	_, err := f.ms.RegisterProvider(f.ctx, f.registerMsg(op, workerOf(i), bondSovra, models...))
 	require.NoError(t, err)
+	f.setAuditKey(t, workerOf(i))
 	return op
+}
+
+// setAuditKey publishes a worker's audit key (what sovra-worker does at its start): a
+// provider without one is never drawn as a verifier.
+func (f *fixture) setAuditKey(t testing.TB, worker sdk.AccAddress) {
+	t.Helper()
+	key := make([]byte, types.AuditKeySize)
+	copy(key, worker)
+	key[31] = 1
+	_, err := f.ms.SetAuditKey(f.ctx, &types.MsgSetAuditKey{Worker: worker.String(), AuditKey: key})
+	require.NoError(t, err)
 }
 
 func workerOf(i int) sdk.AccAddress { return addr(100_000 + i) }

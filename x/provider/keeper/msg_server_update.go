@@ -27,6 +27,9 @@ func (ms msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProv
 		return nil, err
 	}
 
+	if err := frozenDuringAudit(p, msg); err != nil {
+		return nil, err
+	}
 	attrs := []sdk.Attribute{sdk.NewAttribute(types.AttributeKeyOperator, p.Operator)}
 	if msg.Worker != "" && msg.Worker != p.Worker {
 		worker, err := ms.mustAddr("worker", msg.Worker)
@@ -73,4 +76,21 @@ func (ms msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProv
 	}
 	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeProviderUpdated, attrs...))
 	return &types.MsgUpdateProviderResponse{}, nil
+}
+
+// frozenDuringAudit refuses changes of the fields an open audit relies on: the worker key
+// (it signs the audit messages), the models (a verifier must still serve the model it
+// re-scores) and the profile (the audit record describes the hardware it ran on).
+func frozenDuringAudit(p types.Provider, msg *types.MsgUpdateProvider) error {
+	if p.OpenAudits == 0 {
+		return nil
+	}
+	changes := (msg.Worker != "" && msg.Worker != p.Worker) ||
+		(len(msg.Models) > 0 && !sameModels(msg.Models, p.Models)) ||
+		(msg.Profile != "" && msg.Profile != p.Profile)
+	if changes {
+		return types.ErrAuditOpen.Wrapf("provider %s is party to %d open audit(s): its worker, models and profile cannot change until they end",
+			p.Operator, p.OpenAudits)
+	}
+	return nil
 }

@@ -123,3 +123,23 @@ func (k Keeper) RecordAudit(ctx context.Context, operator sdk.AccAddress, outcom
 	}
 	return k.writeProvider(ctx, operator, &old, &p)
 }
+
+// Jail jails an ACTIVE provider for jail_blocks (or extends a JAILED one's term) without
+// taking bond: x/verify convicts a provider whose whole bond backs other open jobs.
+func (k Keeper) Jail(ctx context.Context, operator sdk.AccAddress) error {
+	p, err := k.GetProvider(ctx, operator)
+	if err != nil {
+		return err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if p.Status != types.PROVIDER_STATUS_ACTIVE && (p.Status != types.PROVIDER_STATUS_JAILED || p.JailedUntil >= height+int64(params.JailBlocks)) {
+		return nil
+	}
+	old := p
+	k.jail(ctx, &p, params)
+	return k.writeProviderMin(ctx, operator, &old, &p, params.MinBond.Amount)
+}

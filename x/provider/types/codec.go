@@ -16,6 +16,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgAddBond{}, "sovra/x/provider/MsgAddBond")
 	legacy.RegisterAminoMsg(cdc, &MsgUnbond{}, "sovra/x/provider/MsgUnbond")
 	legacy.RegisterAminoMsg(cdc, &MsgUnjail{}, "sovra/x/provider/MsgUnjail")
+	legacy.RegisterAminoMsg(cdc, &MsgSetAuditKey{}, "sovra/x/provider/MsgSetAuditKey")
 	legacy.RegisterAminoMsg(cdc, &MsgRegisterModel{}, "sovra/x/provider/MsgRegisterModel")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "sovra/x/provider/MsgUpdateParams")
 }
@@ -28,6 +29,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgAddBond{},
 		&MsgUnbond{},
 		&MsgUnjail{},
+		&MsgSetAuditKey{},
 		&MsgRegisterModel{},
 		&MsgUpdateParams{},
 	)

@@ -27,4 +27,6 @@ var (
 	ErrInvariantBroken        = errorsmod.Register(ModuleName, 22, "bond invariant broken")
 	ErrInvalidSlash           = errorsmod.Register(ModuleName, 23, "invalid slash")
 	ErrInvalidAuditOutcome    = errorsmod.Register(ModuleName, 24, "invalid audit outcome")
+	ErrAuditOpen              = errorsmod.Register(ModuleName, 25, "provider is party to an open audit")
+	ErrInvalidAuditKey        = errorsmod.Register(ModuleName, 26, "invalid audit key")
 )

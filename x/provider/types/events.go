@@ -12,6 +12,7 @@ const (
 	EventTypeProviderSlashed    = "provider_slashed"
 	EventTypeModelRegistered    = "model_registered"
 	EventTypeParamsUpdated      = "provider_params_updated"
+	EventTypeAuditKeySet        = "audit_key_set"
 
 	AttributeKeyOperator         = "operator"
 	AttributeKeyWorker           = "worker"
@@ -28,4 +29,5 @@ const (
 	AttributeKeyMisses           = "misses"
 	AttributeKeyRecipient        = "recipient"
 	AttributeKeyJailed           = "jailed"
+	AttributeKeyAuditKey         = "audit_key"
 )

@@ -46,6 +46,21 @@ func (m Model) Validate() error {
 	if len(m.Tokenizer) > MaxTokenizerLen {
 		return ErrInvalidModel.Wrapf("model %s: tokenizer longer than %d characters", m.Id, MaxTokenizerLen)
 	}
+	// The same bounds as x/verify's params (0: use the param).
+	for _, t := range []struct {
+		name string
+		v    uint32
+		max  uint32
+	}{
+		{"logprob_tolerance", m.LogprobTolerance, 1 << 16},
+		{"margin_tolerance", m.MarginTolerance, 1 << 16},
+		{"mean_logprob_tolerance_milli", m.MeanLogprobToleranceMilli, 1 << 26},
+		{"interval_tolerance", m.IntervalTolerance, 1 << 31},
+	} {
+		if t.v > t.max {
+			return ErrInvalidModel.Wrapf("model %s: %s must be at most %d, got %d", m.Id, t.name, t.max, t.v)
+		}
+	}
 	return nil
 }
 

@@ -13,6 +13,7 @@ var (
 	_ sdk.Msg = &MsgAddBond{}
 	_ sdk.Msg = &MsgUnbond{}
 	_ sdk.Msg = &MsgUnjail{}
+	_ sdk.Msg = &MsgSetAuditKey{}
 	_ sdk.Msg = &MsgRegisterModel{}
 	_ sdk.Msg = &MsgUpdateParams{}
 )
@@ -128,4 +129,29 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 		return ErrInvalidParams.Wrap(err.Error())
 	}
 	return nil
+}
+
+// AuditKeySize is the length of an X25519 audit key.
+const AuditKeySize = 32
+
+// ValidateAuditKey refuses keys of the wrong size and the all-zero key (a low-order point:
+// anyone could open what is sealed to it).
+func ValidateAuditKey(k []byte) error {
+	if len(k) != AuditKeySize {
+		return ErrInvalidAuditKey.Wrapf("audit key must be %d bytes (X25519), got %d", AuditKeySize, len(k))
+	}
+	for _, b := range k {
+		if b != 0 {
+			return nil
+		}
+	}
+	return ErrInvalidAuditKey.Wrap("audit key must not be all zeros")
+}
+
+// ValidateBasic checks the worker address and the key.
+func (m *MsgSetAuditKey) ValidateBasic() error {
+	if err := validAddress("worker", m.Worker); err != nil {
+		return err
+	}
+	return ValidateAuditKey(m.AuditKey)
 }

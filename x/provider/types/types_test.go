@@ -58,6 +58,20 @@ func TestModelValidate(t *testing.T) {
 	m := ok
 	m.ContextLength = 0
 	require.ErrorIs(t, m.Validate(), types.ErrInvalidModel)
+	// Audit tolerances of its own (0: the params'), within x/verify's bounds.
+	m = ok
+	m.LogprobTolerance, m.MeanLogprobToleranceMilli, m.MarginTolerance, m.IntervalTolerance = 4, 250, 4, 1<<29
+	require.NoError(t, m.Validate())
+	for name, set := range map[string]func(*types.Model){
+		"logprob":  func(m *types.Model) { m.LogprobTolerance = 1<<16 + 1 },
+		"margin":   func(m *types.Model) { m.MarginTolerance = 1<<16 + 1 },
+		"mean":     func(m *types.Model) { m.MeanLogprobToleranceMilli = 1<<26 + 1 },
+		"interval": func(m *types.Model) { m.IntervalTolerance = 1<<31 + 1 },
+	} {
+		m := ok
+		set(&m)
+		require.ErrorIs(t, m.Validate(), types.ErrInvalidModel, name)
+	}
 }
 
 func TestMsgValidateBasic(t *testing.T) {

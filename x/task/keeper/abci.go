@@ -160,19 +160,22 @@ func (k Keeper) decide(ctx sdk.Context, id uint64) error {
 	if err != nil || job.Status != types.JOB_STATUS_COMMITTED {
 		return nil
 	}
-	audit := false
+	decision := types.DecisionSettle
 	if k.auditor.d != nil {
-		if audit, err = k.auditor.d.DecideAudit(ctx, job); err != nil {
+		if decision, err = k.auditor.d.DecideAudit(ctx, job); err != nil {
 			return err
 		}
 	}
 	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobAudit,
 		sdk.NewAttribute(types.AttrJobID, u64(id)),
-		sdk.NewAttribute(types.AttrAudited, boolString(audit)),
+		sdk.NewAttribute(types.AttrAudited, boolString(decision != types.DecisionSettle)),
 	))
-	if audit {
+	switch decision {
+	case types.DecisionAudit:
 		job.Status = types.JOB_STATUS_AUDITING
 		return k.saveJob(ctx, job, types.JOB_STATUS_COMMITTED)
+	case types.DecisionRefund:
+		return k.refundCommitted(ctx, job)
 	}
 	return k.SettleJob(ctx, job)
 }

@@ -33,6 +33,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	f.CheckEveryBlock()
 	registerProvider(t, f, "prov1", "worker1", 10)
 	registerProvider(t, f, "prov2", "worker2", 10)
+	registerStandby(t, f)
 	addr := func(name string) string { return f.Accounts[name].Address.String() }
 
 	// assigned submits a job and waits for its assignment.

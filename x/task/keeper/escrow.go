@@ -26,8 +26,11 @@ func MaxCost(price math.Int, job types.Job) math.Int {
 }
 
 // Collateral is the part of a provider's bond locked while it holds the job: the
-// collateral multiplier (x/verify's param) times the job's max fee.
-func (k Keeper) Collateral(ctx context.Context, job types.Job) (math.Int, error) {
+// collateral multiplier (x/verify's param) times the most this provider can charge for
+// the job (its price × (prompt bound + max output tokens)). Not the submitter's max_fee:
+// that is mostly refunded, and a huge one would let anyone lock a provider's bond for the
+// price of a tiny job.
+func (k Keeper) Collateral(ctx context.Context, job types.Job, price math.Int) (math.Int, error) {
 	m := uint64(types.DefaultCollateralMultiplier)
 	if k.auditor.d != nil {
 		var err error
@@ -35,25 +38,43 @@ func (k Keeper) Collateral(ctx context.Context, job types.Job) (math.Int, error)
 			return math.Int{}, err
 		}
 	}
-	return job.MaxFee.Amount.Mul(math.NewIntFromUint64(m)), nil
+	return MaxCost(price, job).Mul(math.NewIntFromUint64(m)), nil
 }
 
 // assign draws a provider for a pending job from beacon, the current height's.
 // It returns false when no provider can take the job now; the job then waits a block.
 func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job types.Job) (bool, error) {
 	seed := jobSeed(beacon, job.Id)
-	collateral, err := k.Collateral(ctx, job)
-	if err != nil {
-		return false, err
-	}
+	var acceptErr error
 	accept := func(p providertypes.Provider) bool {
-		if p.PricePerToken.Denom != job.MaxFee.Denom || MaxCost(p.PricePerToken.Amount, job).GT(job.MaxFee.Amount) {
+		if acceptErr != nil || p.PricePerToken.Denom != job.MaxFee.Denom || MaxCost(p.PricePerToken.Amount, job).GT(job.MaxFee.Amount) {
 			return false
 		}
-		return p.Bond.Amount.Sub(p.Locked).GTE(collateral)
+		collateral, err := k.Collateral(ctx, job, p.PricePerToken.Amount)
+		if err != nil {
+			acceptErr = err
+			return false
+		}
+		if p.FreeCollateral().LT(collateral) {
+			return false
+		}
+		// No result is paid without a real chance of audit: another operator must be able
+		// to verify this provider's result.
+		ok, err := k.canVerify(ctx, job.ModelId, seed, p)
+		if err != nil {
+			acceptErr = err
+		}
+		return ok
 	}
 	p, ok, err := k.provider.DrawProvider(ctx, job.ModelId, seed, accept, params.MaxAssignAttempts)
+	if err == nil {
+		err = acceptErr
+	}
 	if err != nil || !ok {
+		return false, err
+	}
+	collateral, err := k.Collateral(ctx, job, p.PricePerToken.Amount)
+	if err != nil {
 		return false, err
 	}
 	operator, err := sdk.AccAddressFromBech32(p.Operator)
@@ -89,6 +110,15 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job 
 	return true, nil
 }
 
+// canVerify asks x/verify whether a provider's result could be audited (always true
+// without an auditor, in module-level tests).
+func (k Keeper) canVerify(ctx context.Context, modelID string, seed []byte, p providertypes.Provider) (bool, error) {
+	if k.auditor.d == nil {
+		return true, nil
+	}
+	return k.auditor.d.CanVerify(ctx, modelID, seed, p)
+}
+
 // jobSeed = sha256(beacon || job_id): neither the submitter nor the including proposer
 // knows the beacon of the next block.
 func jobSeed(beacon []byte, jobID uint64) []byte {
@@ -120,6 +150,19 @@ func (k Keeper) FailJob(ctx context.Context, job types.Job) error {
 // provider is not paid, the submitter gets the whole escrow back and the collateral lock is
 // released. The job ends FAILED.
 func (k Keeper) RefundAuditedJob(ctx context.Context, job types.Job) error {
+	return k.refundAudited(ctx, job, types.JOB_STATUS_FAILED, types.EventJobFailed)
+}
+
+// refundCommitted ends a committed job that was drawn for audit when no verifier could
+// be drawn: it ends FAILED, refunded in full, its provider unpaid and not convicted.
+func (k Keeper) refundCommitted(ctx context.Context, job types.Job) error {
+	if job.Status != types.JOB_STATUS_COMMITTED {
+		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot refund it unverified", job.Id, job.Status)
+	}
+	job.Status = types.JOB_STATUS_AUDITING
+	if err := k.saveJob(ctx, job, types.JOB_STATUS_COMMITTED); err != nil {
+		return err
+	}
 	return k.refundAudited(ctx, job, types.JOB_STATUS_FAILED, types.EventJobFailed)
 }
 

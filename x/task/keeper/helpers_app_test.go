@@ -11,6 +11,7 @@ import (
 	"github.com/sovra-network/sovra/testutil/appfixture"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	"github.com/sovra-network/sovra/x/task/types"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 const (
@@ -33,15 +34,33 @@ func withModel(decisionWindow uint64) func(appfixture.GenesisEditor) {
 		cdc.MustUnmarshalJSON(g.State[types.ModuleName], &tg)
 		tg.Params.DecisionWindow = decisionWindow
 		g.State[types.ModuleName] = json.RawMessage(cdc.MustMarshalJSON(&tg))
+
+		// These tests are about the escrow: audits (x/verify's tests) are rare here.
+		var vg verifytypes.GenesisState
+		cdc.MustUnmarshalJSON(g.State[verifytypes.ModuleName], &vg)
+		vg.Params.AuditRate = sdkmath.LegacyNewDecWithPrec(1, 3)
+		vg.Params.CollateralMultiplier = 1000
+		g.State[verifytypes.ModuleName] = cdc.MustMarshalJSON(&vg)
 	}
 }
 
 func newFixture(t *testing.T, decisionWindow uint64) *appfixture.Fixture {
 	t.Helper()
 	return appfixture.New(t, appfixture.Options{
-		Accounts: []string{"alice", "bob", "prov1", "worker1", "prov2", "worker2"},
+		Accounts: []string{"alice", "bob", "prov1", "worker1", "prov2", "worker2", "standby1", "standby1w", "standby2", "standby2w", "standby3", "standby3w"},
 		Genesis:  withModel(decisionWindow),
 	})
+}
+
+// registerStandby registers three providers too dear for any job of these tests, whose
+// only role is to make the jobs auditable: a job is only assigned when an audit of its
+// result could convict (x/verify MinVerifiers: three other operators with one verifier
+// per audit).
+func registerStandby(t *testing.T, f *appfixture.Fixture) {
+	t.Helper()
+	for _, n := range []string{"standby1", "standby2", "standby3"} {
+		registerProvider(t, f, n, n+"w", 1_000_000)
+	}
 }
 
 func registerProvider(t *testing.T, f *appfixture.Fixture, prov, worker string, price int64) {
@@ -55,6 +74,10 @@ func registerProvider(t *testing.T, f *appfixture.Fixture, prov, worker string, 
 		Profile:       "cpu-x64-f32-greedy-v1",
 		MaxJobs:       8,
 	})
+	key := make([]byte, 32)
+	copy(key, f.Accounts[worker].Address)
+	key[31] = 1
+	f.MustDeliver(f.Accounts[worker], &providertypes.MsgSetAuditKey{Worker: f.Accounts[worker].Address.String(), AuditKey: key})
 }
 
 func submitMsg(f *appfixture.Fixture, submitter string, maxFee int64, deadline uint64) *types.MsgSubmitJob {

@@ -18,6 +18,7 @@ func TestJobSettlesAndPays(t *testing.T) {
 	f := newFixture(t, 3)
 	checker := f.CheckEveryBlock()
 	registerProvider(t, f, "prov1", "worker1", 10)
+	registerStandby(t, f)
 	alice, prov := f.Accounts["alice"], f.Accounts["prov1"]
 	aliceBefore := f.Balance(alice.Address)
 
@@ -41,7 +42,9 @@ func TestJobSettlesAndPays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := sdkmath.NewIntFromUint64(100_000 * vp.CollateralMultiplier); !p.Locked.Equal(want) { // x/verify's collateral_multiplier
+	// x/verify's collateral_multiplier × the provider's most for the job: price 10 ×
+	// (16 prompt bytes + 2 + 16 max output tokens), not × alice's max_fee.
+	if want := sdkmath.NewIntFromUint64(10 * (16 + 2 + 16) * vp.CollateralMultiplier); !p.Locked.Equal(want) || !j.Collateral.Equal(want) {
 		t.Fatalf("collateral locked %s, want %s", p.Locked, want)
 	}
 
@@ -97,6 +100,7 @@ func TestJobExpiresAndRefundsInFull(t *testing.T) {
 	f := newFixture(t, 3)
 	f.CheckEveryBlock()
 	registerProvider(t, f, "prov1", "worker1", 10)
+	registerStandby(t, f)
 	alice, prov := f.Accounts["alice"], f.Accounts["prov1"]
 	before := f.Balance(alice.Address)
 	id := submit(t, f, "alice", 50_000, 3)
@@ -127,6 +131,7 @@ func TestMissesJailProvider(t *testing.T) {
 	f := newFixture(t, 3)
 	f.CheckEveryBlock()
 	registerProvider(t, f, "prov1", "worker1", 10)
+	registerStandby(t, f)
 	params, err := f.App.ProviderKeeper.Params.Get(f.Ctx())
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +159,7 @@ func TestManyJobsKeepInvariants(t *testing.T) {
 	checker := f.CheckEveryBlock()
 	registerProvider(t, f, "prov1", "worker1", 7)
 	registerProvider(t, f, "prov2", "worker2", 9)
+	registerStandby(t, f)
 	var ids []uint64
 	for i := 0; i < 12; i++ {
 		submitter := []string{"alice", "bob"}[i%2]

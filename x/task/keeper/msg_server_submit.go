@@ -21,6 +21,9 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 	if uint64(len(msg.Prompt)) > params.MaxPromptBytes {
 		return nil, errorsmod.Wrapf(types.ErrPromptTooLarge, "%d bytes > %d", len(msg.Prompt), params.MaxPromptBytes)
 	}
+	if msg.MaxOutputTokens > params.MaxOutputTokens {
+		return nil, errorsmod.Wrapf(types.ErrInvalidJob, "max output tokens %d > %d", msg.MaxOutputTokens, params.MaxOutputTokens)
+	}
 	deadline := msg.DeadlineBlocks
 	if deadline == 0 {
 		deadline = params.DefaultDeadlineBlocks

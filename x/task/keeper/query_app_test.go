@@ -13,6 +13,7 @@ import (
 func TestJobsQueryFilters(t *testing.T) {
 	f := newFixture(t, 3)
 	registerProvider(t, f, "prov1", "worker1", 10)
+	registerStandby(t, f)
 	f.MustDeliver(f.Accounts["prov1"], &providertypes.MsgUpdateProvider{Operator: f.Accounts["prov1"].Address.String(), MaxJobs: 1})
 	a := submit(t, f, "alice", 50_000, 0) // assigned next block
 	b := submit(t, f, "bob", 50_000, 0)   // waits: capacity 1

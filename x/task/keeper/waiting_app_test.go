@@ -14,6 +14,7 @@ func TestWaitingJobIsAssignedLaterOrCancelled(t *testing.T) {
 	f := newFixture(t, 3)
 	f.CheckEveryBlock()
 	registerProvider(t, f, "prov1", "worker1", 10)
+	registerStandby(t, f)
 	f.MustDeliver(f.Accounts["prov1"], &providertypes.MsgUpdateProvider{Operator: f.Accounts["prov1"].Address.String(), MaxJobs: 1})
 
 	first := submit(t, f, "alice", 50_000, 0)
@@ -49,6 +50,7 @@ func TestWaitingJobExpiresAtItsDeadline(t *testing.T) {
 	f := newFixture(t, 3)
 	f.CheckEveryBlock()
 	registerProvider(t, f, "prov1", "worker1", 10)
+	registerStandby(t, f)
 	f.MustDeliver(f.Accounts["prov1"], &providertypes.MsgUpdateProvider{Operator: f.Accounts["prov1"].Address.String(), MaxJobs: 1})
 	busy := submit(t, f, "alice", 50_000, 30)
 	before := f.Balance(f.Accounts["bob"].Address)

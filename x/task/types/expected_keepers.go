@@ -47,12 +47,29 @@ type RewardsKeeper interface {
 	DistributeFee(ctx context.Context, fromModule string, provider sdk.AccAddress, fee sdk.Coins) (rewardstypes.FeeSplit, error)
 }
 
+// AuditDecision is x/verify's answer at a job's decision height.
+type AuditDecision int
+
+const (
+	// DecisionSettle: not audited; the job settles.
+	DecisionSettle AuditDecision = iota
+	// DecisionAudit: audited; x/verify owns the job until its verdict.
+	DecisionAudit
+	// DecisionRefund: drawn for audit but no verifier can be drawn: no result is paid
+	// without a real chance of audit, so the submitter is refunded and the provider is not
+	// paid (nobody is convicted).
+	DecisionRefund
+)
+
 // AuditDecider is implemented by x/verify: at the decision height it says whether the
-// job is audited (and then owns it until its verdict), and it sets the collateral a job
+// job is audited, it tells whether a provider's result could be audited at all (a job is
+// only assigned when another operator could verify it), and it sets the collateral a job
 // locks, since that is validated together with the audit rate. Without one every job
-// settles at its decision height and locks DefaultCollateralMultiplier × max_fee.
+// settles at its decision height and locks DefaultCollateralMultiplier × the provider's
+// maximum charge.
 type AuditDecider interface {
-	DecideAudit(ctx context.Context, job Job) (audit bool, err error)
+	DecideAudit(ctx context.Context, job Job) (AuditDecision, error)
+	CanVerify(ctx context.Context, modelID string, seed []byte, provider providertypes.Provider) (bool, error)
 	CollateralMultiplier(ctx context.Context) (uint64, error)
 }
 

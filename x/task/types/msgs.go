@@ -87,9 +87,8 @@ func (r JobResult) Validate() error {
 	if len(r.Commitment) != CommitmentSize {
 		return errorsmod.Wrapf(ErrInvalidResult, "job %d: commitment must be %d bytes, got %d", r.JobId, CommitmentSize, len(r.Commitment))
 	}
-	if r.OutputTokens == 0 {
-		return errorsmod.Wrapf(ErrInvalidResult, "job %d: output tokens must be at least 1", r.JobId)
-	}
+	// Zero output tokens is a real output: the model's first token ended generation (the
+	// audit trace then covers the stop token alone).
 	if r.PromptTokens == 0 {
 		return errorsmod.Wrapf(ErrInvalidResult, "job %d: prompt tokens must be at least 1", r.JobId)
 	}

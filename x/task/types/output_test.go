@@ -5,21 +5,27 @@ import (
 	"testing"
 )
 
+func claimed(prompt, out []uint32, stop uint32) Claimed {
+	return Claimed{PromptTokens: prompt, OutputTokens: out, StopToken: stop}
+}
+
 func TestOutputHashBindsEveryField(t *testing.T) {
 	model := bytes.Repeat([]byte{7}, 32)
 	s := Sampling{Seed: 1, TemperatureMilli: 700, TopK: 40, TopPMilli: 900}
-	base := OutputHash(model, 9, s, []uint32{1, 2}, []uint32{3, 4})
-	if again := OutputHash(model, 9, s, []uint32{1, 2}, []uint32{3, 4}); again != base {
+	c := claimed([]uint32{1, 2}, []uint32{3, 4}, NoStopToken)
+	base := OutputHash(model, 9, s, c)
+	if again := OutputHash(model, 9, s, claimed([]uint32{1, 2}, []uint32{3, 4}, NoStopToken)); again != base {
 		t.Fatal("hash is not deterministic")
 	}
 	variants := map[string][32]byte{
-		"model":          OutputHash(bytes.Repeat([]byte{8}, 32), 9, s, []uint32{1, 2}, []uint32{3, 4}),
-		"job":            OutputHash(model, 10, s, []uint32{1, 2}, []uint32{3, 4}),
-		"seed":           OutputHash(model, 9, Sampling{Seed: 2, TemperatureMilli: 700, TopK: 40, TopPMilli: 900}, []uint32{1, 2}, []uint32{3, 4}),
-		"temperature":    OutputHash(model, 9, Sampling{Seed: 1, TemperatureMilli: 701, TopK: 40, TopPMilli: 900}, []uint32{1, 2}, []uint32{3, 4}),
-		"prompt":         OutputHash(model, 9, s, []uint32{1, 3}, []uint32{3, 4}),
-		"output":         OutputHash(model, 9, s, []uint32{1, 2}, []uint32{3, 5}),
-		"token boundary": OutputHash(model, 9, s, []uint32{1}, []uint32{2, 3, 4}),
+		"model":          OutputHash(bytes.Repeat([]byte{8}, 32), 9, s, c),
+		"job":            OutputHash(model, 10, s, c),
+		"seed":           OutputHash(model, 9, Sampling{Seed: 2, TemperatureMilli: 700, TopK: 40, TopPMilli: 900}, c),
+		"temperature":    OutputHash(model, 9, Sampling{Seed: 1, TemperatureMilli: 701, TopK: 40, TopPMilli: 900}, c),
+		"prompt":         OutputHash(model, 9, s, claimed([]uint32{1, 3}, []uint32{3, 4}, NoStopToken)),
+		"output":         OutputHash(model, 9, s, claimed([]uint32{1, 2}, []uint32{3, 5}, NoStopToken)),
+		"token boundary": OutputHash(model, 9, s, claimed([]uint32{1}, []uint32{2, 3, 4}, NoStopToken)),
+		"stop token":     OutputHash(model, 9, s, claimed([]uint32{1, 2}, []uint32{3, 4}, 2)),
 	}
 	for name, h := range variants {
 		if h == base {
@@ -28,13 +34,46 @@ func TestOutputHashBindsEveryField(t *testing.T) {
 	}
 }
 
-func TestCommitmentDependsOnSalt(t *testing.T) {
-	h := OutputHash(nil, 1, Sampling{}, nil, []uint32{1})
-	if bytes.Equal(Commitment(h, []byte("a")), Commitment(h, []byte("b"))) {
+func TestClaimedPositions(t *testing.T) {
+	if n := claimed(nil, []uint32{3, 4}, NoStopToken).Positions(); n != 2 {
+		t.Fatalf("max-tokens output: %d positions, want 2", n)
+	}
+	c := claimed(nil, []uint32{3, 4}, 2)
+	if n := c.Positions(); n != 3 {
+		t.Fatalf("output stopped on a token: %d positions, want 3", n)
+	}
+	if got := c.Scored(); len(got) != 3 || got[2] != 2 {
+		t.Fatalf("scored tokens %v", got)
+	}
+}
+
+func TestCommitmentBindsTraceAndSalt(t *testing.T) {
+	h := OutputHash(nil, 1, Sampling{}, claimed(nil, []uint32{1}, NoStopToken))
+	tr := [32]byte{1}
+	if bytes.Equal(Commitment(h, tr, []byte("a")), Commitment(h, tr, []byte("b"))) {
 		t.Fatal("salt ignored")
 	}
-	if len(Commitment(h, nil)) != CommitmentSize {
+	if bytes.Equal(Commitment(h, tr, []byte("a")), Commitment(h, [32]byte{2}, []byte("a"))) {
+		t.Fatal("trace hash ignored")
+	}
+	if len(Commitment(h, tr, nil)) != CommitmentSize {
 		t.Fatal("commitment size")
+	}
+}
+
+// The draw is the i-th output of the sampler's SplitMix64 stream, high 32 bits.
+func TestSamplerDrawMatchesTheStream(t *testing.T) {
+	const seed = 12345
+	state := uint64(seed)
+	for i := 0; i < 100; i++ {
+		state += 0x9e3779b97f4a7c15
+		z := state
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+		z ^= z >> 31
+		if got := SamplerDraw(seed, i); got != z>>32 {
+			t.Fatalf("draw %d: %d, want %d", i, got, z>>32)
+		}
 	}
 }
 

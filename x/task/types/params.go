@@ -13,6 +13,7 @@ func DefaultParams() Params {
 		RetentionBlocks:       10000,
 		MaxResultsPerCommit:   64,
 		MaxAssignAttempts:     8,
+		MaxOutputTokens:       2048,
 	}
 }
 
@@ -35,6 +36,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("max_results_per_commit must be in [1, 1024], got %d", p.MaxResultsPerCommit)
 	case p.MaxAssignAttempts == 0 || p.MaxAssignAttempts > 64:
 		return fmt.Errorf("max_assign_attempts must be in [1, 64], got %d", p.MaxAssignAttempts)
+	case p.MaxOutputTokens == 0 || p.MaxOutputTokens > 1<<16:
+		return fmt.Errorf("max_output_tokens must be in [1, 65536], got %d", p.MaxOutputTokens)
 	}
 	return nil
 }

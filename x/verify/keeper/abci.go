@@ -9,10 +9,11 @@ import (
 	"github.com/sovra-network/sovra/x/verify/types"
 )
 
-// EndBlocker ends the phases whose deadline is this block: a commit phase opens its reveal
-// phase (silent verifiers stay uncommitted and count as wrong), a reveal phase resolves;
-// then it prunes the audits whose retention ended. The work is proportional to what is
-// due now.
+// EndBlocker ends the phases whose deadline is this block: an OPEN phase the provider let
+// pass fails it, a commit phase opens its reveal phase (silent verifiers stay uncommitted
+// and count as wrong), a reveal phase resolves, and an escalation draws its verifiers
+// from this block's beacon; then it prunes the audits whose retention ended. The work is
+// proportional to what is due now.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
@@ -22,8 +23,7 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	return k.prune(ctx, h)
 }
 
-func (k Keeper) endPhases(ctx context.Context, h int64) error {
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
+func (k Keeper) endPhases(ctx sdk.Context, h int64) error {
 	it, err := k.PhaseQueue.Iterate(ctx, collections.NewPrefixedPairRange[int64, uint64](h))
 	if err != nil {
 		return err
@@ -41,19 +41,24 @@ func (k Keeper) endPhases(ctx context.Context, h int64) error {
 	}
 	for _, key := range ids {
 		a, err := k.Audits.Get(ctx, key.K2())
-		if err != nil || a.PhaseDeadline != h {
-			if err := k.PhaseQueue.Remove(ctx, key); err != nil {
+		if isNotFound(err) || (err == nil && (a.PhaseDeadline != h || !a.Status.IsOpen())) {
+			if err := k.PhaseQueue.Remove(ctx, key); err != nil { // a stale entry
 				return err
 			}
 			continue
 		}
+		if err != nil {
+			return err
+		}
 		switch a.Status {
+		case types.AUDIT_STATUS_OPEN:
+			err = k.forfeit(ctx, params, &a)
 		case types.AUDIT_STATUS_COMMIT:
-			err = k.openReveal(sdkCtx, params, &a)
+			err = k.openReveal(ctx, params, &a)
 		case types.AUDIT_STATUS_REVEAL:
-			err = k.resolve(sdkCtx, params, &a, a.Status)
-		default:
-			err = k.PhaseQueue.Remove(ctx, key)
+			err = k.resolve(ctx, params, &a, a.Status)
+		case types.AUDIT_STATUS_ESCALATING:
+			err = k.escalate(ctx, params, &a)
 		}
 		if err != nil {
 			return err

@@ -14,22 +14,22 @@ import (
 
 // DecideAudit is called by x/task at the job's decision height X: the job is audited iff
 // sha256("sovra/job/v1" ‖ beacon(X) ‖ job_id) maps below audit_rate. An audited job gets
-// its first-round verifiers from the same seed; when none is eligible it settles unchecked
-// (counted as unverifiable).
-func (k Keeper) DecideAudit(ctx context.Context, job tasktypes.Job) (bool, error) {
+// its first-round verifiers from the same seed; when none can be drawn the job is refunded
+// (no result is paid without a real chance of audit).
+func (k Keeper) DecideAudit(ctx context.Context, job tasktypes.Job) (tasktypes.AuditDecision, error) {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
 	params, err := k.Params.Get(ctx)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	b, err := k.beacon.GetBeacon(ctx, h)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	stats, err := k.stats(ctx)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	stats.Decisions++
 	if b.Weak {
@@ -37,31 +37,40 @@ func (k Keeper) DecideAudit(ctx context.Context, job tasktypes.Job) (bool, error
 	}
 	seed := types.AuditSeed(b.Output, job.Id)
 	if !types.Audited(seed, params.AuditRate) {
-		return false, k.Stats.Set(ctx, stats)
+		return tasktypes.DecisionSettle, k.Stats.Set(ctx, stats)
 	}
-	operator, err := sdk.AccAddressFromBech32(job.Provider)
+	operator, err := k.addressCodec.StringToBytes(job.Provider)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	prov, err := k.provider.GetProvider(ctx, operator)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
-	drawn, err := k.provider.DrawVerifiers(ctx, job.ModelId, seed, int(params.VerifiersPerAudit), prov, nil)
+	// With fewer drawable verifiers than MinVerifiers an audit could never convict, so it
+	// is not one.
+	can, err := k.CanVerify(ctx, job.ModelId, seed, prov)
 	if err != nil {
-		return false, err
+		return 0, err
+	}
+	var drawn []drawnVerifier
+	if can {
+		if drawn, err = k.drawVerifiers(ctx, params, job.ModelId, seed, int(params.VerifiersPerAudit), prov, nil); err != nil {
+			return 0, err
+		}
 	}
 	if len(drawn) == 0 {
 		stats.Unverifiable++
 		sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventAuditVerdict,
 			sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
+			sdk.NewAttribute(types.AttrProvider, job.Provider),
 			sdk.NewAttribute(types.AttrVerdict, "unverifiable"),
 		))
-		return false, k.Stats.Set(ctx, stats)
+		return tasktypes.DecisionRefund, k.Stats.Set(ctx, stats)
 	}
 	stats.Audits++
 	if err := k.Stats.Set(ctx, stats); err != nil {
-		return false, err
+		return 0, err
 	}
 	a := types.Audit{
 		JobId: job.Id, Provider: job.Provider, ModelId: job.ModelId, Profile: prov.Profile,
@@ -69,28 +78,89 @@ func (k Keeper) DecideAudit(ctx context.Context, job tasktypes.Job) (bool, error
 		Slashed: sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt()),
 	}
 	if err := k.ByProvider.Set(ctx, collections.Join(a.Provider, a.JobId)); err != nil {
-		return false, err
+		return 0, err
+	}
+	if err := k.provider.AuditOpened(ctx, operator); err != nil {
+		return 0, err
 	}
 	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventAuditStarted,
 		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
 		sdk.NewAttribute(types.AttrProvider, job.Provider),
 	))
-	return true, k.openRound(sdkCtx, params, &a, 1, drawn, types.AUDIT_STATUS_UNSPECIFIED)
+	return tasktypes.DecisionAudit, k.openRound(sdkCtx, params, &a, 1, seed, drawn, types.AUDIT_STATUS_UNSPECIFIED)
 }
 
-// openRound adds a round's verifiers and opens its commit phase.
-func (k Keeper) openRound(ctx sdk.Context, params types.Params, a *types.Audit, round uint32, drawn []providertypes.Provider, prev types.AuditStatus) error {
-	a.Round = round
-	a.Status = types.AUDIT_STATUS_COMMIT
-	a.PhaseDeadline = ctx.BlockHeight() + int64(params.CommitPhaseBlocks)
+// CanVerify reports whether the params' MinVerifiers verifiers could be drawn for a
+// result of provider: x/task assigns a job only to a provider whose result an audit could
+// convict.
+func (k Keeper) CanVerify(ctx context.Context, modelID string, seed []byte, provider providertypes.Provider) (bool, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return false, err
+	}
+	n := params.MinVerifiers()
+	found, err := k.provider.DrawVerifiers(ctx, modelID, seed, n, provider, func(c providertypes.Provider) bool {
+		return c.FreeCollateral().LT(verifierStake(params, c))
+	})
+	return len(found) >= n, err
+}
+
+// verifierStake is what a verifier locks while drawn: verifier_slash_fraction × its bond.
+func verifierStake(params types.Params, p providertypes.Provider) math.Int {
+	return params.VerifierSlashFraction.MulInt(p.Bond.Amount).TruncateInt()
+}
+
+// drawnVerifier is a drawn provider and the stake it locks.
+type drawnVerifier struct {
+	operator string
+	stake    math.Int
+}
+
+// drawVerifiers draws up to n verifiers of provider's job (x/provider's DrawVerifiers:
+// any hardware, never the provider's operator), skipping those in taken and those whose
+// free bond cannot back their stake, and locks each one's stake.
+func (k Keeper) drawVerifiers(ctx context.Context, params types.Params, modelID string, seed []byte, n int,
+	provider providertypes.Provider, taken map[string]bool,
+) ([]drawnVerifier, error) {
+	drawn, err := k.provider.DrawVerifiers(ctx, modelID, seed, n, provider, func(c providertypes.Provider) bool {
+		return taken[c.Operator] || c.FreeCollateral().LT(verifierStake(params, c))
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]drawnVerifier, 0, len(drawn))
 	for _, p := range drawn {
-		a.Verifiers = append(a.Verifiers, types.Verifier{Operator: p.Operator, Round: round})
-		if err := k.ByVerifier.Set(ctx, collections.Join(p.Operator, a.JobId)); err != nil {
+		addr, err := k.addressCodec.StringToBytes(p.Operator)
+		if err != nil {
+			return nil, err
+		}
+		stake := verifierStake(params, p)
+		if err := k.provider.LockStake(ctx, addr, stake); err != nil {
+			return nil, err
+		}
+		if err := k.provider.AuditOpened(ctx, addr); err != nil {
+			return nil, err
+		}
+		out = append(out, drawnVerifier{operator: p.Operator, stake: stake})
+	}
+	return out, nil
+}
+
+// openRound adds a round's verifiers and opens its OPEN phase: the provider seals the
+// claimed output to each of them.
+func (k Keeper) openRound(ctx sdk.Context, params types.Params, a *types.Audit, round uint32, seed []byte, drawn []drawnVerifier, prev types.AuditStatus) error {
+	a.Round = round
+	a.Status = types.AUDIT_STATUS_OPEN
+	a.PhaseDeadline = ctx.BlockHeight() + int64(params.OpenPhaseBlocks)
+	a.ChallengeSeeds = append(a.ChallengeSeeds, seed)
+	for _, d := range drawn {
+		a.Verifiers = append(a.Verifiers, types.Verifier{Operator: d.operator, Round: round, Stake: d.stake})
+		if err := k.ByVerifier.Set(ctx, collections.Join(d.operator, a.JobId)); err != nil {
 			return err
 		}
 		ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventAuditVerifier,
 			sdk.NewAttribute(types.AttrJobID, u64(a.JobId)),
-			sdk.NewAttribute(types.AttrVerifier, p.Operator),
+			sdk.NewAttribute(types.AttrVerifier, d.operator),
 			sdk.NewAttribute(types.AttrRound, u64(uint64(round))),
 			sdk.NewAttribute(types.AttrDeadline, i64(a.PhaseDeadline)),
 		))
@@ -101,33 +171,50 @@ func (k Keeper) openRound(ctx sdk.Context, params types.Params, a *types.Audit, 
 	return k.saveAudit(ctx, *a, prev)
 }
 
-// openReveal ends the commit phase (early when every verifier of the round committed) and
-// opens the reveal phase; it resolves at once when nobody is left to reveal.
-func (k Keeper) openReveal(ctx sdk.Context, params types.Params, a *types.Audit) error {
+// movePhase requeues an audit at the new phase's deadline and saves it.
+func (k Keeper) movePhase(ctx sdk.Context, a *types.Audit, status types.AuditStatus, blocks uint64, event string) error {
+	prev := a.Status
 	if err := k.PhaseQueue.Remove(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
 		return err
 	}
-	a.Status = types.AUDIT_STATUS_REVEAL
-	a.PhaseDeadline = ctx.BlockHeight() + int64(params.RevealPhaseBlocks)
-	if revealsDone(*a) {
-		return k.resolve(ctx, params, a, types.AUDIT_STATUS_COMMIT)
-	}
+	a.Status = status
+	a.PhaseDeadline = ctx.BlockHeight() + int64(blocks)
 	if err := k.PhaseQueue.Set(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
 		return err
 	}
-	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventAuditReveal,
-		sdk.NewAttribute(types.AttrJobID, u64(a.JobId)),
-		sdk.NewAttribute(types.AttrProvider, a.Provider),
-		sdk.NewAttribute(types.AttrRound, u64(uint64(a.Round))),
-		sdk.NewAttribute(types.AttrDeadline, i64(a.PhaseDeadline)),
-	))
-	return k.saveAudit(ctx, *a, types.AUDIT_STATUS_COMMIT)
+	if event != "" {
+		ctx.EventManager().EmitEvent(sdk.NewEvent(event,
+			sdk.NewAttribute(types.AttrJobID, u64(a.JobId)),
+			sdk.NewAttribute(types.AttrProvider, a.Provider),
+			sdk.NewAttribute(types.AttrRound, u64(uint64(a.Round))),
+			sdk.NewAttribute(types.AttrDeadline, i64(a.PhaseDeadline)),
+		))
+	}
+	return k.saveAudit(ctx, *a, prev)
 }
 
-// committedAll reports whether every verifier of the current round has committed.
+// openCommit ends the OPEN phase once the provider opened the claimed output to every
+// verifier of the round.
+func (k Keeper) openCommit(ctx sdk.Context, params types.Params, a *types.Audit) error {
+	return k.movePhase(ctx, a, types.AUDIT_STATUS_COMMIT, params.CommitPhaseBlocks, types.EventAuditCommit)
+}
+
+// openReveal ends the commit phase (early when every verifier of the round committed) and
+// opens the reveal phase; it resolves at once when nobody is left to reveal.
+func (k Keeper) openReveal(ctx sdk.Context, params types.Params, a *types.Audit) error {
+	if revealsDone(*a) {
+		prev := a.Status
+		a.Status = types.AUDIT_STATUS_REVEAL
+		return k.resolve(ctx, params, a, prev)
+	}
+	return k.movePhase(ctx, a, types.AUDIT_STATUS_REVEAL, params.RevealPhaseBlocks, types.EventAuditReveal)
+}
+
+// committedAll reports whether every verifier of the current round has committed or
+// complained.
 func committedAll(a types.Audit) bool {
 	for _, v := range a.Verifiers {
-		if v.Round == a.Round && len(v.Commitment) == 0 {
+		if v.Round == a.Round && len(v.Commitment) == 0 && !v.Complained {
 			return false
 		}
 	}
@@ -135,13 +222,16 @@ func committedAll(a types.Audit) bool {
 }
 
 // revealsDone reports whether the provider and every verifier of the current round that
-// committed have revealed.
+// committed have revealed, and the provider disclosed the opening of every complainer.
 func revealsDone(a types.Audit) bool {
 	if !a.ProviderRevealed {
 		return false
 	}
 	for _, v := range a.Verifiers {
-		if v.Round == a.Round && len(v.Commitment) > 0 && !v.Revealed {
+		if v.Round != a.Round {
+			continue
+		}
+		if (len(v.Commitment) > 0 && !v.Revealed) || (v.Complained && len(v.OpeningKey) == 0) {
 			return false
 		}
 	}

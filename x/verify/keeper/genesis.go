@@ -39,7 +39,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 				return err
 			}
 		}
-		if a.Status == types.AUDIT_STATUS_COMMIT || a.Status == types.AUDIT_STATUS_REVEAL {
+		if a.Status.IsOpen() {
 			if err := k.PhaseQueue.Set(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
 				return err
 			}

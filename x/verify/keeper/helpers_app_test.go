@@ -3,6 +3,7 @@ package keeper_test
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strconv"
@@ -78,6 +79,9 @@ type setup struct {
 	retentionBlocks uint64
 	decisionWindow  uint64
 	noVRF           bool
+	// modelTolerances, when set, registers testModel with its own trace tolerances
+	// (logprob, mean milli, margin, interval).
+	modelTolerances *[4]uint32
 	pool            int64 // usovra the verification pool holds at genesis
 }
 
@@ -86,15 +90,20 @@ type setup struct {
 // mismatch and 3-block phases.
 func auditParams() types.Params {
 	return types.Params{
-		AuditRate:             dec("0.95"),
-		VerifiersPerAudit:     1,
-		EscalationK:           3,
-		CommitPhaseBlocks:     3,
-		RevealPhaseBlocks:     3,
-		ProviderSlashFraction: dec("0.10"),
-		VerifierSlashFraction: dec("0.02"),
-		BountyFraction:        dec("0.50"),
-		CollateralMultiplier:  2, // 0.95 × 2 ≥ 1
+		AuditRate:                 dec("0.95"),
+		VerifiersPerAudit:         1,
+		EscalationK:               3,
+		OpenPhaseBlocks:           3,
+		CommitPhaseBlocks:         3,
+		RevealPhaseBlocks:         3,
+		ProviderSlashFraction:     dec("0.10"),
+		VerifierSlashFraction:     dec("0.02"),
+		BountyFraction:            dec("0.50"),
+		CollateralMultiplier:      2, // 0.95 × 2 ≥ 1
+		LogprobTolerance:          64,
+		MeanLogprobToleranceMilli: 16_000,
+		MarginTolerance:           64,
+		IntervalTolerance:         1 << 23,
 	}
 }
 
@@ -147,11 +156,12 @@ type env struct {
 	checker *appfixture.InvariantChecker
 	parties map[string]*party // by name
 	byOp    map[string]*party // by operator address
-	// provHash and provSalt are what the job's provider committed.
-	provHash map[uint64][]byte
-	provSalt map[uint64][]byte
-	ms       types.MsgServer
-	qs       types.QueryServer
+	// provHash, provTrace and provSalt are what the job's provider committed.
+	provHash  map[uint64][]byte
+	provTrace map[uint64]types.Trace
+	provSalt  map[uint64][]byte
+	ms        types.MsgServer
+	qs        types.QueryServer
 }
 
 func newEnv(t *testing.T, s setup) *env {
@@ -166,7 +176,7 @@ func newEnv(t *testing.T, s setup) *env {
 	f := appfixture.New(t, appfixture.Options{Accounts: names, Genesis: s.genesis, NoVRFKey: s.noVRF})
 	e := &env{
 		t: t, f: f, s: s, parties: map[string]*party{}, byOp: map[string]*party{},
-		provHash: map[uint64][]byte{}, provSalt: map[uint64][]byte{},
+		provHash: map[uint64][]byte{}, provTrace: map[uint64]types.Trace{}, provSalt: map[uint64][]byte{},
 		ms: keeper.NewMsgServerImpl(f.App.VerifyKeeper), qs: keeper.NewQueryServerImpl(f.App.VerifyKeeper),
 	}
 	e.checker = f.CheckEveryBlock()
@@ -191,16 +201,33 @@ func newEnv(t *testing.T, s setup) *env {
 		}}})
 	}
 	e.mustBlock(txs...)
+	// Every worker publishes its audit key, as sovra-worker does at its start.
+	txs = txs[:0]
+	for _, spec := range s.providers {
+		p := e.parties[spec.name]
+		if spec.worker != "" {
+			continue // a worker shared with another provider publishes once, as that one
+		}
+		txs = append(txs, tx{p.worker, []sdk.Msg{&providertypes.MsgSetAuditKey{Worker: p.worker.Address.String(), AuditKey: auditKeyOf(p.name)}}})
+	}
+	e.mustBlock(txs...)
 	return e
 }
+
+// auditKeyOf is a provider's deterministic X25519 audit key in these tests (the chain only
+// stores it; openings are opaque to it).
+func auditKeyOf(name string) []byte { return tagged("audit-key/"+name, 0, nil) }
 
 // genesis applies the setup to the module genesis states.
 func (s setup) genesis(g appfixture.GenesisEditor) {
 	cdc := g.App.AppCodec()
 	var pg providertypes.GenesisState
 	cdc.MustUnmarshalJSON(g.State[providertypes.ModuleName], &pg)
-	pg.Models = append(pg.Models,
-		providertypes.Model{Id: testModel, Sha256: testModelHash, ContextLength: 512, Tokenizer: "llama-spm"},
+	tm := providertypes.Model{Id: testModel, Sha256: testModelHash, ContextLength: 512, Tokenizer: "llama-spm"}
+	if t := s.modelTolerances; t != nil {
+		tm.LogprobTolerance, tm.MeanLogprobToleranceMilli, tm.MarginTolerance, tm.IntervalTolerance = t[0], t[1], t[2], t[3]
+	}
+	pg.Models = append(pg.Models, tm,
 		providertypes.Model{Id: soloModel, Sha256: soloModelHash, ContextLength: 512, Tokenizer: "llama-spm"})
 	if s.jailBlocks > 0 {
 		pg.Params.JailBlocks = s.jailBlocks
@@ -290,8 +317,102 @@ func expectErr(t *testing.T, what string, res *abci.ExecTxResult, want *errorsmo
 	}
 }
 
-func honestHash(id uint64) []byte { return tagged("honest", id, nil) }
-func wrongHash(id uint64) []byte  { return tagged("wrong", id, nil) }
+// claimedOf is the honest claimed output of job id: 4 prompt tokens, 12 output tokens and
+// the stop token 2.
+func claimedOf(id uint64) tasktypes.Claimed {
+	c := tasktypes.Claimed{PromptTokens: []uint32{1, 9038, 2501, 263}, StopToken: 2}
+	for i := 0; i < outputTokens; i++ {
+		c.OutputTokens = append(c.OutputTokens, uint32(100+(id*7+uint64(i)*13)%900))
+	}
+	return c
+}
+
+// honestHash is the output hash of claimedOf(id) for a demo-tiny job with default sampling.
+func honestHash(id uint64) []byte {
+	model, _ := hex.DecodeString(testModelHash)
+	h := tasktypes.OutputHash(model, id, tasktypes.Sampling{}, claimedOf(id))
+	return h[:]
+}
+func wrongHash(id uint64) []byte { return tagged("wrong", id, nil) }
+
+// tracePositions is the length of a committed job's trace: its output tokens and the stop
+// token (outputTokens < maxOutput: the output ended on one).
+const tracePositions = outputTokens + 1
+
+// modelTrace is what the job's model "computes" in these tests: per position a top
+// log-probability within 3 nats and, for greedy jobs, the claimed token at the top.
+// noise adds an engine's small deterministic difference (other hardware): at most
+// ±noise units, party-specific. seed, when set, adds the challenge values of a round.
+func modelTrace(id uint64, n int, party string, noise int64, seed []byte) types.Trace {
+	t := types.Trace{Chosen: make([]int32, n), Top: make([]int32, n)}
+	jitter := func(what string, i int) int32 {
+		if noise == 0 {
+			return 0
+		}
+		v := binary.BigEndian.Uint64(tagged(what+party, id, []byte{byte(i), byte(i >> 8)}))
+		return int32(int64(v%uint64(2*noise+1)) - noise)
+	}
+	for i := 0; i < n; i++ {
+		top := -int32(binary.BigEndian.Uint64(tagged("model-top", id, []byte{byte(i), byte(i >> 8)})) % 3000)
+		t.Top[i] = top + jitter("top", i)
+		t.Chosen[i] = top + jitter("chosen", i)
+	}
+	if seed != nil {
+		t.Challenge = make([]int32, n)
+		for i := range t.Challenge {
+			c := -1000 - int32(binary.BigEndian.Uint64(tagged("model-challenge", id, append(append([]byte{}, seed...), byte(i), byte(i>>8))))%20000)
+			t.Challenge[i] = c + jitter("challenge", i)
+		}
+	}
+	return t
+}
+
+// honestTrace is the trace the provider commits with an honest result.
+func honestTrace(id uint64) types.Trace { return modelTrace(id, tracePositions, "prov", 0, nil) }
+
+// substituteTrace is the trace of a cheaper model: every value off by up to 300 units,
+// and claimed tokens that trail the true top by up to 2 nats (what the verifiers see).
+func substituteTrace(id uint64) types.Trace {
+	t := modelTrace(id, tracePositions, "substitute", 300, nil)
+	for i := range t.Top {
+		t.Chosen[i] = t.Top[i]
+	}
+	return t
+}
+
+// verification is what a verifier reveals.
+type verification struct {
+	hash  []byte
+	trace types.Trace
+}
+
+// roundSeed is the challenge seed of the audit's current round.
+func (e *env) roundSeed(id uint64) []byte {
+	a := e.audit(id)
+	return a.ChallengeSeeds[a.Round-1]
+}
+
+// honestFor is an honest verifier's re-scoring of job id in the audit's current round.
+func (e *env) honestFor(id uint64) func(*party) verification {
+	seed := e.roundSeed(id)
+	return func(p *party) verification {
+		return verification{honestHash(id), modelTrace(id, tracePositions, p.name, 4, seed)}
+	}
+}
+
+// dissentFor is a verifier's trace that contradicts an honest provider: every claimed
+// token 3 nats below the top (what a griefing verifier reports, and what an honest one
+// sees of a substituted token).
+func (e *env) dissentFor(id uint64) func(*party) verification {
+	honest := e.honestFor(id)
+	return func(p *party) verification {
+		v := honest(p)
+		for i := range v.trace.Chosen {
+			v.trace.Chosen[i] = v.trace.Top[i] - 3*types.TraceScale
+		}
+		return v
+	}
+}
 
 func tagged(tag string, id uint64, extra []byte) []byte {
 	var b [8]byte
@@ -351,14 +472,22 @@ func jobIDs(t *testing.T, res *abci.ExecTxResult) []uint64 {
 	return ids
 }
 
-// resultMsg commits hash for each job from the provider's worker.
-func (e *env) resultMsg(p *party, ids []uint64, hash func(uint64) []byte) *tasktypes.MsgCommitResult {
+// result is what a provider commits for a job: its output hash and trace.
+type result func(id uint64) ([]byte, types.Trace)
+
+// honestResult is an honest provider's result; cheatResult a substitute model's.
+func honestResult(id uint64) ([]byte, types.Trace) { return honestHash(id), honestTrace(id) }
+func cheatResult(id uint64) ([]byte, types.Trace)  { return wrongHash(id), substituteTrace(id) }
+
+// resultMsg commits each job's result from the provider's worker.
+func (e *env) resultMsg(p *party, ids []uint64, res result) *tasktypes.MsgCommitResult {
 	msg := &tasktypes.MsgCommitResult{Worker: p.worker.Address.String()}
 	for _, id := range ids {
-		h, salt := hash(id), tagged("provider-salt", id, nil)[:20]
-		e.provHash[id], e.provSalt[id] = h, salt
+		h, trace := res(id)
+		salt := tagged("provider-salt", id, nil)[:20]
+		e.provHash[id], e.provTrace[id], e.provSalt[id] = h, trace, salt
 		msg.Results = append(msg.Results, tasktypes.JobResult{
-			JobId: id, Commitment: tasktypes.Commitment([32]byte(h), salt),
+			JobId: id, Commitment: tasktypes.Commitment([32]byte(h), trace.Hash(), salt),
 			PromptTokens: promptTokens, OutputTokens: outputTokens, SealedOutput: []byte("sealed"),
 		})
 	}
@@ -366,9 +495,16 @@ func (e *env) resultMsg(p *party, ids []uint64, hash func(uint64) []byte) *taskt
 }
 
 // auditedJob submits jobs of maxFee from alice until one is audited (each is committed
-// by prov with hash) and returns it with alice's balance before its submission. Jobs
-// the decision leaves unaudited settle and are counted in tries.
-func (e *env) auditedJob(maxFee int64, hash func(uint64) []byte) (id uint64, aliceBefore sdkmath.Int, tries int) {
+// by prov with res) and returns it with alice's balance before its submission. Jobs the
+// decision leaves unaudited settle and are counted in tries.
+func (e *env) auditedJob(maxFee int64, res result) (id uint64, aliceBefore sdkmath.Int, tries int) {
+	e.t.Helper()
+	prov := e.p("prov")
+	return e.auditedJobCommit(maxFee, func(id uint64) *tasktypes.MsgCommitResult { return e.resultMsg(prov, []uint64{id}, res) })
+}
+
+// auditedJobCommit is auditedJob with the provider's commit message built by commit.
+func (e *env) auditedJobCommit(maxFee int64, commit func(id uint64) *tasktypes.MsgCommitResult) (id uint64, aliceBefore sdkmath.Int, tries int) {
 	e.t.Helper()
 	prov, alice := e.p("prov"), e.f.Accounts["alice"]
 	for tries = 1; tries <= 20; tries++ {
@@ -378,7 +514,7 @@ func (e *env) auditedJob(maxFee int64, hash func(uint64) []byte) (id uint64, ali
 		if j := e.job(id); j.Status != tasktypes.JOB_STATUS_ASSIGNED || j.Provider != prov.op.Address.String() {
 			e.t.Fatalf("job %d: %s to %s, want ASSIGNED to prov", id, j.Status, j.Provider)
 		}
-		e.mustBlock(tx{prov.worker, []sdk.Msg{e.resultMsg(prov, []uint64{id}, hash)}})
+		e.mustBlock(tx{prov.worker, []sdk.Msg{commit(id)}})
 		e.advanceUntil(10, func() bool { return e.job(id).Status != tasktypes.JOB_STATUS_COMMITTED })
 		switch s := e.job(id).Status; s {
 		case tasktypes.JOB_STATUS_AUDITING:
@@ -477,39 +613,77 @@ func round(a types.Audit, r uint32) []types.Verifier {
 	return out
 }
 
-// commitMsg is a verifier's commitment to hash, signed by its worker key or, with
-// byOperator, by its operator key.
-func (e *env) commitMsg(p *party, id uint64, hash []byte) *types.MsgCommitVerification {
+// openMsg is the provider's opening of the claimed output to the current round's
+// verifiers (the chain cannot read openings: any bytes do).
+func (e *env) openMsg(id uint64) *types.MsgOpenAudit {
+	a := e.audit(id)
+	p := e.of(a.Provider)
+	msg := &types.MsgOpenAudit{Signer: p.worker.Address.String(), JobId: id}
+	for _, v := range round(a, a.Round) {
+		msg.Openings = append(msg.Openings, types.AuditOpening{Verifier: v.Operator, Sealed: tagged("opening", id, []byte(v.Operator))})
+	}
+	return msg
+}
+
+// realOpenMsg opens the honest claimed output of job id to the current round's verifiers
+// exactly as a worker does: sealed to each one's audit key, with the key derived from the
+// result's salt (what the chain checks after a complaint).
+func (e *env) realOpenMsg(id uint64) *types.MsgOpenAudit {
+	e.t.Helper()
+	a := e.audit(id)
+	p := e.of(a.Provider)
+	th := e.provTrace[id].Hash()
+	o := types.Opening{Claimed: claimedOf(id), Salt: e.provSalt[id], TraceHash: th[:]}
+	msg := &types.MsgOpenAudit{Signer: p.worker.Address.String(), JobId: id}
+	for _, v := range round(a, a.Round) {
+		vp := e.of(v.Operator)
+		sealed, err := types.SealOpening(e.provider(vp.name).AuditKey, o, types.DeriveOpeningKey(o.Salt, id, a.Round, vp.op.Address))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		msg.Openings = append(msg.Openings, types.AuditOpening{Verifier: v.Operator, Sealed: sealed})
+	}
+	return msg
+}
+
+// open has the provider open the audit of job id for the current round.
+func (e *env) open(id uint64) {
+	e.t.Helper()
+	e.mustBlock(tx{e.of(e.audit(id).Provider).worker, []sdk.Msg{e.openMsg(id)}})
+}
+
+// commitMsg is a verifier's commitment to a verification, signed by its worker key.
+func (e *env) commitMsg(p *party, id uint64, v verification) *types.MsgCommitVerification {
 	return &types.MsgCommitVerification{
 		Signer: p.worker.Address.String(), JobId: id,
-		Commitment: types.VerifierCommitment(hash, verifierSalt(id, p.op.Address), p.op.Address),
+		Commitment: types.VerifierCommitment(v.hash, v.trace.Hash(), verifierSalt(id, p.op.Address), p.op.Address),
 	}
 }
 
-func (e *env) revealMsg(p *party, id uint64, hash []byte) *types.MsgReveal {
-	return &types.MsgReveal{Signer: p.worker.Address.String(), JobId: id, OutputHash: hash, Salt: verifierSalt(id, p.op.Address)}
+func (e *env) revealMsg(p *party, id uint64, v verification) *types.MsgReveal {
+	return &types.MsgReveal{Signer: p.worker.Address.String(), JobId: id, OutputHash: v.hash, Salt: verifierSalt(id, p.op.Address), Trace: v.trace}
 }
 
 // providerReveal opens the job's result commitment from prov's worker.
 func (e *env) providerReveal(id uint64) *types.MsgReveal {
 	p := e.of(e.job(id).Provider)
-	return &types.MsgReveal{Signer: p.worker.Address.String(), JobId: id, OutputHash: e.provHash[id], Salt: e.provSalt[id]}
+	return &types.MsgReveal{Signer: p.worker.Address.String(), JobId: id, OutputHash: e.provHash[id], Salt: e.provSalt[id], Trace: e.provTrace[id]}
 }
 
-// commitAll has every listed verifier commit hash(verifier) for the job in one block.
-func (e *env) commitAll(id uint64, vs []types.Verifier, hash func(*party) []byte) {
+// commitAll has every listed verifier commit its verification of the job in one block.
+func (e *env) commitAll(id uint64, vs []types.Verifier, verify func(*party) verification) {
 	e.t.Helper()
 	var txs []tx
 	for _, v := range vs {
 		p := e.of(v.Operator)
-		txs = append(txs, tx{p.worker, []sdk.Msg{e.commitMsg(p, id, hash(p))}})
+		txs = append(txs, tx{p.worker, []sdk.Msg{e.commitMsg(p, id, verify(p))}})
 	}
 	e.mustBlock(txs...)
 }
 
-// revealAll has every listed verifier reveal hash(verifier) in one block (after the
+// revealAll has every listed verifier reveal its verification in one block (after the
 // provider when withProvider).
-func (e *env) revealAll(id uint64, withProvider bool, vs []types.Verifier, hash func(*party) []byte) {
+func (e *env) revealAll(id uint64, withProvider bool, vs []types.Verifier, verify func(*party) verification) {
 	e.t.Helper()
 	var txs []tx
 	if withProvider {
@@ -517,12 +691,10 @@ func (e *env) revealAll(id uint64, withProvider bool, vs []types.Verifier, hash 
 	}
 	for _, v := range vs {
 		p := e.of(v.Operator)
-		txs = append(txs, tx{p.worker, []sdk.Msg{e.revealMsg(p, id, hash(p))}})
+		txs = append(txs, tx{p.worker, []sdk.Msg{e.revealMsg(p, id, verify(p))}})
 	}
 	e.mustBlock(txs...)
 }
-
-func honestFor(id uint64) func(*party) []byte { return func(*party) []byte { return honestHash(id) } }
 
 // verifyState is everything x/verify stores, for before/after comparisons.
 func (e *env) verifyState() string {
@@ -589,3 +761,101 @@ func collectionsPairI64Of(h int64, id uint64) collectionsPairI64 { return collec
 
 func collectionsPairI32Of(s int32, id uint64) collectionsPairI32  { return collections.Join(s, id) }
 func collectionsPairStrOf(a string, id uint64) collectionsPairStr { return collections.Join(a, id) }
+
+// maxCharge is the most prov can charge for a test job: its price × (prompt bound 18 +
+// max_output_tokens 16). A job's collateral is collateral_multiplier × maxCharge.
+const maxCharge = cheapPrice * (int64(len(promptText)) + 2 + maxOutput)
+
+// settleHonestly plays every party of the jobs honestly, one phase per block: the provider
+// commits its honest result, opens every audit round and reveals; every drawn verifier
+// commits and reveals an honest re-scoring. It returns when every job is terminal.
+func (e *env) settleHonestly(ids []uint64, maxBlocks int) {
+	e.t.Helper()
+	for b := 0; ; b++ {
+		msgs := map[*party][]sdk.Msg{}
+		var order []*party
+		add := func(p *party, m sdk.Msg) {
+			if _, ok := msgs[p]; !ok {
+				order = append(order, p)
+			}
+			msgs[p] = append(msgs[p], m)
+		}
+		done := true
+		for _, id := range ids {
+			j := e.job(id)
+			if !j.Status.IsOpen() {
+				continue
+			}
+			done = false
+			switch j.Status {
+			case tasktypes.JOB_STATUS_ASSIGNED:
+				p := e.of(j.Provider)
+				add(p, e.resultMsg(p, []uint64{id}, honestResult))
+				continue
+			case tasktypes.JOB_STATUS_AUDITING:
+			default:
+				continue
+			}
+			a := e.audit(id)
+			switch a.Status {
+			case types.AUDIT_STATUS_OPEN:
+				add(e.of(a.Provider), e.openMsg(id))
+			case types.AUDIT_STATUS_COMMIT:
+				honest := e.honestFor(id)
+				for _, v := range round(a, a.Round) {
+					if len(v.Commitment) == 0 {
+						p := e.of(v.Operator)
+						add(p, e.commitMsg(p, id, honest(p)))
+					}
+				}
+			case types.AUDIT_STATUS_REVEAL:
+				if !a.ProviderRevealed {
+					add(e.of(a.Provider), e.providerReveal(id))
+				}
+				honest := e.honestFor(id)
+				for _, v := range round(a, a.Round) {
+					if len(v.Commitment) > 0 && !v.Revealed {
+						p := e.of(v.Operator)
+						add(p, e.revealMsg(p, id, honest(p)))
+					}
+				}
+			}
+		}
+		if done {
+			return
+		}
+		if b >= maxBlocks {
+			e.t.Fatalf("jobs %v still open after %d blocks", ids, maxBlocks)
+		}
+		// Two messages a tx: a reveal may carry a verdict, and a tx has 2,000,000 gas.
+		var txs []tx
+		for _, p := range order {
+			for ms := msgs[p]; len(ms) > 0; {
+				chunk := ms[:min(len(ms), 2)]
+				ms = ms[len(chunk):]
+				txs = append(txs, tx{p.worker, chunk})
+			}
+		}
+		e.mustBlock(txs...)
+	}
+}
+
+// bountyShare is what each of n honest verifiers earns of a slash: an equal part of
+// bounty_fraction (0.5) of it.
+func bountyShare(slashed int64, n int64) sdkmath.Int {
+	return dec("0.50").MulInt64(slashed).TruncateInt().QuoRaw(n)
+}
+
+// stakeOf is a provider's verifier stake in these tests: verifier_slash_fraction (2%) of
+// its bond.
+func stakeOf(p *party) int64 { return p.spec.bond * 2 / 100 }
+
+// params are x/verify's current params.
+func (e *env) params() types.Params {
+	e.t.Helper()
+	p, err := e.f.App.VerifyKeeper.Params.Get(e.f.Ctx())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}

@@ -14,8 +14,8 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 		return fmt.Errorf("verify module account holds %s between blocks", held)
 	}
 	return k.Audits.Walk(ctx, nil, func(id uint64, a types.Audit) (bool, error) {
-		switch a.Status {
-		case types.AUDIT_STATUS_COMMIT, types.AUDIT_STATUS_REVEAL:
+		switch {
+		case a.Status.IsOpen():
 			ok, err := k.PhaseQueue.Has(ctx, joinHeight(a.PhaseDeadline, id))
 			if err != nil {
 				return true, err

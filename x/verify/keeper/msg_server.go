@@ -22,25 +22,29 @@ var _ types.MsgServer = msgServer{}
 
 // party resolves a signer to the operator it acts for: a provider's operator key or its
 // worker key.
-func (k Keeper) party(ctx context.Context, signer string) (string, error) {
-	addr, err := sdk.AccAddressFromBech32(signer)
+func (k Keeper) party(ctx context.Context, signer string) (string, []byte, error) {
+	addr, err := k.addressCodec.StringToBytes(signer)
 	if err != nil {
-		return "", errorsmod.Wrapf(sdkerrors.ErrInvalidAddress, "signer %q: %s", signer, err)
+		return "", nil, errorsmod.Wrapf(sdkerrors.ErrInvalidAddress, "signer %q: %s", signer, err)
 	}
 	if p, err := k.provider.GetProvider(ctx, addr); err == nil {
-		return p.Operator, nil
+		return p.Operator, addr, nil
 	}
 	if p, err := k.provider.GetProviderByWorker(ctx, addr); err == nil {
-		return p.Operator, nil
+		op, err := k.addressCodec.StringToBytes(p.Operator)
+		return p.Operator, op, err
 	}
-	return "", errorsmod.Wrapf(types.ErrNotSelected, "%s is neither a provider nor a provider's worker", signer)
+	return "", nil, errorsmod.Wrapf(types.ErrNotSelected, "%s is neither a provider nor a provider's worker", signer)
 }
 
 // openAudit returns the audit of a job in the given phase and before its deadline.
 func (k Keeper) openAudit(ctx context.Context, jobID uint64, phase types.AuditStatus) (types.Audit, error) {
 	a, err := k.Audits.Get(ctx, jobID)
-	if err != nil {
+	if isNotFound(err) {
 		return a, errorsmod.Wrapf(types.ErrAuditNotFound, "job %d", jobID)
+	}
+	if err != nil {
+		return a, err
 	}
 	if a.Status != phase {
 		return a, errorsmod.Wrapf(types.ErrWrongPhase, "audit of job %d is in %s, not %s", jobID, a.Status, phase)
@@ -49,6 +53,50 @@ func (k Keeper) openAudit(ctx context.Context, jobID uint64, phase types.AuditSt
 		return a, errorsmod.Wrapf(types.ErrWrongPhase, "the %s phase of job %d ended at height %d", phase, jobID, a.PhaseDeadline)
 	}
 	return a, nil
+}
+
+// OpenAudit records the claimed output sealed to each verifier of the current round, sent
+// by the audited provider; the commit phase opens at once. The chain cannot read the
+// openings, only see that each verifier got one in time.
+func (ms msgServer) OpenAudit(ctx context.Context, msg *types.MsgOpenAudit) (*types.MsgOpenAuditResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	a, err := ms.openAudit(ctx, msg.JobId, types.AUDIT_STATUS_OPEN)
+	if err != nil {
+		return nil, err
+	}
+	op, _, err := ms.party(ctx, msg.Signer)
+	if err != nil {
+		return nil, err
+	}
+	if op != a.Provider {
+		return nil, errorsmod.Wrapf(types.ErrNotSelected, "%s is not the provider of job %d", op, msg.JobId)
+	}
+	want := 0
+	for _, v := range a.Verifiers {
+		if v.Round == a.Round {
+			want++
+		}
+	}
+	if len(msg.Openings) != want {
+		return nil, errorsmod.Wrapf(types.ErrInvalidMsg, "round %d of job %d has %d verifier(s), got %d opening(s)", a.Round, msg.JobId, want, len(msg.Openings))
+	}
+	for _, o := range msg.Openings {
+		i, err := ms.roundVerifier(a, o.Verifier)
+		if err != nil {
+			return nil, err
+		}
+		if len(a.Verifiers[i].Opening) > 0 {
+			return nil, errorsmod.Wrapf(types.ErrInvalidMsg, "two openings for %s", o.Verifier)
+		}
+		a.Verifiers[i].Opening = o.Sealed
+	}
+	params, err := ms.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgOpenAuditResponse{}, ms.openCommit(sdk.UnwrapSDKContext(ctx), params, &a)
 }
 
 // CommitVerification records the blinded result of a verifier drawn for the current round;
@@ -61,7 +109,7 @@ func (ms msgServer) CommitVerification(ctx context.Context, msg *types.MsgCommit
 	if err != nil {
 		return nil, err
 	}
-	op, err := ms.party(ctx, msg.Signer)
+	op, _, err := ms.party(ctx, msg.Signer)
 	if err != nil {
 		return nil, err
 	}
@@ -69,23 +117,23 @@ func (ms msgServer) CommitVerification(ctx context.Context, msg *types.MsgCommit
 	if i < 0 {
 		return nil, errorsmod.Wrapf(types.ErrNotSelected, "%s is not a round-%d verifier of job %d", op, a.Round, msg.JobId)
 	}
-	if len(a.Verifiers[i].Commitment) > 0 {
+	if len(a.Verifiers[i].Commitment) > 0 || a.Verifiers[i].Complained {
 		return nil, errorsmod.Wrapf(types.ErrAlreadyCommitted, "%s for job %d", op, msg.JobId)
 	}
-	a.Verifiers[i].Commitment = msg.Commitment
-	params, err := ms.Params.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
+	a.Verifiers[i].Commitment, a.Verifiers[i].Complained = msg.Commitment, msg.Complaint
 	if committedAll(a) {
+		params, err := ms.Params.Get(ctx)
+		if err != nil {
+			return nil, err
+		}
 		return &types.MsgCommitVerificationResponse{}, ms.openReveal(sdk.UnwrapSDKContext(ctx), params, &a)
 	}
 	return &types.MsgCommitVerificationResponse{}, ms.saveAudit(ctx, a, a.Status)
 }
 
-// Reveal opens the provider's result commitment (sha256(output_hash ‖ salt), on the job)
-// or a verifier's commitment (sha256(output_hash ‖ salt ‖ operator)); the round resolves
-// as soon as every party that can reveal has.
+// Reveal opens the provider's result commitment (on the job: output hash, trace, salt) or
+// a verifier's commitment; the trace must have the shape the job's token counts imply. The
+// round resolves as soon as every party that can reveal has.
 func (ms msgServer) Reveal(ctx context.Context, msg *types.MsgReveal) (*types.MsgRevealResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
@@ -94,45 +142,54 @@ func (ms msgServer) Reveal(ctx context.Context, msg *types.MsgReveal) (*types.Ms
 	if err != nil {
 		return nil, err
 	}
-	op, err := ms.party(ctx, msg.Signer)
+	op, opBytes, err := ms.party(ctx, msg.Signer)
 	if err != nil {
 		return nil, err
 	}
+	job, err := ms.task.GetJob(ctx, msg.JobId)
+	if err != nil {
+		return nil, err
+	}
+	n := msg.Trace.Len()
+	sampled := job.Sampling.TemperatureMilli > 0
 	if op == a.Provider {
 		if a.ProviderRevealed {
 			return nil, errorsmod.Wrapf(types.ErrAlreadyRevealed, "provider of job %d", msg.JobId)
 		}
-		job, err := ms.task.GetJob(ctx, msg.JobId)
-		if err != nil {
-			return nil, err
+		// The provider's trace must fit the token counts it was paid on; a verifier's need
+		// not (it re-scored what it was given: a misfit is the provider's fault).
+		if !types.ValidTraceLength(job, n) {
+			return nil, errorsmod.Wrapf(types.ErrInvalidTrace, "a trace of %d positions does not fit job %d's %d output tokens (max %d)",
+				n, msg.JobId, job.OutputTokens, job.MaxOutputTokens)
 		}
-		if !bytes.Equal(tasktypes.Commitment([32]byte(msg.OutputHash), msg.Salt), job.Commitment) {
-			return nil, errorsmod.Wrapf(types.ErrRevealMismatch, "output hash and salt do not open the result commitment of job %d", msg.JobId)
+		if err := msg.Trace.CheckShape(n, sampled, false); err != nil {
+			return nil, errorsmod.Wrapf(types.ErrInvalidTrace, "job %d: %s", msg.JobId, err)
 		}
-		a.ProviderHash, a.ProviderRevealed = msg.OutputHash, true
+		if !bytes.Equal(tasktypes.Commitment([32]byte(msg.OutputHash), msg.Trace.Hash(), msg.Salt), job.Commitment) {
+			return nil, errorsmod.Wrapf(types.ErrRevealMismatch, "output hash, trace and salt do not open the result commitment of job %d", msg.JobId)
+		}
+		a.ProviderHash, a.ProviderTrace, a.ProviderRevealed = msg.OutputHash, msg.Trace, true
 	} else {
 		i := verifierIndex(a, op, 0)
 		if i < 0 {
 			return nil, errorsmod.Wrapf(types.ErrNotSelected, "%s is neither the provider nor a verifier of job %d", op, msg.JobId)
 		}
 		v := &a.Verifiers[i]
-		if v.Round != a.Round {
+		switch {
+		case v.Round != a.Round:
 			return nil, errorsmod.Wrapf(types.ErrWrongPhase, "%s was a round-%d verifier of job %d; its reveal phase is over", op, v.Round, msg.JobId)
-		}
-		if len(v.Commitment) == 0 {
+		case len(v.Commitment) == 0:
 			return nil, errorsmod.Wrapf(types.ErrWrongPhase, "%s did not commit for job %d, so it cannot reveal", op, msg.JobId)
-		}
-		if v.Revealed {
+		case v.Revealed:
 			return nil, errorsmod.Wrapf(types.ErrAlreadyRevealed, "%s for job %d", op, msg.JobId)
 		}
-		opBytes, err := sdk.AccAddressFromBech32(op)
-		if err != nil {
-			return nil, err
+		if err := msg.Trace.CheckShape(n, sampled, true); err != nil {
+			return nil, errorsmod.Wrapf(types.ErrInvalidTrace, "job %d: %s", msg.JobId, err)
 		}
-		if !bytes.Equal(types.VerifierCommitment(msg.OutputHash, msg.Salt, opBytes), v.Commitment) {
-			return nil, errorsmod.Wrapf(types.ErrRevealMismatch, "output hash and salt do not open %s's commitment for job %d", op, msg.JobId)
+		if !bytes.Equal(types.VerifierCommitment(msg.OutputHash, msg.Trace.Hash(), msg.Salt, opBytes), v.Commitment) {
+			return nil, errorsmod.Wrapf(types.ErrRevealMismatch, "output hash, trace and salt do not open %s's commitment for job %d", op, msg.JobId)
 		}
-		v.OutputHash, v.Revealed = msg.OutputHash, true
+		v.OutputHash, v.Trace, v.Revealed = msg.OutputHash, msg.Trace, true
 	}
 	if revealsDone(a) {
 		params, err := ms.Params.Get(ctx)
@@ -142,6 +199,66 @@ func (ms msgServer) Reveal(ctx context.Context, msg *types.MsgReveal) (*types.Ms
 		return &types.MsgRevealResponse{}, ms.resolve(sdk.UnwrapSDKContext(ctx), params, &a, a.Status)
 	}
 	return &types.MsgRevealResponse{}, ms.saveAudit(ctx, a, a.Status)
+}
+
+// DiscloseOpening records, from the audited provider in the reveal phase, the key of the
+// opening of each verifier of the round that complained; the chain decrypts and judges
+// those openings when the round resolves (an undisclosed one is the provider's fault).
+func (ms msgServer) DiscloseOpening(ctx context.Context, msg *types.MsgDiscloseOpening) (*types.MsgDiscloseOpeningResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	a, err := ms.openAudit(ctx, msg.JobId, types.AUDIT_STATUS_REVEAL)
+	if err != nil {
+		return nil, err
+	}
+	op, _, err := ms.party(ctx, msg.Signer)
+	if err != nil {
+		return nil, err
+	}
+	if op != a.Provider {
+		return nil, errorsmod.Wrapf(types.ErrNotSelected, "%s is not the provider of job %d", op, msg.JobId)
+	}
+	for _, k := range msg.Keys {
+		i, err := ms.roundVerifier(a, k.Verifier)
+		if err != nil {
+			return nil, err
+		}
+		v := &a.Verifiers[i]
+		if !v.Complained {
+			return nil, errorsmod.Wrapf(types.ErrInvalidMsg, "%s did not complain about its opening of job %d", v.Operator, msg.JobId)
+		}
+		if len(v.OpeningKey) > 0 {
+			return nil, errorsmod.Wrapf(types.ErrAlreadyRevealed, "the opening key for %s", v.Operator)
+		}
+		v.OpeningKey = k.Key
+	}
+	if revealsDone(a) {
+		params, err := ms.Params.Get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &types.MsgDiscloseOpeningResponse{}, ms.resolve(sdk.UnwrapSDKContext(ctx), params, &a, a.Status)
+	}
+	return &types.MsgDiscloseOpeningResponse{}, ms.saveAudit(ctx, a, a.Status)
+}
+
+// roundVerifier finds the current round's verifier an address names, whatever its bech32
+// spelling.
+func (k Keeper) roundVerifier(a types.Audit, addr string) (int, error) {
+	bz, err := k.addressCodec.StringToBytes(addr)
+	if err != nil {
+		return -1, errorsmod.Wrapf(sdkerrors.ErrInvalidAddress, "verifier %q: %s", addr, err)
+	}
+	canonical, err := k.addressCodec.BytesToString(bz)
+	if err != nil {
+		return -1, err
+	}
+	i := verifierIndex(a, canonical, a.Round)
+	if i < 0 {
+		return -1, errorsmod.Wrapf(types.ErrNotSelected, "%s is not a round-%d verifier of job %d", addr, a.Round, a.JobId)
+	}
+	return i, nil
 }
 
 // verifierIndex finds op among the verifiers (of round, or of any round when round is 0).

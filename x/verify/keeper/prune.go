@@ -72,6 +72,4 @@ func (k Keeper) removeAudit(ctx context.Context, jobID uint64) error {
 }
 
 // ended reports whether an audit has its verdict.
-func ended(s types.AuditStatus) bool {
-	return s == types.AUDIT_STATUS_PASSED || s == types.AUDIT_STATUS_FAILED || s == types.AUDIT_STATUS_UNDECIDED
-}
+func ended(s types.AuditStatus) bool { return s.IsEnded() }

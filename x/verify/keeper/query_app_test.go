@@ -15,10 +15,11 @@ import (
 )
 
 // manyAudits submits n jobs to prov in one block, commits them together and returns the
-// ids of those that were audited (phases of 30 blocks keep them open), at least min.
+// ids of those that were audited (phases of 30 blocks keep them open, in their OPEN
+// phase), at least min.
 func manyAudits(t *testing.T, n, min int) (*env, []uint64) {
 	s := defaultSetup()
-	s.verify.CommitPhaseBlocks, s.verify.RevealPhaseBlocks = 30, 30
+	s.verify.OpenPhaseBlocks, s.verify.CommitPhaseBlocks, s.verify.RevealPhaseBlocks = 30, 30, 30
 	e := newEnv(t, s)
 	prov, alice := e.p("prov"), e.f.Accounts["alice"]
 	var msgs []sdk.Msg
@@ -27,7 +28,7 @@ func manyAudits(t *testing.T, n, min int) (*env, []uint64) {
 	}
 	ids := jobIDs(t, e.mustBlock(tx{alice, msgs})[0])
 	e.f.NextBlock()
-	e.mustBlock(tx{prov.worker, []sdk.Msg{e.resultMsg(prov, ids, honestHash)}})
+	e.mustBlock(tx{prov.worker, []sdk.Msg{e.resultMsg(prov, ids, honestResult)}})
 	e.advanceUntil(10, func() bool {
 		for _, id := range ids {
 			if e.job(id).Status == tasktypes.JOB_STATUS_COMMITTED {
@@ -93,12 +94,14 @@ func sameIDs(got, want []uint64) bool {
 // audit NotFound.
 func TestQueries(t *testing.T) {
 	e, ids := manyAudits(t, 8, 5)
-	// Two audits pass; the others stay in their commit phase.
+	// Two audits pass, one is in its commit phase, the others stay in their open phase.
 	for _, id := range ids[:2] {
 		a := e.audit(id)
-		e.commitAll(id, a.Verifiers, honestFor(id))
-		e.revealAll(id, true, a.Verifiers, honestFor(id))
+		e.open(id)
+		e.commitAll(id, a.Verifiers, e.honestFor(id))
+		e.revealAll(id, true, a.Verifiers, e.honestFor(id))
 	}
+	e.open(ids[2])
 	ctx := e.f.Ctx()
 	byStatus := map[types.AuditStatus][]uint64{}
 	byVerifier := map[string][]uint64{}
@@ -109,7 +112,8 @@ func TestQueries(t *testing.T) {
 			byVerifier[v.Operator] = append(byVerifier[v.Operator], id)
 		}
 	}
-	if len(byStatus[types.AUDIT_STATUS_PASSED]) != 2 || len(byStatus[types.AUDIT_STATUS_COMMIT]) != len(ids)-2 {
+	if len(byStatus[types.AUDIT_STATUS_PASSED]) != 2 || len(byStatus[types.AUDIT_STATUS_COMMIT]) != 1 ||
+		len(byStatus[types.AUDIT_STATUS_OPEN]) != len(ids)-3 {
 		t.Fatalf("audits by status: %v", byStatus)
 	}
 
@@ -236,7 +240,7 @@ func TestAuditsPagination(t *testing.T) {
 		}{
 			"all":         {types.QueryAuditsRequest{}, ids},
 			"by provider": {types.QueryAuditsRequest{Provider: prov}, ids},
-			"by status":   {types.QueryAuditsRequest{Status: types.AUDIT_STATUS_COMMIT}, ids},
+			"by status":   {types.QueryAuditsRequest{Status: types.AUDIT_STATUS_OPEN}, ids},
 			"by verifier": {types.QueryAuditsRequest{Verifier: busiest}, byVerifier[busiest]},
 		} {
 			got, largest := e.pages(c.req, limit)

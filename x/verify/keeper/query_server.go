@@ -107,7 +107,7 @@ func (q queryServer) Audits(ctx context.Context, req *types.QueryAuditsRequest) 
 			},
 			query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.Status)))
 	}
-	open := req.Status == types.AUDIT_STATUS_COMMIT || req.Status == types.AUDIT_STATUS_REVEAL
+	open := req.Status.IsOpen()
 	switch {
 	case open:
 		// Open audits are few at any time (they end within a few blocks), while a party's

@@ -1,10 +1,10 @@
 package keeper
 
 import (
-	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
-	"sort"
+	"fmt"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
@@ -12,155 +12,209 @@ import (
 
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"
+	tasktypes "github.com/sovra-network/sovra/x/task/types"
 	"github.com/sovra-network/sovra/x/verify/types"
 )
 
-// resolve ends a round's reveal phase. Round 1 passes when the provider revealed and every
-// verifier that revealed agrees with it (at least one did); any other round-1 outcome with
-// a revealed provider escalates once to escalation_k fresh verifiers. Otherwise (round 2,
-// no verifier left to draw, or a provider that did not reveal) the majority of all reveals
-// decides; a party that did not reveal counts as wrong.
+// tolerances are the params' trace tolerances, replaced by the model's own where
+// governance registered them (honest noise depends on the model's precision).
+func (k Keeper) tolerances(ctx context.Context, params types.Params, modelID string) (types.Tolerances, error) {
+	m, err := k.provider.GetModel(ctx, modelID)
+	if err != nil {
+		return types.Tolerances{}, err
+	}
+	return params.Tolerances().For(m.LogprobTolerance, m.MeanLogprobToleranceMilli, m.MarginTolerance, m.IntervalTolerance), nil
+}
+
+// parties returns what the provider and each verifier revealed, for the judge.
+func parties(a types.Audit) (types.Party, []types.Party) {
+	p := types.Party{Revealed: a.ProviderRevealed, Hash: a.ProviderHash, Trace: a.ProviderTrace}
+	vs := make([]types.Party, len(a.Verifiers))
+	for i, v := range a.Verifiers {
+		vs[i] = types.Party{Revealed: v.Revealed, Hash: v.OutputHash, Trace: v.Trace, Round: v.Round}
+	}
+	return p, vs
+}
+
+// resolve ends a round's reveal phase. Round 1 passes when the provider revealed a trace
+// that follows the sampling rule and every verifier that revealed supports it (at least
+// one did); any other round-1 outcome with a revealed provider escalates once, drawn in
+// the next block. Otherwise the judge decides on everything revealed.
 func (k Keeper) resolve(ctx sdk.Context, params types.Params, a *types.Audit, prev types.AuditStatus) error {
 	if err := k.PhaseQueue.Remove(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
 		return err
 	}
-	if a.Round == 1 && a.ProviderRevealed {
-		agreed, any := true, false
-		for _, v := range a.Verifiers {
-			if v.Revealed {
-				any = true
-				agreed = agreed && bytes.Equal(v.OutputHash, a.ProviderHash)
-			}
-		}
-		if any && agreed {
-			return k.verdict(ctx, params, a, prev, [][]byte{a.ProviderHash})
-		}
-		escalated, err := k.escalate(ctx, params, a, prev)
-		if err != nil || escalated {
+	job, err := k.task.GetJob(ctx, a.JobId)
+	if err != nil {
+		return err
+	}
+	if j, failed, err := k.judgeComplaints(ctx, *a, job); err != nil || failed {
+		if err != nil {
 			return err
 		}
+		return k.verdict(ctx, params, a, prev, job, j)
 	}
-	return k.verdict(ctx, params, a, prev, majority(*a))
+	tol, err := k.tolerances(ctx, params, a.ModelId)
+	if err != nil {
+		return err
+	}
+	p, vs := parties(*a)
+	if a.Round == 1 && a.ProviderRevealed {
+		if types.RoundPasses(p, vs, 1, job.Sampling, tol) {
+			j := types.Judgement{Outcome: types.OutcomePass, Reason: "every verifier that revealed agrees with the provider", Paid: make([]bool, len(vs))}
+			for i, v := range vs {
+				j.Paid[i] = v.Revealed
+			}
+			return k.verdict(ctx, params, a, prev, job, j)
+		}
+		// The escalation set comes from the beacon of the next block: unknown to the
+		// proposer that included (or held back) the last message of round 1.
+		a.Status = types.AUDIT_STATUS_ESCALATING
+		a.PhaseDeadline = ctx.BlockHeight() + 1
+		if err := k.PhaseQueue.Set(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
+			return err
+		}
+		return k.saveAudit(ctx, *a, prev)
+	}
+	return k.verdict(ctx, params, a, prev, job, types.Judge(p, vs, job.Sampling, tol))
 }
 
-// escalate draws escalation_k verifiers that took no part yet and opens round 2. It
-// returns false when none is eligible.
-func (k Keeper) escalate(ctx sdk.Context, params types.Params, a *types.Audit, prev types.AuditStatus) (bool, error) {
+// judgeComplaints decrypts, with the keys the provider disclosed, the openings of the
+// round's verifiers that complained. An opening that does not decrypt with its own key,
+// or whose tokens, salt and trace hash do not open the job's result commitment, or whose
+// key was never disclosed, fails the provider: every verifier that did its part (revealed,
+// or complained rightly) is paid. A complaint about a good opening is false: that verifier
+// stays unrevealed and is slashed with the verdict.
+func (k Keeper) judgeComplaints(ctx context.Context, a types.Audit, job tasktypes.Job) (types.Judgement, bool, error) {
+	j := types.Judgement{Outcome: types.OutcomeFail, Paid: make([]bool, len(a.Verifiers))}
+	var model []byte
+	for i, v := range a.Verifiers {
+		j.Paid[i] = v.Revealed
+		if v.Round != a.Round || !v.Complained {
+			continue
+		}
+		if model == nil {
+			m, err := k.provider.GetModel(ctx, job.ModelId)
+			if err != nil {
+				return j, false, err
+			}
+			if model, err = hex.DecodeString(m.Sha256); err != nil {
+				return j, false, err
+			}
+		}
+		addr, err := k.addressCodec.StringToBytes(v.Operator)
+		if err != nil {
+			return j, false, err
+		}
+		vp, err := k.provider.GetProvider(ctx, addr)
+		if err != nil {
+			return j, false, err
+		}
+		o, err := types.OpenDisclosed(v.Opening, vp.AuditKey, v.OpeningKey)
+		if err == nil && o.Matches(job, model) {
+			continue // the opening was good: a false complaint
+		}
+		j.Paid[i] = true
+		if j.Reason == "" {
+			j.Reason = fmt.Sprintf("the provider's opening to %s does not hold up", v.Operator)
+		}
+	}
+	return j, j.Reason != "", nil
+}
+
+// escalate draws escalation_k verifiers that took no part yet, from this block's beacon,
+// and opens round 2; with nobody eligible the judge decides on round 1's reveals.
+func (k Keeper) escalate(ctx sdk.Context, params types.Params, a *types.Audit) error {
+	if err := k.PhaseQueue.Remove(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
+		return err
+	}
+	job, err := k.task.GetJob(ctx, a.JobId)
+	if err != nil {
+		return err
+	}
 	b, err := k.beacon.GetBeacon(ctx, ctx.BlockHeight())
 	if err != nil {
-		return false, err
+		return err
 	}
-	operator, err := sdk.AccAddressFromBech32(a.Provider)
+	operator, err := k.addressCodec.StringToBytes(a.Provider)
 	if err != nil {
-		return false, err
+		return err
 	}
 	prov, err := k.provider.GetProvider(ctx, operator)
 	if err != nil {
-		return false, nil // the provider left: decide with what was revealed
+		return err
 	}
 	taken := map[string]bool{}
 	for _, v := range a.Verifiers {
 		taken[v.Operator] = true
 	}
-	drawn, err := k.provider.DrawVerifiers(ctx, a.ModelId, types.EscalationSeed(b.Output, a.JobId), int(params.EscalationK), prov,
-		func(p providertypes.Provider) bool { return taken[p.Operator] })
-	if err != nil || len(drawn) == 0 {
-		return false, err
+	seed := types.EscalationSeed(b.Output, a.JobId)
+	drawn, err := k.drawVerifiers(ctx, params, a.ModelId, seed, int(params.EscalationK), prov, taken)
+	if err != nil {
+		return err
+	}
+	if len(drawn) == 0 {
+		p, vs := parties(*a)
+		tol, err := k.tolerances(ctx, params, a.ModelId)
+		if err != nil {
+			return err
+		}
+		return k.verdict(ctx, params, a, a.Status, job, types.Judge(p, vs, job.Sampling, tol))
 	}
 	stats, err := k.stats(ctx)
 	if err != nil {
-		return false, err
+		return err
 	}
 	stats.Escalations++
 	if err := k.Stats.Set(ctx, stats); err != nil {
-		return false, err
+		return err
 	}
 	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventAuditEscalate,
 		sdk.NewAttribute(types.AttrJobID, u64(a.JobId)),
 		sdk.NewAttribute(types.AttrProvider, a.Provider),
 	))
-	return true, k.openRound(ctx, params, a, 2, drawn, prev)
+	return k.openRound(ctx, params, a, 2, seed, drawn, a.Status)
 }
 
-// majority returns the output hashes with the most reveals (several on a tie, none when
-// nobody revealed), in byte order.
-func majority(a types.Audit) [][]byte {
-	count := map[string]int{}
-	if a.ProviderRevealed {
-		count[string(a.ProviderHash)]++
+// forfeit ends an audit whose provider did not open the claimed output in time: it fails.
+// Verifiers that revealed did their work and are paid; those never opened to are neither
+// paid nor slashed; the rest (silent after an opening) are slashed.
+func (k Keeper) forfeit(ctx sdk.Context, params types.Params, a *types.Audit) error {
+	if err := k.PhaseQueue.Remove(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
+		return err
 	}
-	for _, v := range a.Verifiers {
-		if v.Revealed {
-			count[string(v.OutputHash)]++
-		}
-	}
-	best := 0
-	for _, c := range count {
-		best = max(best, c)
-	}
-	var out [][]byte
-	for h, c := range count {
-		if c == best {
-			out = append(out, []byte(h))
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i], out[j]) < 0 })
-	return out
-}
-
-func contains(set [][]byte, h []byte) bool {
-	for _, s := range set {
-		if bytes.Equal(s, h) {
-			return true
-		}
-	}
-	return false
-}
-
-// outcome of an audit, from the provider's side.
-type outcome int
-
-const (
-	outcomePass      outcome = iota // the provider revealed the only winning hash
-	outcomeFail                     // it did not reveal, or another hash won outright
-	outcomeUndecided                // its hash tied with another: no majority either way
-)
-
-// outcomeOf judges the provider against the winning hashes.
-func outcomeOf(a types.Audit, winners [][]byte) outcome {
-	switch {
-	case !a.ProviderRevealed || !contains(winners, a.ProviderHash):
-		return outcomeFail
-	case len(winners) > 1:
-		return outcomeUndecided
-	}
-	return outcomePass
-}
-
-// verdict applies the outcome. Pass: the job settles. Fail: the submitter is refunded in
-// full and the provider slashed and jailed. Undecided (a tie with the provider's hash):
-// the submitter is refunded, nobody on a tied side is slashed. Verifiers with a winning
-// hash (on a tie: every hash that tied) are paid the job's fee from the pool and share the
-// bounty; the others (dissent or silence) are slashed; what is slashed and not paid as
-// bounty burns.
-func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, prev types.AuditStatus, winners [][]byte) error {
 	job, err := k.task.GetJob(ctx, a.JobId)
 	if err != nil {
 		return err
 	}
-	result := outcomeOf(*a, winners)
+	j := types.Judgement{Outcome: types.OutcomeFail, Reason: "the provider did not open the claimed output to its verifiers in time",
+		Paid: make([]bool, len(a.Verifiers))}
+	for i, v := range a.Verifiers {
+		j.Paid[i] = v.Revealed
+	}
+	return k.verdict(ctx, params, a, a.Status, job, j)
+}
+
+// verdict applies a judgement. Pass: the job settles. Fail: the job is refunded in full
+// (its collateral released first), then the provider is slashed max(job collateral,
+// provider_slash_fraction × bond), never more than its free bond, so its other open jobs
+// stay fully backed, and jailed. Undecided: the submitter is refunded, the provider is
+// not paid. Each verifier's stake is released; a paid verifier earns the job's fee from
+// the pool and shares the bounty; one never opened to is left alone; every other verifier
+// loses its stake. What is slashed and not paid as bounty burns.
+func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, prev types.AuditStatus, job tasktypes.Job, j types.Judgement) error {
 	stats, err := k.stats(ctx)
 	if err != nil {
 		return err
 	}
 	slashed := math.ZeroInt()
-	bondDenom := ""
-	provAddr, err := sdk.AccAddressFromBech32(a.Provider)
+	bondDenom := a.Slashed.Denom
+	provAddr, err := k.addressCodec.StringToBytes(a.Provider)
 	if err != nil {
 		return err
 	}
-	switch result {
-	case outcomePass:
+	switch j.Outcome {
+	case types.OutcomePass:
 		stats.Passes++
 		if err := k.task.SettleJob(ctx, job); err != nil {
 			return err
@@ -168,16 +222,20 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 		if err := k.recordAudit(ctx, provAddr, providertypes.AuditPassed); err != nil {
 			return err
 		}
-	case outcomeUndecided:
+	case types.OutcomeUndecided:
 		stats.Undecided++
 		if err := k.task.RefundAuditedJob(ctx, job); err != nil {
 			return err
 		}
-	case outcomeFail:
+	case types.OutcomeFail:
 		stats.Failures++
+		if err := k.task.FailJob(ctx, job); err != nil {
+			return err
+		}
 		if prov, err := k.provider.GetProvider(ctx, provAddr); err == nil {
 			bondDenom = prov.Bond.Denom
 			amt := math.MaxInt(job.Collateral, params.ProviderSlashFraction.MulInt(prov.Bond.Amount).TruncateInt())
+			amt = math.MinInt(amt, math.MaxInt(prov.FreeCollateral(), math.ZeroInt()))
 			taken, err := k.slash(ctx, provAddr, amt, true, "provider lost the verdict")
 			if err != nil {
 				return err
@@ -186,6 +244,8 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 				stats.ProviderSlashes++
 				slashed = slashed.Add(taken)
 			}
+		} else if !errors.Is(err, providertypes.ErrProviderNotFound) {
+			return err
 		}
 		o := providertypes.AuditFailed
 		if !a.ProviderRevealed {
@@ -194,25 +254,34 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 		if err := k.recordAudit(ctx, provAddr, o); err != nil {
 			return err
 		}
-		if err := k.task.FailJob(ctx, job); err != nil {
-			return err
-		}
+	}
+	if err := k.provider.AuditClosed(ctx, provAddr); err != nil {
+		return err
 	}
 
 	var honest []sdk.AccAddress
-	for _, v := range a.Verifiers {
-		addr, err := sdk.AccAddressFromBech32(v.Operator)
+	for i, v := range a.Verifiers {
+		addr, err := k.addressCodec.StringToBytes(v.Operator)
 		if err != nil {
 			return err
 		}
-		if v.Revealed && contains(winners, v.OutputHash) {
+		if err := k.provider.ReleaseStake(ctx, addr, v.Stake); err != nil {
+			return err
+		}
+		if err := k.provider.AuditClosed(ctx, addr); err != nil {
+			return err
+		}
+		switch {
+		case len(v.Opening) == 0:
+			continue // the provider never opened the output to it: nothing to judge
+		case j.Paid[i]:
 			honest = append(honest, addr)
 			if err := k.recordAudit(ctx, addr, providertypes.AuditPassed); err != nil {
 				return err
 			}
 			continue
 		}
-		o, reason := providertypes.AuditFailed, "verifier on the losing side"
+		o, reason := providertypes.AuditFailed, "verifier on the losing side or with a trace no peer confirms"
 		if !v.Revealed {
 			o, reason = providertypes.AuditMissed, "verifier missed a phase"
 		}
@@ -220,11 +289,14 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 			return err
 		}
 		prov, err := k.provider.GetProvider(ctx, addr)
-		if err != nil {
+		if errors.Is(err, providertypes.ErrProviderNotFound) {
 			continue // left since the draw
 		}
+		if err != nil {
+			return err
+		}
 		bondDenom = prov.Bond.Denom
-		taken, err := k.slash(ctx, addr, params.VerifierSlashFraction.MulInt(prov.Bond.Amount).TruncateInt(), false, reason)
+		taken, err := k.slash(ctx, addr, math.MinInt(v.Stake, math.MaxInt(prov.FreeCollateral(), math.ZeroInt())), false, reason)
 		if err != nil {
 			return err
 		}
@@ -239,14 +311,12 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 	if err := k.payBountyAndBurn(ctx, params, honest); err != nil {
 		return err
 	}
-	if bondDenom == "" {
-		bondDenom = a.Slashed.Denom
-	}
 	a.Slashed = sdk.NewCoin(bondDenom, slashed)
 	a.VerdictHeight = ctx.BlockHeight()
-	verdict := map[outcome]string{outcomePass: "passed", outcomeFail: "failed", outcomeUndecided: "undecided"}[result]
-	a.Status = map[outcome]types.AuditStatus{outcomePass: types.AUDIT_STATUS_PASSED, outcomeFail: types.AUDIT_STATUS_FAILED,
-		outcomeUndecided: types.AUDIT_STATUS_UNDECIDED}[result]
+	a.Reason = j.Reason
+	verdict := map[types.Outcome]string{types.OutcomePass: "passed", types.OutcomeFail: "failed", types.OutcomeUndecided: "undecided"}[j.Outcome]
+	a.Status = map[types.Outcome]types.AuditStatus{types.OutcomePass: types.AUDIT_STATUS_PASSED, types.OutcomeFail: types.AUDIT_STATUS_FAILED,
+		types.OutcomeUndecided: types.AUDIT_STATUS_UNDECIDED}[j.Outcome]
 	if err := k.Stats.Set(ctx, stats); err != nil {
 		return err
 	}
@@ -258,12 +328,13 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 		sdk.NewAttribute(types.AttrProvider, a.Provider),
 		sdk.NewAttribute(types.AttrVerdict, verdict),
 		sdk.NewAttribute(types.AttrAmount, a.Slashed.String()),
+		sdk.NewAttribute(types.AttrReason, a.Reason),
 	))
 	return k.saveAudit(ctx, *a, prev)
 }
 
-// recordAudit counts an outcome on a provider's record; a provider that has left (a
-// verifier locks nothing, so it may unbond during an audit) is skipped.
+// recordAudit counts an outcome on a provider's record; a provider that has left is
+// skipped.
 func (k Keeper) recordAudit(ctx context.Context, addr sdk.AccAddress, o providertypes.AuditOutcome) error {
 	err := k.provider.RecordAudit(ctx, addr, o)
 	if errors.Is(err, providertypes.ErrProviderNotFound) {
@@ -275,6 +346,11 @@ func (k Keeper) recordAudit(ctx context.Context, addr sdk.AccAddress, o provider
 // slash moves up to amount of a bond into this module's account.
 func (k Keeper) slash(ctx sdk.Context, addr sdk.AccAddress, amount math.Int, jail bool, reason string) (math.Int, error) {
 	if !amount.IsPositive() {
+		if jail {
+			// Nothing free to take (its whole bond backs other jobs), but a convicted
+			// provider is still jailed.
+			return math.ZeroInt(), k.provider.Jail(ctx, addr)
+		}
 		return math.ZeroInt(), nil
 	}
 	taken, err := k.provider.Slash(ctx, addr, amount, types.ModuleName, jail)

@@ -10,6 +10,8 @@ import (
 
 // RegisterLegacyAminoCodec registers the messages and params under the amino names of the protos.
 func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
+	legacy.RegisterAminoMsg(cdc, &MsgOpenAudit{}, "sovra/x/verify/MsgOpenAudit")
+	legacy.RegisterAminoMsg(cdc, &MsgDiscloseOpening{}, "sovra/x/verify/MsgDiscloseOpening")
 	legacy.RegisterAminoMsg(cdc, &MsgCommitVerification{}, "sovra/x/verify/MsgCommitVerification")
 	legacy.RegisterAminoMsg(cdc, &MsgReveal{}, "sovra/x/verify/MsgReveal")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "sovra/x/verify/MsgUpdateParams")
@@ -19,6 +21,8 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 // RegisterInterfaces registers every Msg as sdk.Msg and the Msg service.
 func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 	registry.RegisterImplementations((*sdk.Msg)(nil),
+		&MsgOpenAudit{},
+		&MsgDiscloseOpening{},
 		&MsgCommitVerification{},
 		&MsgReveal{},
 		&MsgUpdateParams{},

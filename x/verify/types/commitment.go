@@ -16,11 +16,17 @@ const (
 	auditDomain = "sovra/job/v1"
 )
 
-// VerifierCommitment is what a verifier commits: sha256(output_hash ‖ salt ‖ operator).
-// Binding the operator's address means no verifier can copy another's commitment.
-func VerifierCommitment(outputHash, salt, operator []byte) []byte {
+// verificationDomain separates verifier commitments from result commitments.
+const verificationDomain = "sovra/verification/v2"
+
+// VerifierCommitment is what a verifier commits: sha256(domain ‖ output_hash ‖ trace_hash ‖
+// salt ‖ operator). Binding the operator's address means no verifier can copy another's
+// commitment; binding the trace means its numbers are fixed before anyone reveals.
+func VerifierCommitment(outputHash []byte, traceHash [32]byte, salt, operator []byte) []byte {
 	h := sha256.New()
+	h.Write([]byte(verificationDomain))
 	h.Write(outputHash)
+	h.Write(traceHash[:])
 	h.Write(salt)
 	h.Write(operator)
 	return h.Sum(nil)

@@ -14,4 +14,5 @@ var (
 	ErrRevealMismatch   = errorsmod.Register(ModuleName, 9, "reveal does not match the commitment")
 	ErrInvalidMsg       = errorsmod.Register(ModuleName, 10, "invalid message")
 	ErrUnauthorized     = errorsmod.Register(ModuleName, 11, "unauthorized")
+	ErrInvalidTrace     = errorsmod.Register(ModuleName, 12, "invalid trace")
 )

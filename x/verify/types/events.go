@@ -6,6 +6,7 @@ const (
 	EventAuditStarted  = "audit_started"
 	EventAuditVerifier = "audit_verifier"
 	EventAuditReveal   = "audit_reveal_open"
+	EventAuditCommit   = "audit_commit_open"
 	EventAuditEscalate = "audit_escalated"
 	EventAuditVerdict  = "audit_verdict"
 	EventPartySlashed  = "audit_party_slashed"
@@ -19,4 +20,5 @@ const (
 	AttrParty    = "party"
 	AttrAmount   = "amount"
 	AttrReason   = "reason"
+	AttrPhase    = "phase"
 )

@@ -24,10 +24,16 @@ type TaskKeeper interface {
 // ProviderKeeper draws verifiers, slashes and counts audit outcomes.
 type ProviderKeeper interface {
 	GetProvider(ctx context.Context, operator sdk.AccAddress) (providertypes.Provider, error)
+	GetModel(ctx context.Context, id string) (providertypes.Model, error)
 	GetProviderByWorker(ctx context.Context, worker sdk.AccAddress) (providertypes.Provider, error)
 	DrawVerifiers(ctx context.Context, modelID string, seed []byte, n int, provider providertypes.Provider, exclude func(providertypes.Provider) bool) ([]providertypes.Provider, error)
 	Slash(ctx context.Context, operator sdk.AccAddress, amount math.Int, recipientModule string, jail bool) (math.Int, error)
 	RecordAudit(ctx context.Context, operator sdk.AccAddress, outcome providertypes.AuditOutcome) error
+	Jail(ctx context.Context, operator sdk.AccAddress) error
+	AuditOpened(ctx context.Context, operator sdk.AccAddress) error
+	AuditClosed(ctx context.Context, operator sdk.AccAddress) error
+	LockStake(ctx context.Context, operator sdk.AccAddress, amount math.Int) error
+	ReleaseStake(ctx context.Context, operator sdk.AccAddress, amount math.Int) error
 }
 
 // BeaconKeeper gives the randomness of a height.

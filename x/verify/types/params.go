@@ -21,6 +21,13 @@ func DefaultParams() Params {
 		VerifierSlashFraction: math.LegacyNewDecWithPrec(2, 2),
 		BountyFraction:        math.LegacyNewDecWithPrec(50, 2),
 		CollateralMultiplier:  15,
+		OpenPhaseBlocks:       10,
+		// Tolerances: x/verify README, "Tolerance calibration", measured across CPU kernel
+		// variants; honest traces stay far inside them.
+		LogprobTolerance:          64,
+		MeanLogprobToleranceMilli: 16_000,
+		MarginTolerance:           64,
+		IntervalTolerance:         1 << 30,
 	}
 }
 
@@ -37,6 +44,9 @@ func (p Params) Validate() error {
 	if p.EscalationK == 0 || p.EscalationK > 32 {
 		return fmt.Errorf("escalation_k must be in [1, 32], got %d", p.EscalationK)
 	}
+	if p.VerifiersPerAudit == 1 && p.EscalationK < 2 {
+		return fmt.Errorf("escalation_k must be at least 2 with one verifier per audit: a conviction needs two verifiers that confirm each other")
+	}
 	if p.CommitPhaseBlocks == 0 || p.CommitPhaseBlocks > 10_000 {
 		return fmt.Errorf("commit_phase_blocks must be in [1, 10000], got %d", p.CommitPhaseBlocks)
 	}
@@ -52,6 +62,21 @@ func (p Params) Validate() error {
 	if err := fraction("bounty_fraction", p.BountyFraction, true); err != nil {
 		return err
 	}
+	if p.OpenPhaseBlocks == 0 || p.OpenPhaseBlocks > 10_000 {
+		return fmt.Errorf("open_phase_blocks must be in [1, 10000], got %d", p.OpenPhaseBlocks)
+	}
+	if p.LogprobTolerance == 0 || p.LogprobTolerance > 64*TraceScale {
+		return fmt.Errorf("logprob_tolerance must be in [1, %d] (1/%d nat), got %d", 64*TraceScale, TraceScale, p.LogprobTolerance)
+	}
+	if p.MeanLogprobToleranceMilli == 0 || uint64(p.MeanLogprobToleranceMilli) > 1000*uint64(p.LogprobTolerance) {
+		return fmt.Errorf("mean_logprob_tolerance_milli must be in [1, 1000 × logprob_tolerance], got %d", p.MeanLogprobToleranceMilli)
+	}
+	if p.MarginTolerance == 0 || p.MarginTolerance > 64*TraceScale {
+		return fmt.Errorf("margin_tolerance must be in [1, %d] (1/%d nat), got %d", 64*TraceScale, TraceScale, p.MarginTolerance)
+	}
+	if p.IntervalTolerance == 0 || p.IntervalTolerance > 1<<31 {
+		return fmt.Errorf("interval_tolerance must be in [1, 2^31] (Q32), got %d", p.IntervalTolerance)
+	}
 	if p.CollateralMultiplier == 0 || p.CollateralMultiplier > 1000 {
 		return fmt.Errorf("collateral_multiplier must be in [1, 1000], got %d", p.CollateralMultiplier)
 	}
@@ -60,6 +85,18 @@ func (p Params) Validate() error {
 			p.AuditRate, p.CollateralMultiplier)
 	}
 	return nil
+}
+
+// MinVerifiers is how many verifiers of other operators must be drawable for a result to
+// be auditable, that is for an audit to be able to convict: a conviction needs two
+// credible dissenters against the provider's own vote, and a verifier is credible only
+// when a peer of its round confirms it. With two or more verifiers per audit round 1 can
+// hold them; with one, the escalation must bring two more.
+func (p Params) MinVerifiers() int {
+	if p.VerifiersPerAudit >= 2 {
+		return int(p.VerifiersPerAudit)
+	}
+	return 3
 }
 
 // ValidateVerificationShare checks the params against x/rewards' verification_share: the

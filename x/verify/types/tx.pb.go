@@ -31,19 +31,324 @@ var _ = math.Inf
 // proto package needs to be updated.
 const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package
 
+// AuditOpening is the claimed output of a job sealed to one verifier's audit key.
+type AuditOpening struct {
+	Verifier string `protobuf:"bytes,1,opt,name=verifier,proto3" json:"verifier,omitempty"`
+	Sealed   []byte `protobuf:"bytes,2,opt,name=sealed,proto3" json:"sealed,omitempty"`
+}
+
+func (m *AuditOpening) Reset()         { *m = AuditOpening{} }
+func (m *AuditOpening) String() string { return proto.CompactTextString(m) }
+func (*AuditOpening) ProtoMessage()    {}
+func (*AuditOpening) Descriptor() ([]byte, []int) {
+	return fileDescriptor_6e0d158adaff29ef, []int{0}
+}
+func (m *AuditOpening) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *AuditOpening) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_AuditOpening.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *AuditOpening) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_AuditOpening.Merge(m, src)
+}
+func (m *AuditOpening) XXX_Size() int {
+	return m.Size()
+}
+func (m *AuditOpening) XXX_DiscardUnknown() {
+	xxx_messageInfo_AuditOpening.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_AuditOpening proto.InternalMessageInfo
+
+func (m *AuditOpening) GetVerifier() string {
+	if m != nil {
+		return m.Verifier
+	}
+	return ""
+}
+
+func (m *AuditOpening) GetSealed() []byte {
+	if m != nil {
+		return m.Sealed
+	}
+	return nil
+}
+
+// MsgOpenAudit: signer is the audited provider (operator or worker); one opening for every
+// verifier of the current round.
+type MsgOpenAudit struct {
+	Signer   string         `protobuf:"bytes,1,opt,name=signer,proto3" json:"signer,omitempty"`
+	JobId    uint64         `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Openings []AuditOpening `protobuf:"bytes,3,rep,name=openings,proto3" json:"openings"`
+}
+
+func (m *MsgOpenAudit) Reset()         { *m = MsgOpenAudit{} }
+func (m *MsgOpenAudit) String() string { return proto.CompactTextString(m) }
+func (*MsgOpenAudit) ProtoMessage()    {}
+func (*MsgOpenAudit) Descriptor() ([]byte, []int) {
+	return fileDescriptor_6e0d158adaff29ef, []int{1}
+}
+func (m *MsgOpenAudit) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgOpenAudit) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgOpenAudit.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgOpenAudit) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgOpenAudit.Merge(m, src)
+}
+func (m *MsgOpenAudit) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgOpenAudit) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgOpenAudit.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgOpenAudit proto.InternalMessageInfo
+
+func (m *MsgOpenAudit) GetSigner() string {
+	if m != nil {
+		return m.Signer
+	}
+	return ""
+}
+
+func (m *MsgOpenAudit) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *MsgOpenAudit) GetOpenings() []AuditOpening {
+	if m != nil {
+		return m.Openings
+	}
+	return nil
+}
+
+type MsgOpenAuditResponse struct {
+}
+
+func (m *MsgOpenAuditResponse) Reset()         { *m = MsgOpenAuditResponse{} }
+func (m *MsgOpenAuditResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgOpenAuditResponse) ProtoMessage()    {}
+func (*MsgOpenAuditResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_6e0d158adaff29ef, []int{2}
+}
+func (m *MsgOpenAuditResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgOpenAuditResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgOpenAuditResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgOpenAuditResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgOpenAuditResponse.Merge(m, src)
+}
+func (m *MsgOpenAuditResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgOpenAuditResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgOpenAuditResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgOpenAuditResponse proto.InternalMessageInfo
+
+// OpeningKey is the ephemeral X25519 secret of one verifier's opening.
+type OpeningKey struct {
+	Verifier string `protobuf:"bytes,1,opt,name=verifier,proto3" json:"verifier,omitempty"`
+	Key      []byte `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+}
+
+func (m *OpeningKey) Reset()         { *m = OpeningKey{} }
+func (m *OpeningKey) String() string { return proto.CompactTextString(m) }
+func (*OpeningKey) ProtoMessage()    {}
+func (*OpeningKey) Descriptor() ([]byte, []int) {
+	return fileDescriptor_6e0d158adaff29ef, []int{3}
+}
+func (m *OpeningKey) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *OpeningKey) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_OpeningKey.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *OpeningKey) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_OpeningKey.Merge(m, src)
+}
+func (m *OpeningKey) XXX_Size() int {
+	return m.Size()
+}
+func (m *OpeningKey) XXX_DiscardUnknown() {
+	xxx_messageInfo_OpeningKey.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_OpeningKey proto.InternalMessageInfo
+
+func (m *OpeningKey) GetVerifier() string {
+	if m != nil {
+		return m.Verifier
+	}
+	return ""
+}
+
+func (m *OpeningKey) GetKey() []byte {
+	if m != nil {
+		return m.Key
+	}
+	return nil
+}
+
+// MsgDiscloseOpening: signer is the audited provider (operator or worker), in the reveal
+// phase, with the key of the opening of every verifier of the round that complained.
+type MsgDiscloseOpening struct {
+	Signer string       `protobuf:"bytes,1,opt,name=signer,proto3" json:"signer,omitempty"`
+	JobId  uint64       `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Keys   []OpeningKey `protobuf:"bytes,3,rep,name=keys,proto3" json:"keys"`
+}
+
+func (m *MsgDiscloseOpening) Reset()         { *m = MsgDiscloseOpening{} }
+func (m *MsgDiscloseOpening) String() string { return proto.CompactTextString(m) }
+func (*MsgDiscloseOpening) ProtoMessage()    {}
+func (*MsgDiscloseOpening) Descriptor() ([]byte, []int) {
+	return fileDescriptor_6e0d158adaff29ef, []int{4}
+}
+func (m *MsgDiscloseOpening) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgDiscloseOpening) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgDiscloseOpening.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgDiscloseOpening) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgDiscloseOpening.Merge(m, src)
+}
+func (m *MsgDiscloseOpening) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgDiscloseOpening) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgDiscloseOpening.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgDiscloseOpening proto.InternalMessageInfo
+
+func (m *MsgDiscloseOpening) GetSigner() string {
+	if m != nil {
+		return m.Signer
+	}
+	return ""
+}
+
+func (m *MsgDiscloseOpening) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *MsgDiscloseOpening) GetKeys() []OpeningKey {
+	if m != nil {
+		return m.Keys
+	}
+	return nil
+}
+
+type MsgDiscloseOpeningResponse struct {
+}
+
+func (m *MsgDiscloseOpeningResponse) Reset()         { *m = MsgDiscloseOpeningResponse{} }
+func (m *MsgDiscloseOpeningResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgDiscloseOpeningResponse) ProtoMessage()    {}
+func (*MsgDiscloseOpeningResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_6e0d158adaff29ef, []int{5}
+}
+func (m *MsgDiscloseOpeningResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgDiscloseOpeningResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgDiscloseOpeningResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgDiscloseOpeningResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgDiscloseOpeningResponse.Merge(m, src)
+}
+func (m *MsgDiscloseOpeningResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgDiscloseOpeningResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgDiscloseOpeningResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgDiscloseOpeningResponse proto.InternalMessageInfo
+
 // MsgCommitVerification: signer is the verifier's operator or its worker key.
 type MsgCommitVerification struct {
 	Signer string `protobuf:"bytes,1,opt,name=signer,proto3" json:"signer,omitempty"`
 	JobId  uint64 `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	// sha256(output_hash ‖ salt ‖ verifier operator address bytes)
+	// sha256(domain ‖ output_hash ‖ trace_hash ‖ salt ‖ verifier operator address bytes);
+	// empty with complaint.
 	Commitment []byte `protobuf:"bytes,3,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	// complaint: the opening did not decrypt or does not match the job's result commitment.
+	Complaint bool `protobuf:"varint,4,opt,name=complaint,proto3" json:"complaint,omitempty"`
 }
 
 func (m *MsgCommitVerification) Reset()         { *m = MsgCommitVerification{} }
 func (m *MsgCommitVerification) String() string { return proto.CompactTextString(m) }
 func (*MsgCommitVerification) ProtoMessage()    {}
 func (*MsgCommitVerification) Descriptor() ([]byte, []int) {
-	return fileDescriptor_6e0d158adaff29ef, []int{0}
+	return fileDescriptor_6e0d158adaff29ef, []int{6}
 }
 func (m *MsgCommitVerification) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -93,6 +398,13 @@ func (m *MsgCommitVerification) GetCommitment() []byte {
 	return nil
 }
 
+func (m *MsgCommitVerification) GetComplaint() bool {
+	if m != nil {
+		return m.Complaint
+	}
+	return false
+}
+
 type MsgCommitVerificationResponse struct {
 }
 
@@ -100,7 +412,7 @@ func (m *MsgCommitVerificationResponse) Reset()         { *m = MsgCommitVerifica
 func (m *MsgCommitVerificationResponse) String() string { return proto.CompactTextString(m) }
 func (*MsgCommitVerificationResponse) ProtoMessage()    {}
 func (*MsgCommitVerificationResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_6e0d158adaff29ef, []int{1}
+	return fileDescriptor_6e0d158adaff29ef, []int{7}
 }
 func (m *MsgCommitVerificationResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -135,13 +447,15 @@ type MsgReveal struct {
 	JobId      uint64 `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 	OutputHash []byte `protobuf:"bytes,3,opt,name=output_hash,json=outputHash,proto3" json:"output_hash,omitempty"`
 	Salt       []byte `protobuf:"bytes,4,opt,name=salt,proto3" json:"salt,omitempty"`
+	// trace: the provider's trace from generation, or the verifier's from re-scoring.
+	Trace Trace `protobuf:"bytes,5,opt,name=trace,proto3" json:"trace"`
 }
 
 func (m *MsgReveal) Reset()         { *m = MsgReveal{} }
 func (m *MsgReveal) String() string { return proto.CompactTextString(m) }
 func (*MsgReveal) ProtoMessage()    {}
 func (*MsgReveal) Descriptor() ([]byte, []int) {
-	return fileDescriptor_6e0d158adaff29ef, []int{2}
+	return fileDescriptor_6e0d158adaff29ef, []int{8}
 }
 func (m *MsgReveal) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -198,6 +512,13 @@ func (m *MsgReveal) GetSalt() []byte {
 	return nil
 }
 
+func (m *MsgReveal) GetTrace() Trace {
+	if m != nil {
+		return m.Trace
+	}
+	return Trace{}
+}
+
 type MsgRevealResponse struct {
 }
 
@@ -205,7 +526,7 @@ func (m *MsgRevealResponse) Reset()         { *m = MsgRevealResponse{} }
 func (m *MsgRevealResponse) String() string { return proto.CompactTextString(m) }
 func (*MsgRevealResponse) ProtoMessage()    {}
 func (*MsgRevealResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_6e0d158adaff29ef, []int{3}
+	return fileDescriptor_6e0d158adaff29ef, []int{9}
 }
 func (m *MsgRevealResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -243,7 +564,7 @@ func (m *MsgUpdateParams) Reset()         { *m = MsgUpdateParams{} }
 func (m *MsgUpdateParams) String() string { return proto.CompactTextString(m) }
 func (*MsgUpdateParams) ProtoMessage()    {}
 func (*MsgUpdateParams) Descriptor() ([]byte, []int) {
-	return fileDescriptor_6e0d158adaff29ef, []int{4}
+	return fileDescriptor_6e0d158adaff29ef, []int{10}
 }
 func (m *MsgUpdateParams) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -293,7 +614,7 @@ func (m *MsgUpdateParamsResponse) Reset()         { *m = MsgUpdateParamsResponse
 func (m *MsgUpdateParamsResponse) String() string { return proto.CompactTextString(m) }
 func (*MsgUpdateParamsResponse) ProtoMessage()    {}
 func (*MsgUpdateParamsResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_6e0d158adaff29ef, []int{5}
+	return fileDescriptor_6e0d158adaff29ef, []int{11}
 }
 func (m *MsgUpdateParamsResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -323,6 +644,12 @@ func (m *MsgUpdateParamsResponse) XXX_DiscardUnknown() {
 var xxx_messageInfo_MsgUpdateParamsResponse proto.InternalMessageInfo
 
 func init() {
+	proto.RegisterType((*AuditOpening)(nil), "sovra.verify.v1.AuditOpening")
+	proto.RegisterType((*MsgOpenAudit)(nil), "sovra.verify.v1.MsgOpenAudit")
+	proto.RegisterType((*MsgOpenAuditResponse)(nil), "sovra.verify.v1.MsgOpenAuditResponse")
+	proto.RegisterType((*OpeningKey)(nil), "sovra.verify.v1.OpeningKey")
+	proto.RegisterType((*MsgDiscloseOpening)(nil), "sovra.verify.v1.MsgDiscloseOpening")
+	proto.RegisterType((*MsgDiscloseOpeningResponse)(nil), "sovra.verify.v1.MsgDiscloseOpeningResponse")
 	proto.RegisterType((*MsgCommitVerification)(nil), "sovra.verify.v1.MsgCommitVerification")
 	proto.RegisterType((*MsgCommitVerificationResponse)(nil), "sovra.verify.v1.MsgCommitVerificationResponse")
 	proto.RegisterType((*MsgReveal)(nil), "sovra.verify.v1.MsgReveal")
@@ -334,42 +661,56 @@ func init() {
 func init() { proto.RegisterFile("sovra/verify/v1/tx.proto", fileDescriptor_6e0d158adaff29ef) }
 
 var fileDescriptor_6e0d158adaff29ef = []byte{
-	// 545 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x93, 0x31, 0x6f, 0x13, 0x3f,
-	0x18, 0xc6, 0xe3, 0x36, 0x8d, 0x14, 0xb7, 0x52, 0x55, 0xff, 0x5b, 0xe5, 0x7a, 0xfa, 0x73, 0x89,
-	0x4e, 0x08, 0x45, 0x91, 0x72, 0x47, 0x0a, 0x62, 0xc8, 0x46, 0x18, 0x28, 0x43, 0x24, 0x74, 0x08,
-	0x86, 0x2e, 0x91, 0x93, 0x18, 0xc7, 0x25, 0x77, 0x3e, 0x9d, 0x9d, 0xd0, 0x6c, 0x88, 0x91, 0x89,
-	0x8f, 0xc0, 0xc8, 0x18, 0x09, 0x84, 0xf8, 0x08, 0x1d, 0x2b, 0x26, 0x26, 0x84, 0x92, 0x21, 0x5f,
-	0x03, 0x9d, 0x7d, 0x49, 0xc3, 0xe5, 0x50, 0x19, 0x58, 0x22, 0xfb, 0xfd, 0xbd, 0x7e, 0xfc, 0x3c,
-	0xf1, 0x7b, 0xd0, 0x10, 0x7c, 0x1c, 0x61, 0x77, 0x4c, 0x22, 0xf6, 0x72, 0xe2, 0x8e, 0x1b, 0xae,
-	0xbc, 0x70, 0xc2, 0x88, 0x4b, 0x8e, 0xf6, 0x15, 0x71, 0x34, 0x71, 0xc6, 0x0d, 0xf3, 0x90, 0x72,
-	0xca, 0x15, 0x73, 0xe3, 0x95, 0x6e, 0x33, 0x0f, 0xb0, 0xcf, 0x02, 0xee, 0xaa, 0xdf, 0xa4, 0x54,
-	0xea, 0x71, 0xe1, 0x73, 0xe1, 0xfa, 0x82, 0xc6, 0x8a, 0xbe, 0xa0, 0x09, 0x38, 0xd6, 0xa0, 0xa3,
-	0x45, 0xf4, 0x26, 0x41, 0xff, 0xa7, 0x7d, 0x24, 0xf7, 0x2a, 0x6a, 0x7f, 0x01, 0xf0, 0xa8, 0x2d,
-	0xe8, 0x23, 0xee, 0xfb, 0x4c, 0xbe, 0x88, 0x09, 0xeb, 0x61, 0xc9, 0x78, 0x80, 0xee, 0xc2, 0x82,
-	0x60, 0x34, 0x20, 0x91, 0x01, 0x2a, 0xa0, 0x5a, 0x6c, 0x19, 0xdf, 0x3e, 0xd7, 0x0f, 0x13, 0xe5,
-	0x87, 0xfd, 0x7e, 0x44, 0x84, 0x78, 0x26, 0x23, 0x16, 0x50, 0x2f, 0xe9, 0x43, 0x47, 0xb0, 0x70,
-	0xce, 0xbb, 0x1d, 0xd6, 0x37, 0xb6, 0x2a, 0xa0, 0x9a, 0xf7, 0x76, 0xce, 0x79, 0xf7, 0x49, 0x1f,
-	0x59, 0x10, 0xf6, 0x94, 0xbc, 0x4f, 0x02, 0x69, 0x6c, 0x57, 0x40, 0x75, 0xcf, 0x5b, 0xab, 0x34,
-	0xef, 0xbf, 0x5d, 0x4c, 0x6b, 0x89, 0xc6, 0xbb, 0xc5, 0xb4, 0x76, 0x5b, 0x1b, 0xbe, 0x58, 0x5a,
-	0xce, 0xb4, 0x67, 0x97, 0xe1, 0xad, 0x4c, 0xe0, 0x11, 0x11, 0xf2, 0x40, 0x10, 0xfb, 0x13, 0x80,
-	0xc5, 0xb6, 0xa0, 0x1e, 0x19, 0x13, 0x3c, 0xfc, 0x77, 0x69, 0xca, 0x70, 0x97, 0x8f, 0x64, 0x38,
-	0x92, 0x9d, 0x01, 0x16, 0x83, 0x65, 0x1c, 0x5d, 0x3a, 0xc5, 0x62, 0x80, 0x10, 0xcc, 0x0b, 0x3c,
-	0x94, 0x46, 0x5e, 0x11, 0xb5, 0x6e, 0x56, 0x53, 0x11, 0x8d, 0xcd, 0x88, 0xda, 0xa7, 0xfd, 0x1f,
-	0x3c, 0x58, 0x6d, 0x56, 0x51, 0xbe, 0x02, 0xb8, 0xdf, 0x16, 0xf4, 0x79, 0xd8, 0xc7, 0x92, 0x3c,
-	0xc5, 0x11, 0xf6, 0x05, 0x7a, 0x00, 0x8b, 0x78, 0x24, 0x07, 0x3c, 0x62, 0x72, 0x72, 0x63, 0xa6,
-	0xeb, 0x56, 0xd4, 0x84, 0x85, 0x50, 0x29, 0xa8, 0x58, 0xbb, 0x27, 0x25, 0x27, 0x35, 0x8d, 0x8e,
-	0xbe, 0xa0, 0x55, 0xbc, 0xfc, 0x51, 0xce, 0x7d, 0x5c, 0x4c, 0x6b, 0xc0, 0x4b, 0x4e, 0x34, 0x1b,
-	0x71, 0x8c, 0x6b, 0xad, 0x38, 0x89, 0xb5, 0x99, 0x64, 0xdd, 0xa6, 0x7d, 0x0c, 0x4b, 0xa9, 0xd2,
-	0x32, 0xd5, 0xc9, 0x87, 0x2d, 0xb8, 0xdd, 0x16, 0x14, 0x0d, 0x21, 0xca, 0x18, 0xbf, 0x3b, 0x1b,
-	0xbe, 0x32, 0x9f, 0xdb, 0x74, 0xfe, 0xae, 0x6f, 0x79, 0x2b, 0x3a, 0x85, 0x85, 0x64, 0x24, 0xcc,
-	0xac, 0x93, 0x9a, 0x99, 0xf6, 0x9f, 0xd9, 0x4a, 0xe9, 0x0c, 0xee, 0xfd, 0xf6, 0x22, 0x95, 0xac,
-	0x33, 0xeb, 0x1d, 0x66, 0xf5, 0xa6, 0x8e, 0xa5, 0xb6, 0xb9, 0xf3, 0x26, 0xfe, 0xe3, 0x5b, 0x8f,
-	0x2f, 0x67, 0x16, 0xb8, 0x9a, 0x59, 0xe0, 0xe7, 0xcc, 0x02, 0xef, 0xe7, 0x56, 0xee, 0x6a, 0x6e,
-	0xe5, 0xbe, 0xcf, 0xad, 0xdc, 0x59, 0x9d, 0x32, 0x39, 0x18, 0x75, 0x9d, 0x1e, 0xf7, 0x5d, 0x25,
-	0x5a, 0x0f, 0x88, 0x7c, 0xcd, 0xa3, 0x57, 0x6e, 0xea, 0x41, 0xe4, 0x24, 0x24, 0xa2, 0x5b, 0x50,
-	0x5f, 0xfb, 0xbd, 0x5f, 0x01, 0x00, 0x00, 0xff, 0xff, 0x20, 0x62, 0x19, 0x33, 0x95, 0x04, 0x00,
-	0x00,
+	// 775 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x55, 0x4d, 0x6f, 0xd3, 0x4a,
+	0x14, 0x8d, 0x5f, 0x3e, 0xd4, 0xdc, 0x44, 0xea, 0xeb, 0xbc, 0x7e, 0xb8, 0x6e, 0xeb, 0xe6, 0xf9,
+	0x7d, 0x28, 0x6a, 0xd5, 0xf8, 0x35, 0xaf, 0xb0, 0xc8, 0x06, 0x35, 0x20, 0x51, 0x84, 0x22, 0xc0,
+	0x14, 0x16, 0x15, 0x52, 0xe5, 0x38, 0x83, 0xe3, 0x36, 0xf6, 0x58, 0x9e, 0x49, 0x68, 0x76, 0x88,
+	0x25, 0x2b, 0x7e, 0x06, 0xcb, 0x2e, 0x58, 0xf0, 0x07, 0x10, 0x5d, 0x56, 0x88, 0x45, 0x57, 0x08,
+	0xb5, 0x8b, 0xfc, 0x0d, 0x64, 0x8f, 0xe3, 0x04, 0x3b, 0xd0, 0x0a, 0x75, 0x13, 0xcd, 0xcc, 0x39,
+	0x73, 0xee, 0x3d, 0x27, 0x37, 0x13, 0x10, 0x29, 0xe9, 0x79, 0xba, 0xda, 0xc3, 0x9e, 0xf5, 0xbc,
+	0xaf, 0xf6, 0x36, 0x55, 0x76, 0x54, 0x71, 0x3d, 0xc2, 0x08, 0x9a, 0x0e, 0x90, 0x0a, 0x47, 0x2a,
+	0xbd, 0x4d, 0x69, 0xd6, 0x24, 0x26, 0x09, 0x30, 0xd5, 0x5f, 0x71, 0x9a, 0x34, 0xa3, 0xdb, 0x96,
+	0x43, 0xd4, 0xe0, 0x33, 0x3c, 0x5a, 0x30, 0x08, 0xb5, 0x09, 0x55, 0x6d, 0x6a, 0xfa, 0x8a, 0x36,
+	0x35, 0x43, 0x60, 0x91, 0x03, 0xfb, 0x5c, 0x84, 0x6f, 0x42, 0x68, 0x39, 0xde, 0x47, 0x58, 0x37,
+	0x40, 0x95, 0x67, 0x50, 0xdc, 0xee, 0xb6, 0x2c, 0xf6, 0xc0, 0xc5, 0x8e, 0xe5, 0x98, 0x68, 0x0b,
+	0xa6, 0x02, 0xdc, 0xc2, 0x9e, 0x28, 0x94, 0x84, 0x72, 0xbe, 0x2e, 0x7e, 0x7a, 0xb7, 0x31, 0x1b,
+	0x2a, 0x6e, 0xb7, 0x5a, 0x1e, 0xa6, 0xf4, 0x31, 0xf3, 0x2c, 0xc7, 0xd4, 0x22, 0x26, 0x9a, 0x87,
+	0x1c, 0xc5, 0x7a, 0x07, 0xb7, 0xc4, 0xdf, 0x4a, 0x42, 0xb9, 0xa8, 0x85, 0x3b, 0xe5, 0x83, 0x00,
+	0xc5, 0x06, 0x35, 0x7d, 0xf1, 0xa0, 0x0a, 0xfa, 0x0f, 0x72, 0xd4, 0x32, 0x9d, 0x2b, 0x88, 0x87,
+	0x3c, 0x34, 0x07, 0xb9, 0x03, 0xd2, 0xdc, 0xb7, 0xb8, 0x74, 0x46, 0xcb, 0x1e, 0x90, 0xe6, 0xbd,
+	0x16, 0xba, 0x05, 0x53, 0x84, 0xb7, 0x4c, 0xc5, 0x74, 0x29, 0x5d, 0x2e, 0x54, 0x57, 0x2a, 0xb1,
+	0x58, 0x2b, 0xe3, 0xc6, 0xea, 0x99, 0x93, 0x2f, 0xab, 0x29, 0x2d, 0xba, 0x54, 0x5b, 0x7f, 0x35,
+	0x38, 0x5e, 0x0b, 0x8b, 0xbc, 0x1e, 0x1c, 0xaf, 0x2d, 0xf1, 0x98, 0x8e, 0x86, 0x41, 0x8d, 0xb7,
+	0xad, 0xcc, 0xc3, 0xec, 0xf8, 0x5e, 0xc3, 0xd4, 0x25, 0x0e, 0xc5, 0xca, 0x2e, 0x40, 0xa8, 0x7f,
+	0x1f, 0xf7, 0x7f, 0x31, 0xbb, 0xdf, 0x21, 0x7d, 0x88, 0xfb, 0x61, 0x70, 0xfe, 0x52, 0xf9, 0x28,
+	0x00, 0x6a, 0x50, 0xf3, 0x8e, 0x45, 0x8d, 0x0e, 0xa1, 0x78, 0xf8, 0xd5, 0x5c, 0x5b, 0x76, 0x37,
+	0x20, 0x73, 0x88, 0xfb, 0xc3, 0xdc, 0x96, 0x12, 0xb9, 0x8d, 0x2c, 0x85, 0xa9, 0x05, 0xf4, 0xda,
+	0x66, 0x2c, 0xb1, 0x3f, 0x93, 0x89, 0xc5, 0x5a, 0x56, 0x96, 0x41, 0x4a, 0x9e, 0x46, 0xe9, 0x7d,
+	0x16, 0x60, 0xae, 0x41, 0xcd, 0xdb, 0xc4, 0xb6, 0x2d, 0xf6, 0x34, 0xc8, 0xc3, 0xd0, 0x99, 0x45,
+	0x9c, 0xeb, 0xb3, 0x2a, 0x03, 0x18, 0x81, 0xbc, 0x8d, 0x1d, 0x26, 0xa6, 0x83, 0x8c, 0xc7, 0x4e,
+	0xd0, 0x32, 0xe4, 0x0d, 0x62, 0xbb, 0x1d, 0xdd, 0x72, 0x98, 0x98, 0x29, 0x09, 0xe5, 0x29, 0x6d,
+	0x74, 0x50, 0xdb, 0x8a, 0x39, 0xfe, 0x3b, 0xe9, 0x38, 0xd9, 0xbc, 0xb2, 0x0a, 0x2b, 0x13, 0x81,
+	0xc8, 0xf7, 0x40, 0x80, 0x7c, 0x83, 0x9a, 0x1a, 0xee, 0x61, 0xbd, 0x73, 0x7d, 0x5e, 0x57, 0xa1,
+	0x40, 0xba, 0xcc, 0xed, 0xb2, 0xfd, 0xb6, 0x4e, 0xdb, 0x43, 0xb3, 0xfc, 0x68, 0x47, 0xa7, 0x6d,
+	0x84, 0x20, 0x43, 0xf5, 0x0e, 0xf7, 0x59, 0xd4, 0x82, 0x35, 0xaa, 0x42, 0x96, 0x79, 0xba, 0x81,
+	0xc5, 0x6c, 0x49, 0x28, 0x17, 0xaa, 0xf3, 0x89, 0x61, 0xd8, 0xf5, 0xd1, 0x70, 0x0e, 0x38, 0xb5,
+	0x56, 0x8e, 0xc5, 0x22, 0x26, 0x63, 0xe1, 0xde, 0x94, 0x3f, 0x60, 0x26, 0xda, 0x44, 0xf6, 0xdf,
+	0x0b, 0x30, 0xdd, 0xa0, 0xe6, 0x13, 0xb7, 0xa5, 0x33, 0xfc, 0x50, 0xf7, 0x74, 0x9b, 0xa2, 0x9b,
+	0x90, 0xd7, 0xbb, 0xac, 0x4d, 0x3c, 0x8b, 0xf5, 0x2f, 0xcd, 0x61, 0x44, 0x45, 0x35, 0xc8, 0xb9,
+	0x81, 0x42, 0x10, 0x45, 0xa1, 0xba, 0x90, 0xe8, 0x9f, 0x17, 0xa8, 0xe7, 0x7d, 0x03, 0x6f, 0x07,
+	0xc7, 0x6b, 0x82, 0x16, 0xde, 0xe0, 0xf3, 0x3c, 0xd2, 0xf2, 0x9d, 0xc8, 0x49, 0x27, 0xe3, 0x6d,
+	0x2a, 0x8b, 0xb0, 0x10, 0x3b, 0x1a, 0xba, 0xaa, 0x9e, 0xa5, 0x21, 0xdd, 0xa0, 0x26, 0x7a, 0x04,
+	0xf9, 0xd1, 0x73, 0x97, 0x7c, 0x93, 0xc6, 0x9f, 0x11, 0xe9, 0x9f, 0x9f, 0xc2, 0x43, 0x69, 0x64,
+	0xc0, 0x74, 0xfc, 0x2d, 0xf8, 0x6b, 0xd2, 0xcd, 0x18, 0x49, 0x5a, 0xbf, 0x02, 0x29, 0x2a, 0xd2,
+	0x01, 0x34, 0xe1, 0x87, 0xf8, 0xef, 0x24, 0x89, 0x24, 0x4f, 0xaa, 0x5c, 0x8d, 0x17, 0x55, 0xdb,
+	0x81, 0x5c, 0x38, 0xfe, 0xd2, 0xa4, 0x9b, 0x1c, 0x93, 0x94, 0x1f, 0x63, 0x91, 0xd2, 0x1e, 0x14,
+	0xbf, 0x9b, 0xa4, 0xd2, 0xa4, 0x3b, 0xe3, 0x0c, 0xa9, 0x7c, 0x19, 0x63, 0xa8, 0x2d, 0x65, 0x5f,
+	0xfa, 0x03, 0x53, 0xbf, 0x7b, 0x72, 0x2e, 0x0b, 0xa7, 0xe7, 0xb2, 0xf0, 0xf5, 0x5c, 0x16, 0xde,
+	0x5c, 0xc8, 0xa9, 0xd3, 0x0b, 0x39, 0x75, 0x76, 0x21, 0xa7, 0xf6, 0x36, 0x4c, 0x8b, 0xb5, 0xbb,
+	0xcd, 0x8a, 0x41, 0x6c, 0x35, 0x10, 0xdd, 0x70, 0x30, 0x7b, 0x41, 0xbc, 0x43, 0x35, 0x36, 0x48,
+	0xac, 0xef, 0x62, 0xda, 0xcc, 0x05, 0xff, 0xb9, 0xff, 0x7f, 0x0b, 0x00, 0x00, 0xff, 0xff, 0x5f,
+	0x82, 0x1e, 0x11, 0x1b, 0x08, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -384,6 +725,10 @@ const _ = grpc.SupportPackageIsVersion4
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://godoc.org/google.golang.org/grpc#ClientConn.NewStream.
 type MsgClient interface {
+	// OpenAudit: the audited provider seals the claimed tokens to each verifier of the round.
+	OpenAudit(ctx context.Context, in *MsgOpenAudit, opts ...grpc.CallOption) (*MsgOpenAuditResponse, error)
+	// DiscloseOpening: the audited provider answers complaints with the openings' keys.
+	DiscloseOpening(ctx context.Context, in *MsgDiscloseOpening, opts ...grpc.CallOption) (*MsgDiscloseOpeningResponse, error)
 	// CommitVerification records a drawn verifier's blinded result.
 	CommitVerification(ctx context.Context, in *MsgCommitVerification, opts ...grpc.CallOption) (*MsgCommitVerificationResponse, error)
 	// Reveal opens the provider's result commitment or a verifier's commitment.
@@ -397,6 +742,24 @@ type msgClient struct {
 
 func NewMsgClient(cc grpc1.ClientConn) MsgClient {
 	return &msgClient{cc}
+}
+
+func (c *msgClient) OpenAudit(ctx context.Context, in *MsgOpenAudit, opts ...grpc.CallOption) (*MsgOpenAuditResponse, error) {
+	out := new(MsgOpenAuditResponse)
+	err := c.cc.Invoke(ctx, "/sovra.verify.v1.Msg/OpenAudit", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) DiscloseOpening(ctx context.Context, in *MsgDiscloseOpening, opts ...grpc.CallOption) (*MsgDiscloseOpeningResponse, error) {
+	out := new(MsgDiscloseOpeningResponse)
+	err := c.cc.Invoke(ctx, "/sovra.verify.v1.Msg/DiscloseOpening", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (c *msgClient) CommitVerification(ctx context.Context, in *MsgCommitVerification, opts ...grpc.CallOption) (*MsgCommitVerificationResponse, error) {
@@ -428,6 +791,10 @@ func (c *msgClient) UpdateParams(ctx context.Context, in *MsgUpdateParams, opts 
 
 // MsgServer is the server API for Msg service.
 type MsgServer interface {
+	// OpenAudit: the audited provider seals the claimed tokens to each verifier of the round.
+	OpenAudit(context.Context, *MsgOpenAudit) (*MsgOpenAuditResponse, error)
+	// DiscloseOpening: the audited provider answers complaints with the openings' keys.
+	DiscloseOpening(context.Context, *MsgDiscloseOpening) (*MsgDiscloseOpeningResponse, error)
 	// CommitVerification records a drawn verifier's blinded result.
 	CommitVerification(context.Context, *MsgCommitVerification) (*MsgCommitVerificationResponse, error)
 	// Reveal opens the provider's result commitment or a verifier's commitment.
@@ -439,6 +806,12 @@ type MsgServer interface {
 type UnimplementedMsgServer struct {
 }
 
+func (*UnimplementedMsgServer) OpenAudit(ctx context.Context, req *MsgOpenAudit) (*MsgOpenAuditResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method OpenAudit not implemented")
+}
+func (*UnimplementedMsgServer) DiscloseOpening(ctx context.Context, req *MsgDiscloseOpening) (*MsgDiscloseOpeningResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DiscloseOpening not implemented")
+}
 func (*UnimplementedMsgServer) CommitVerification(ctx context.Context, req *MsgCommitVerification) (*MsgCommitVerificationResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CommitVerification not implemented")
 }
@@ -451,6 +824,42 @@ func (*UnimplementedMsgServer) UpdateParams(ctx context.Context, req *MsgUpdateP
 
 func RegisterMsgServer(s grpc1.Server, srv MsgServer) {
 	s.RegisterService(&_Msg_serviceDesc, srv)
+}
+
+func _Msg_OpenAudit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgOpenAudit)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).OpenAudit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sovra.verify.v1.Msg/OpenAudit",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).OpenAudit(ctx, req.(*MsgOpenAudit))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_DiscloseOpening_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgDiscloseOpening)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).DiscloseOpening(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sovra.verify.v1.Msg/DiscloseOpening",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).DiscloseOpening(ctx, req.(*MsgDiscloseOpening))
+	}
+	return interceptor(ctx, in, info, handler)
 }
 
 func _Msg_CommitVerification_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
@@ -513,6 +922,14 @@ var _Msg_serviceDesc = grpc.ServiceDesc{
 	HandlerType: (*MsgServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
+			MethodName: "OpenAudit",
+			Handler:    _Msg_OpenAudit_Handler,
+		},
+		{
+			MethodName: "DiscloseOpening",
+			Handler:    _Msg_DiscloseOpening_Handler,
+		},
+		{
 			MethodName: "CommitVerification",
 			Handler:    _Msg_CommitVerification_Handler,
 		},
@@ -527,6 +944,224 @@ var _Msg_serviceDesc = grpc.ServiceDesc{
 	},
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "sovra/verify/v1/tx.proto",
+}
+
+func (m *AuditOpening) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *AuditOpening) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *AuditOpening) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Sealed) > 0 {
+		i -= len(m.Sealed)
+		copy(dAtA[i:], m.Sealed)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Sealed)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Verifier) > 0 {
+		i -= len(m.Verifier)
+		copy(dAtA[i:], m.Verifier)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Verifier)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgOpenAudit) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgOpenAudit) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgOpenAudit) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Openings) > 0 {
+		for iNdEx := len(m.Openings) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Openings[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTx(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if m.JobId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Signer) > 0 {
+		i -= len(m.Signer)
+		copy(dAtA[i:], m.Signer)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Signer)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgOpenAuditResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgOpenAuditResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgOpenAuditResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *OpeningKey) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *OpeningKey) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *OpeningKey) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Key) > 0 {
+		i -= len(m.Key)
+		copy(dAtA[i:], m.Key)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Key)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Verifier) > 0 {
+		i -= len(m.Verifier)
+		copy(dAtA[i:], m.Verifier)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Verifier)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgDiscloseOpening) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgDiscloseOpening) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgDiscloseOpening) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Keys) > 0 {
+		for iNdEx := len(m.Keys) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Keys[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTx(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if m.JobId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Signer) > 0 {
+		i -= len(m.Signer)
+		copy(dAtA[i:], m.Signer)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Signer)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgDiscloseOpeningResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgDiscloseOpeningResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgDiscloseOpeningResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
 }
 
 func (m *MsgCommitVerification) Marshal() (dAtA []byte, err error) {
@@ -549,6 +1184,16 @@ func (m *MsgCommitVerification) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.Complaint {
+		i--
+		if m.Complaint {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x20
+	}
 	if len(m.Commitment) > 0 {
 		i -= len(m.Commitment)
 		copy(dAtA[i:], m.Commitment)
@@ -614,6 +1259,16 @@ func (m *MsgReveal) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	{
+		size, err := m.Trace.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x2a
 	if len(m.Salt) > 0 {
 		i -= len(m.Salt)
 		copy(dAtA[i:], m.Salt)
@@ -740,6 +1395,102 @@ func encodeVarintTx(dAtA []byte, offset int, v uint64) int {
 	dAtA[offset] = uint8(v)
 	return base
 }
+func (m *AuditOpening) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Verifier)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.Sealed)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgOpenAudit) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Signer)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.JobId != 0 {
+		n += 1 + sovTx(uint64(m.JobId))
+	}
+	if len(m.Openings) > 0 {
+		for _, e := range m.Openings {
+			l = e.Size()
+			n += 1 + l + sovTx(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *MsgOpenAuditResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *OpeningKey) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Verifier)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.Key)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgDiscloseOpening) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Signer)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.JobId != 0 {
+		n += 1 + sovTx(uint64(m.JobId))
+	}
+	if len(m.Keys) > 0 {
+		for _, e := range m.Keys {
+			l = e.Size()
+			n += 1 + l + sovTx(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *MsgDiscloseOpeningResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
 func (m *MsgCommitVerification) Size() (n int) {
 	if m == nil {
 		return 0
@@ -756,6 +1507,9 @@ func (m *MsgCommitVerification) Size() (n int) {
 	l = len(m.Commitment)
 	if l > 0 {
 		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.Complaint {
+		n += 2
 	}
 	return n
 }
@@ -790,6 +1544,8 @@ func (m *MsgReveal) Size() (n int) {
 	if l > 0 {
 		n += 1 + l + sovTx(uint64(l))
 	}
+	l = m.Trace.Size()
+	n += 1 + l + sovTx(uint64(l))
 	return n
 }
 
@@ -831,6 +1587,608 @@ func sovTx(x uint64) (n int) {
 }
 func sozTx(x uint64) (n int) {
 	return sovTx(uint64((x << 1) ^ uint64((int64(x) >> 63))))
+}
+func (m *AuditOpening) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: AuditOpening: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: AuditOpening: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Verifier", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Verifier = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Sealed", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Sealed = append(m.Sealed[:0], dAtA[iNdEx:postIndex]...)
+			if m.Sealed == nil {
+				m.Sealed = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgOpenAudit) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgOpenAudit: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgOpenAudit: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Signer", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Signer = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Openings", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Openings = append(m.Openings, AuditOpening{})
+			if err := m.Openings[len(m.Openings)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgOpenAuditResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgOpenAuditResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgOpenAuditResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *OpeningKey) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: OpeningKey: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: OpeningKey: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Verifier", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Verifier = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Key", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Key = append(m.Key[:0], dAtA[iNdEx:postIndex]...)
+			if m.Key == nil {
+				m.Key = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgDiscloseOpening) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgDiscloseOpening: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgDiscloseOpening: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Signer", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Signer = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Keys", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Keys = append(m.Keys, OpeningKey{})
+			if err := m.Keys[len(m.Keys)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgDiscloseOpeningResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgDiscloseOpeningResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgDiscloseOpeningResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
 }
 func (m *MsgCommitVerification) Unmarshal(dAtA []byte) error {
 	l := len(dAtA)
@@ -946,6 +2304,26 @@ func (m *MsgCommitVerification) Unmarshal(dAtA []byte) error {
 				m.Commitment = []byte{}
 			}
 			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Complaint", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.Complaint = bool(v != 0)
 		default:
 			iNdEx = preIndex
 			skippy, err := skipTx(dAtA[iNdEx:])
@@ -1163,6 +2541,39 @@ func (m *MsgReveal) Unmarshal(dAtA []byte) error {
 			m.Salt = append(m.Salt[:0], dAtA[iNdEx:postIndex]...)
 			if m.Salt == nil {
 				m.Salt = []byte{}
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Trace", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Trace.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
 			}
 			iNdEx = postIndex
 		default:

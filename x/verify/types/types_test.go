@@ -95,6 +95,8 @@ func TestValidateVerificationShare(t *testing.T) {
 
 func TestMsgValidateBasic(t *testing.T) {
 	h := make([]byte, 32)
+	tr := types.Trace{Chosen: []int32{0}, Top: []int32{0}}
+	opening := []types.AuditOpening{{Verifier: addr(3), Sealed: []byte{1}}}
 	for _, tc := range []struct {
 		name string
 		msg  interface{ ValidateBasic() error }
@@ -107,8 +109,19 @@ func TestMsgValidateBasic(t *testing.T) {
 		{"commit 31 bytes", &types.MsgCommitVerification{Signer: addr(1), JobId: 1, Commitment: h[:31]}, types.ErrInvalidMsg},
 		{"commit 33 bytes", &types.MsgCommitVerification{Signer: addr(1), JobId: 1, Commitment: append(h, 0)}, types.ErrInvalidMsg},
 		{"commit none", &types.MsgCommitVerification{Signer: addr(1), JobId: 1}, types.ErrInvalidMsg},
-		{"reveal ok", &types.MsgReveal{Signer: addr(1), JobId: 1, OutputHash: h, Salt: make([]byte, 16)}, nil},
-		{"reveal salt 64", &types.MsgReveal{Signer: addr(1), JobId: 1, OutputHash: h, Salt: make([]byte, 64)}, nil},
+		{"reveal ok", &types.MsgReveal{Signer: addr(1), JobId: 1, OutputHash: h, Salt: make([]byte, 16), Trace: tr}, nil},
+		{"reveal salt 64", &types.MsgReveal{Signer: addr(1), JobId: 1, OutputHash: h, Salt: make([]byte, 64), Trace: tr}, nil},
+		{"reveal no trace", &types.MsgReveal{Signer: addr(1), JobId: 1, OutputHash: h, Salt: make([]byte, 16)}, types.ErrInvalidTrace},
+		{"reveal trace too long", &types.MsgReveal{Signer: addr(1), JobId: 1, OutputHash: h, Salt: make([]byte, 16),
+			Trace: types.Trace{Chosen: make([]int32, types.MaxTracePositions+1)}}, types.ErrInvalidTrace},
+		{"open ok", &types.MsgOpenAudit{Signer: addr(1), JobId: 1, Openings: opening}, nil},
+		{"open bad signer", &types.MsgOpenAudit{Signer: "x", JobId: 1, Openings: opening}, sdkerrors.ErrInvalidAddress},
+		{"open job 0", &types.MsgOpenAudit{Signer: addr(1), Openings: opening}, types.ErrInvalidMsg},
+		{"open none", &types.MsgOpenAudit{Signer: addr(1), JobId: 1}, types.ErrInvalidMsg},
+		{"open bad verifier", &types.MsgOpenAudit{Signer: addr(1), JobId: 1, Openings: []types.AuditOpening{{Verifier: "v", Sealed: []byte{1}}}}, sdkerrors.ErrInvalidAddress},
+		{"open twice to one verifier", &types.MsgOpenAudit{Signer: addr(1), JobId: 1, Openings: append(opening, opening...)}, types.ErrInvalidMsg},
+		{"open empty", &types.MsgOpenAudit{Signer: addr(1), JobId: 1, Openings: []types.AuditOpening{{Verifier: addr(3)}}}, types.ErrInvalidMsg},
+		{"open oversize", &types.MsgOpenAudit{Signer: addr(1), JobId: 1, Openings: []types.AuditOpening{{Verifier: addr(3), Sealed: make([]byte, types.MaxOpeningBytes+1)}}}, types.ErrInvalidMsg},
 		{"reveal bad signer", &types.MsgReveal{Signer: "x", JobId: 1, OutputHash: h, Salt: make([]byte, 16)}, sdkerrors.ErrInvalidAddress},
 		{"reveal job 0", &types.MsgReveal{Signer: addr(1), OutputHash: h, Salt: make([]byte, 16)}, types.ErrInvalidMsg},
 		{"reveal 31-byte hash", &types.MsgReveal{Signer: addr(1), JobId: 1, OutputHash: h[:31], Salt: make([]byte, 16)}, types.ErrInvalidMsg},
@@ -139,12 +152,19 @@ func errorsIs(err, target error) bool {
 
 func TestCommitmentEncodings(t *testing.T) {
 	h, salt, op := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 16), bytes.Repeat([]byte{3}, 20)
-	want := sha256.Sum256(append(append(append([]byte{}, h...), salt...), op...))
-	if got := types.VerifierCommitment(h, salt, op); !bytes.Equal(got, want[:]) {
-		t.Fatalf("VerifierCommitment %x, want sha256(hash ‖ salt ‖ operator) %x", got, want)
+	tr := types.Trace{Chosen: []int32{-5}, Top: []int32{0}, Challenge: []int32{-900}}
+	th := tr.Hash()
+	want := sha256.Sum256(append(append(append(append([]byte("sovra/verification/v2"), h...), th[:]...), salt...), op...))
+	if got := types.VerifierCommitment(h, th, salt, op); !bytes.Equal(got, want[:]) {
+		t.Fatalf("VerifierCommitment %x, want sha256(domain ‖ hash ‖ trace hash ‖ salt ‖ operator) %x", got, want)
 	}
-	if bytes.Equal(types.VerifierCommitment(h, salt, op), types.VerifierCommitment(h, salt, bytes.Repeat([]byte{4}, 20))) {
+	if bytes.Equal(types.VerifierCommitment(h, th, salt, op), types.VerifierCommitment(h, th, salt, bytes.Repeat([]byte{4}, 20))) {
 		t.Fatal("the commitment does not bind the operator: one verifier could copy another's")
+	}
+	other := tr
+	other.Challenge = []int32{-901}
+	if bytes.Equal(types.VerifierCommitment(h, th, salt, op), types.VerifierCommitment(h, other.Hash(), salt, op)) {
+		t.Fatal("the commitment does not bind the trace")
 	}
 	beacon := bytes.Repeat([]byte{9}, 64)
 	var id [8]byte
@@ -262,7 +282,7 @@ func FuzzMsgReveal(f *testing.F) {
 	f.Add("", uint64(0), []byte{}, []byte{})
 	f.Add(addr(2), uint64(7), make([]byte, 31), make([]byte, 65))
 	f.Fuzz(func(t *testing.T, signer string, id uint64, hash, salt []byte) {
-		err := (&types.MsgReveal{Signer: signer, JobId: id, OutputHash: hash, Salt: salt}).ValidateBasic()
+		err := (&types.MsgReveal{Signer: signer, JobId: id, OutputHash: hash, Salt: salt, Trace: types.Trace{Chosen: []int32{0}, Top: []int32{0}}}).ValidateBasic()
 		_, addrErr := sdk.AccAddressFromBech32(signer)
 		valid := addrErr == nil && id != 0 && len(hash) == 32 && len(salt) >= 16 && len(salt) <= 64
 		if (err == nil) != valid {
@@ -279,13 +299,14 @@ func FuzzVerifierCommitment(f *testing.F) {
 		if len(hash) != 32 || len(salt) < 16 || len(op) == 0 {
 			return
 		}
-		c := types.VerifierCommitment(hash, salt, op)
+		th := types.Trace{Chosen: []int32{int32(flip)}, Top: []int32{0}}.Hash()
+		c := types.VerifierCommitment(hash, th, salt, op)
 		if len(c) != 32 {
 			t.Fatalf("commitment of %d bytes", len(c))
 		}
 		other := append([]byte{}, salt...)
 		other[0] ^= flip | 1
-		if bytes.Equal(c, types.VerifierCommitment(hash, other, op)) {
+		if bytes.Equal(c, types.VerifierCommitment(hash, th, other, op)) {
 			t.Fatal("another salt opens the commitment")
 		}
 	})

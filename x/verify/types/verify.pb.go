@@ -43,6 +43,13 @@ const (
 	// no majority: the provider's hash tied with another; nobody on a tied side is slashed,
 	// the provider is not paid and the submitter is refunded in full
 	AUDIT_STATUS_UNDECIDED AuditStatus = 5
+	// the provider opens the claimed tokens to the round's verifiers
+	AUDIT_STATUS_OPEN AuditStatus = 6
+	// round 1 did not pass; the escalation verifiers are drawn in the next block, from a
+	// beacon nobody knew when the last message of round 1 was included
+	AUDIT_STATUS_ESCALATING AuditStatus = 7
+	// no verifier could be drawn: the submitter is refunded, nobody is paid or slashed
+	AUDIT_STATUS_UNVERIFIABLE AuditStatus = 8
 )
 
 var AuditStatus_name = map[int32]string{
@@ -52,15 +59,21 @@ var AuditStatus_name = map[int32]string{
 	3: "AUDIT_STATUS_PASSED",
 	4: "AUDIT_STATUS_FAILED",
 	5: "AUDIT_STATUS_UNDECIDED",
+	6: "AUDIT_STATUS_OPEN",
+	7: "AUDIT_STATUS_ESCALATING",
+	8: "AUDIT_STATUS_UNVERIFIABLE",
 }
 
 var AuditStatus_value = map[string]int32{
-	"AUDIT_STATUS_UNSPECIFIED": 0,
-	"AUDIT_STATUS_COMMIT":      1,
-	"AUDIT_STATUS_REVEAL":      2,
-	"AUDIT_STATUS_PASSED":      3,
-	"AUDIT_STATUS_FAILED":      4,
-	"AUDIT_STATUS_UNDECIDED":   5,
+	"AUDIT_STATUS_UNSPECIFIED":  0,
+	"AUDIT_STATUS_COMMIT":       1,
+	"AUDIT_STATUS_REVEAL":       2,
+	"AUDIT_STATUS_PASSED":       3,
+	"AUDIT_STATUS_FAILED":       4,
+	"AUDIT_STATUS_UNDECIDED":    5,
+	"AUDIT_STATUS_OPEN":         6,
+	"AUDIT_STATUS_ESCALATING":   7,
+	"AUDIT_STATUS_UNVERIFIABLE": 8,
 }
 
 func (x AuditStatus) String() string {
@@ -92,8 +105,25 @@ type Params struct {
 	VerifierSlashFraction cosmossdk_io_math.LegacyDec `protobuf:"bytes,7,opt,name=verifier_slash_fraction,json=verifierSlashFraction,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"verifier_slash_fraction"`
 	// bounty_fraction of every slash goes to the verifiers on the winning side; the rest is burned.
 	BountyFraction cosmossdk_io_math.LegacyDec `protobuf:"bytes,8,opt,name=bounty_fraction,json=bountyFraction,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"bounty_fraction"`
-	// collateral_multiplier: a job locks collateral_multiplier × max_fee of its provider's bond.
+	// collateral_multiplier: a job locks collateral_multiplier × its provider's maximum charge
+	// for it (price × (prompt bound + max output tokens)) of the provider's bond.
 	CollateralMultiplier uint64 `protobuf:"varint,9,opt,name=collateral_multiplier,json=collateralMultiplier,proto3" json:"collateral_multiplier,omitempty"`
+	// open_phase_blocks bounds the phase in which the provider opens the claimed tokens to the
+	// round's verifiers (sealed to each one's audit key); a provider that does not open fails.
+	OpenPhaseBlocks uint64 `protobuf:"varint,10,opt,name=open_phase_blocks,json=openPhaseBlocks,proto3" json:"open_phase_blocks,omitempty"`
+	// Tolerances of the trace comparison, calibrated from honest cross-hardware differences
+	// (x/verify README). Log-probabilities are in units of 1/1024 nat (TraceScale).
+	// logprob_tolerance bounds |Δ| of one position's value between two traces.
+	LogprobTolerance uint32 `protobuf:"varint,11,opt,name=logprob_tolerance,json=logprobTolerance,proto3" json:"logprob_tolerance,omitempty"`
+	// mean_logprob_tolerance_milli bounds the mean |Δ| over a trace's values, in 1/1000 units.
+	MeanLogprobToleranceMilli uint32 `protobuf:"varint,12,opt,name=mean_logprob_tolerance_milli,json=meanLogprobToleranceMilli,proto3" json:"mean_logprob_tolerance_milli,omitempty"`
+	// margin_tolerance: in a greedy job the claimed token's log-probability may trail the top
+	// one's by at most this much (near ties are where honest machines differ).
+	MarginTolerance uint32 `protobuf:"varint,13,opt,name=margin_tolerance,json=marginTolerance,proto3" json:"margin_tolerance,omitempty"`
+	// interval_tolerance (Q32 units of the seeded draw): in a sampled job the draw must fall
+	// within this distance of the claimed token's interval, and two traces' interval ends
+	// may differ by this much.
+	IntervalTolerance uint32 `protobuf:"varint,14,opt,name=interval_tolerance,json=intervalTolerance,proto3" json:"interval_tolerance,omitempty"`
 }
 
 func (m *Params) Reset()         { *m = Params{} }
@@ -164,23 +194,157 @@ func (m *Params) GetCollateralMultiplier() uint64 {
 	return 0
 }
 
+func (m *Params) GetOpenPhaseBlocks() uint64 {
+	if m != nil {
+		return m.OpenPhaseBlocks
+	}
+	return 0
+}
+
+func (m *Params) GetLogprobTolerance() uint32 {
+	if m != nil {
+		return m.LogprobTolerance
+	}
+	return 0
+}
+
+func (m *Params) GetMeanLogprobToleranceMilli() uint32 {
+	if m != nil {
+		return m.MeanLogprobToleranceMilli
+	}
+	return 0
+}
+
+func (m *Params) GetMarginTolerance() uint32 {
+	if m != nil {
+		return m.MarginTolerance
+	}
+	return 0
+}
+
+func (m *Params) GetIntervalTolerance() uint32 {
+	if m != nil {
+		return m.IntervalTolerance
+	}
+	return 0
+}
+
+// Trace is what a party reports for a job's claimed output: integers per claimed position
+// (each output token, then the end-of-generation token when the output stopped on one).
+// Log-probabilities are natural-log probabilities under the job's model, in units of
+// 1/1024 nat, so the chain compares them with integer tolerances.
+type Trace struct {
+	// chosen[i]: log-probability of the claimed token at position i.
+	Chosen []int32 `protobuf:"zigzag32,1,rep,packed,name=chosen,proto3" json:"chosen,omitempty"`
+	// top[i]: the largest log-probability at position i.
+	Top []int32 `protobuf:"zigzag32,2,rep,packed,name=top,proto3" json:"top,omitempty"`
+	// Sampled jobs only: the claimed token's interval [lo, hi) of the seeded draw at position
+	// i, in Q32 fractions of the kept weight (the sampler's integer weights).
+	Lo []uint64 `protobuf:"varint,3,rep,packed,name=lo,proto3" json:"lo,omitempty"`
+	Hi []uint64 `protobuf:"varint,4,rep,packed,name=hi,proto3" json:"hi,omitempty"`
+	// Verifiers only: log-probability of the round's challenge token at position i (a token
+	// id drawn from the round's seed), a number no earlier reveal contains.
+	Challenge []int32 `protobuf:"zigzag32,5,rep,packed,name=challenge,proto3" json:"challenge,omitempty"`
+}
+
+func (m *Trace) Reset()         { *m = Trace{} }
+func (m *Trace) String() string { return proto.CompactTextString(m) }
+func (*Trace) ProtoMessage()    {}
+func (*Trace) Descriptor() ([]byte, []int) {
+	return fileDescriptor_bb07ea110213335a, []int{1}
+}
+func (m *Trace) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Trace) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Trace.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Trace) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Trace.Merge(m, src)
+}
+func (m *Trace) XXX_Size() int {
+	return m.Size()
+}
+func (m *Trace) XXX_DiscardUnknown() {
+	xxx_messageInfo_Trace.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Trace proto.InternalMessageInfo
+
+func (m *Trace) GetChosen() []int32 {
+	if m != nil {
+		return m.Chosen
+	}
+	return nil
+}
+
+func (m *Trace) GetTop() []int32 {
+	if m != nil {
+		return m.Top
+	}
+	return nil
+}
+
+func (m *Trace) GetLo() []uint64 {
+	if m != nil {
+		return m.Lo
+	}
+	return nil
+}
+
+func (m *Trace) GetHi() []uint64 {
+	if m != nil {
+		return m.Hi
+	}
+	return nil
+}
+
+func (m *Trace) GetChallenge() []int32 {
+	if m != nil {
+		return m.Challenge
+	}
+	return nil
+}
+
 // Verifier is one drawn verifier of an audit.
 type Verifier struct {
 	// operator of the verifying provider; its worker key may act for it.
 	Operator string `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
 	// round 1 (first draw) or 2 (escalation).
 	Round uint32 `protobuf:"varint,2,opt,name=round,proto3" json:"round,omitempty"`
-	// commitment = sha256(output_hash ‖ salt ‖ operator address bytes).
+	// commitment = sha256(domain ‖ output_hash ‖ trace_hash ‖ salt ‖ operator address bytes).
 	Commitment []byte `protobuf:"bytes,3,opt,name=commitment,proto3" json:"commitment,omitempty"`
 	OutputHash []byte `protobuf:"bytes,4,opt,name=output_hash,json=outputHash,proto3" json:"output_hash,omitempty"`
 	Revealed   bool   `protobuf:"varint,5,opt,name=revealed,proto3" json:"revealed,omitempty"`
+	// opening: the claimed tokens sealed to this verifier's audit key by the provider.
+	Opening []byte `protobuf:"bytes,6,opt,name=opening,proto3" json:"opening,omitempty"`
+	// trace: the verifier's re-scoring of the claimed tokens, revealed.
+	Trace Trace `protobuf:"bytes,7,opt,name=trace,proto3" json:"trace"`
+	// stake: the part of the verifier's bond locked while it is drawn, what it loses if it is
+	// on the losing side or silent (verifier_slash_fraction × bond at the draw).
+	Stake cosmossdk_io_math.Int `protobuf:"bytes,8,opt,name=stake,proto3,customtype=cosmossdk.io/math.Int" json:"stake"`
+	// complained: the verifier's opening did not decrypt or does not match the result
+	// commitment; the provider must disclose the opening's key for the chain to judge.
+	Complained bool `protobuf:"varint,9,opt,name=complained,proto3" json:"complained,omitempty"`
+	// opening_key: the ephemeral X25519 secret of this verifier's opening, disclosed by the
+	// provider after a complaint (the chain then decrypts the opening itself).
+	OpeningKey []byte `protobuf:"bytes,10,opt,name=opening_key,json=openingKey,proto3" json:"opening_key,omitempty"`
 }
 
 func (m *Verifier) Reset()         { *m = Verifier{} }
 func (m *Verifier) String() string { return proto.CompactTextString(m) }
 func (*Verifier) ProtoMessage()    {}
 func (*Verifier) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bb07ea110213335a, []int{1}
+	return fileDescriptor_bb07ea110213335a, []int{2}
 }
 func (m *Verifier) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -244,6 +408,34 @@ func (m *Verifier) GetRevealed() bool {
 	return false
 }
 
+func (m *Verifier) GetOpening() []byte {
+	if m != nil {
+		return m.Opening
+	}
+	return nil
+}
+
+func (m *Verifier) GetTrace() Trace {
+	if m != nil {
+		return m.Trace
+	}
+	return Trace{}
+}
+
+func (m *Verifier) GetComplained() bool {
+	if m != nil {
+		return m.Complained
+	}
+	return false
+}
+
+func (m *Verifier) GetOpeningKey() []byte {
+	if m != nil {
+		return m.OpeningKey
+	}
+	return nil
+}
+
 // Audit of one job.
 type Audit struct {
 	JobId    uint64      `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
@@ -267,13 +459,19 @@ type Audit struct {
 	Pay types.Coin `protobuf:"bytes,14,opt,name=pay,proto3" json:"pay"`
 	// slashed is the total taken from bonds by the verdict.
 	Slashed types.Coin `protobuf:"bytes,15,opt,name=slashed,proto3" json:"slashed"`
+	// the provider's revealed trace (checked against the job's commitment).
+	ProviderTrace Trace `protobuf:"bytes,16,opt,name=provider_trace,json=providerTrace,proto3" json:"provider_trace"`
+	// challenge_seeds[r-1] is round r's seed: verifiers derive its challenge tokens from it.
+	ChallengeSeeds [][]byte `protobuf:"bytes,17,rep,name=challenge_seeds,json=challengeSeeds,proto3" json:"challenge_seeds,omitempty"`
+	// reason says in a few words why the verdict went the way it did.
+	Reason string `protobuf:"bytes,18,opt,name=reason,proto3" json:"reason,omitempty"`
 }
 
 func (m *Audit) Reset()         { *m = Audit{} }
 func (m *Audit) String() string { return proto.CompactTextString(m) }
 func (*Audit) ProtoMessage()    {}
 func (*Audit) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bb07ea110213335a, []int{2}
+	return fileDescriptor_bb07ea110213335a, []int{3}
 }
 func (m *Audit) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -407,6 +605,27 @@ func (m *Audit) GetSlashed() types.Coin {
 	return types.Coin{}
 }
 
+func (m *Audit) GetProviderTrace() Trace {
+	if m != nil {
+		return m.ProviderTrace
+	}
+	return Trace{}
+}
+
+func (m *Audit) GetChallengeSeeds() [][]byte {
+	if m != nil {
+		return m.ChallengeSeeds
+	}
+	return nil
+}
+
+func (m *Audit) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
 // Stats count what verification has done since genesis.
 type Stats struct {
 	Decisions       uint64 `protobuf:"varint,1,opt,name=decisions,proto3" json:"decisions,omitempty"`
@@ -416,7 +635,7 @@ type Stats struct {
 	Escalations     uint64 `protobuf:"varint,5,opt,name=escalations,proto3" json:"escalations,omitempty"`
 	ProviderSlashes uint64 `protobuf:"varint,6,opt,name=provider_slashes,json=providerSlashes,proto3" json:"provider_slashes,omitempty"`
 	VerifierSlashes uint64 `protobuf:"varint,7,opt,name=verifier_slashes,json=verifierSlashes,proto3" json:"verifier_slashes,omitempty"`
-	// audits that found no eligible verifier: the job settled unchecked.
+	// audits that found no eligible verifier: the job was refunded, its provider not paid.
 	Unverifiable uint64 `protobuf:"varint,8,opt,name=unverifiable,proto3" json:"unverifiable,omitempty"`
 	// decisions taken on a weak beacon (a proposer without a VRF key).
 	WeakBeaconDecisions uint64 `protobuf:"varint,9,opt,name=weak_beacon_decisions,json=weakBeaconDecisions,proto3" json:"weak_beacon_decisions,omitempty"`
@@ -428,7 +647,7 @@ func (m *Stats) Reset()         { *m = Stats{} }
 func (m *Stats) String() string { return proto.CompactTextString(m) }
 func (*Stats) ProtoMessage()    {}
 func (*Stats) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bb07ea110213335a, []int{3}
+	return fileDescriptor_bb07ea110213335a, []int{4}
 }
 func (m *Stats) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -538,7 +757,7 @@ func (m *GenesisState) Reset()         { *m = GenesisState{} }
 func (m *GenesisState) String() string { return proto.CompactTextString(m) }
 func (*GenesisState) ProtoMessage()    {}
 func (*GenesisState) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bb07ea110213335a, []int{4}
+	return fileDescriptor_bb07ea110213335a, []int{5}
 }
 func (m *GenesisState) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -591,6 +810,7 @@ func (m *GenesisState) GetStats() Stats {
 func init() {
 	proto.RegisterEnum("sovra.verify.v1.AuditStatus", AuditStatus_name, AuditStatus_value)
 	proto.RegisterType((*Params)(nil), "sovra.verify.v1.Params")
+	proto.RegisterType((*Trace)(nil), "sovra.verify.v1.Trace")
 	proto.RegisterType((*Verifier)(nil), "sovra.verify.v1.Verifier")
 	proto.RegisterType((*Audit)(nil), "sovra.verify.v1.Audit")
 	proto.RegisterType((*Stats)(nil), "sovra.verify.v1.Stats")
@@ -600,79 +820,101 @@ func init() {
 func init() { proto.RegisterFile("sovra/verify/v1/verify.proto", fileDescriptor_bb07ea110213335a) }
 
 var fileDescriptor_bb07ea110213335a = []byte{
-	// 1149 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x9c, 0x56, 0x4f, 0x6f, 0x1a, 0x47,
-	0x14, 0x67, 0xe3, 0x05, 0xc3, 0x03, 0x1b, 0x3c, 0xb1, 0xe3, 0x35, 0xb5, 0x30, 0xa5, 0xaa, 0xea,
-	0xba, 0x32, 0xc8, 0x4e, 0xd4, 0x4a, 0x91, 0x5a, 0x09, 0x0c, 0x4e, 0x50, 0xed, 0x16, 0x2d, 0x76,
-	0x0e, 0xb9, 0xac, 0x86, 0xdd, 0x31, 0x6c, 0xbc, 0xec, 0xa0, 0x9d, 0x85, 0xd4, 0xdf, 0xa0, 0xea,
-	0x29, 0xdf, 0xa1, 0x97, 0x1e, 0x53, 0x35, 0x97, 0x7e, 0x83, 0x1c, 0xa3, 0x9c, 0xaa, 0x1e, 0xd2,
-	0xca, 0x3e, 0xe4, 0x1b, 0xf4, 0x5c, 0xcd, 0x9f, 0x5d, 0xc0, 0x8e, 0x2a, 0xd5, 0x17, 0x6b, 0xdf,
-	0xef, 0xf7, 0xe6, 0xbd, 0x99, 0xf7, 0x7e, 0xef, 0x19, 0xd8, 0x64, 0x74, 0x12, 0xe0, 0xda, 0x84,
-	0x04, 0xee, 0xd9, 0x45, 0x6d, 0xb2, 0xa7, 0xbe, 0xaa, 0xa3, 0x80, 0x86, 0x14, 0xe5, 0x05, 0x5b,
-	0x55, 0xd8, 0x64, 0xaf, 0xb8, 0xda, 0xa7, 0x7d, 0x2a, 0xb8, 0x1a, 0xff, 0x92, 0x6e, 0xc5, 0x15,
-	0x3c, 0x74, 0x7d, 0x5a, 0x13, 0x7f, 0x15, 0xb4, 0x61, 0x53, 0x36, 0xa4, 0xcc, 0x92, 0xbe, 0xd2,
-	0x50, 0x54, 0x49, 0x5a, 0xb5, 0x1e, 0x66, 0xa4, 0x36, 0xd9, 0xeb, 0x91, 0x10, 0xef, 0xd5, 0x6c,
-	0xea, 0xfa, 0x92, 0xaf, 0xbc, 0x48, 0x42, 0xaa, 0x83, 0x03, 0x3c, 0x64, 0xa8, 0x03, 0x80, 0xc7,
-	0x8e, 0x1b, 0x5a, 0x01, 0x0e, 0x89, 0xa1, 0x95, 0xb5, 0xed, 0x4c, 0x63, 0xef, 0xf5, 0xbb, 0xad,
-	0xc4, 0x9f, 0xef, 0xb6, 0x3e, 0x92, 0x61, 0x98, 0x73, 0x5e, 0x75, 0x69, 0x6d, 0x88, 0xc3, 0x41,
-	0xf5, 0x88, 0xf4, 0xb1, 0x7d, 0xd1, 0x24, 0xf6, 0xdb, 0x57, 0xbb, 0xa0, 0x72, 0x36, 0x89, 0x6d,
-	0x66, 0x44, 0x10, 0x13, 0x87, 0x04, 0x55, 0xe1, 0xae, 0x78, 0x8d, 0x4b, 0x02, 0x66, 0x8d, 0x48,
-	0x60, 0x09, 0xca, 0xb8, 0x53, 0xd6, 0xb6, 0x97, 0xcc, 0x95, 0x98, 0xea, 0x90, 0xa0, 0xce, 0x09,
-	0xf4, 0x31, 0xe4, 0x08, 0xb3, 0xb1, 0x87, 0x43, 0x97, 0xfa, 0xd6, 0xb9, 0xb1, 0x20, 0x1c, 0xb3,
-	0x53, 0xec, 0x5b, 0x1e, 0xd2, 0xa6, 0xc3, 0xa1, 0x1b, 0x5a, 0xa3, 0x01, 0x66, 0xc4, 0xea, 0x79,
-	0xd4, 0x3e, 0x67, 0x86, 0x5e, 0xd6, 0xb6, 0x75, 0x73, 0x45, 0x52, 0x1d, 0xce, 0x34, 0x04, 0xc1,
-	0xfd, 0x03, 0x32, 0x21, 0xd8, 0x9b, 0xf7, 0x4f, 0x4a, 0x7f, 0x49, 0xcd, 0xfa, 0xbb, 0xb0, 0x3e,
-	0x0a, 0xe8, 0xc4, 0x75, 0x48, 0x60, 0x31, 0x0f, 0xb3, 0x81, 0x75, 0x16, 0x60, 0x9b, 0xe7, 0x36,
-	0x52, 0xb7, 0xad, 0xc8, 0x5a, 0x14, 0xb1, 0xcb, 0x03, 0x1e, 0xaa, 0x78, 0x3c, 0x55, 0x54, 0x82,
-	0xeb, 0xa9, 0x16, 0x6f, 0x9d, 0x2a, 0x8a, 0x38, 0x9f, 0xea, 0x29, 0xe4, 0x7b, 0x74, 0xec, 0x87,
-	0x17, 0xd3, 0x14, 0xe9, 0xdb, 0xa6, 0x58, 0x96, 0x91, 0xe2, 0xd8, 0xf7, 0x61, 0xcd, 0xa6, 0x9e,
-	0x87, 0x43, 0x12, 0x60, 0xcf, 0x1a, 0x8e, 0xbd, 0xd0, 0x1d, 0x79, 0x2e, 0x09, 0x8c, 0x8c, 0xa8,
-	0xf1, 0xea, 0x94, 0x3c, 0x8e, 0xb9, 0x87, 0xc5, 0x9f, 0xde, 0xbf, 0xdc, 0x59, 0x93, 0xe3, 0xf0,
-	0x43, 0x34, 0x10, 0x52, 0x87, 0x95, 0xdf, 0x34, 0x48, 0x3f, 0x51, 0xcf, 0x40, 0x0f, 0x20, 0x4d,
-	0x47, 0x24, 0xc0, 0x21, 0x0d, 0x94, 0x24, 0x8d, 0xb7, 0xaf, 0x76, 0x57, 0xd5, 0x7d, 0xea, 0x8e,
-	0x13, 0x10, 0xc6, 0xba, 0x61, 0xe0, 0xfa, 0x7d, 0x33, 0xf6, 0x44, 0xab, 0x90, 0x0c, 0xe8, 0xd8,
-	0x77, 0x94, 0xd4, 0xa4, 0x81, 0x4a, 0x00, 0x52, 0x20, 0x43, 0xe2, 0x87, 0x42, 0x5c, 0x39, 0x73,
-	0x06, 0x41, 0x5b, 0x90, 0xa5, 0xe3, 0x70, 0x34, 0x0e, 0xad, 0x01, 0x66, 0x03, 0xa1, 0xa9, 0x9c,
-	0x09, 0x12, 0x7a, 0x8c, 0xd9, 0x00, 0x15, 0x21, 0x2d, 0x15, 0x43, 0x1c, 0xa1, 0xa0, 0xb4, 0x19,
-	0xdb, 0x95, 0x7f, 0x74, 0x48, 0x4a, 0x15, 0xaf, 0x41, 0xea, 0x19, 0xed, 0x59, 0xae, 0x23, 0x2e,
-	0xac, 0x9b, 0xc9, 0x67, 0xb4, 0xd7, 0x76, 0xf8, 0x4b, 0x22, 0x1d, 0x88, 0x6b, 0xfd, 0xe7, 0x4b,
-	0x22, 0x4f, 0xb4, 0x01, 0xe9, 0x21, 0x75, 0x88, 0xc7, 0xc3, 0xf1, 0x1b, 0x67, 0xcc, 0x45, 0x61,
-	0xb7, 0x1d, 0x64, 0xc0, 0xe2, 0x28, 0xa0, 0x67, 0xae, 0x47, 0xc4, 0x55, 0x33, 0x66, 0x64, 0xa2,
-	0x07, 0x90, 0x62, 0x21, 0x0e, 0xc7, 0x52, 0xe7, 0xcb, 0xfb, 0x9b, 0xd5, 0x6b, 0xab, 0xa5, 0x2a,
-	0x6e, 0xda, 0x15, 0x3e, 0xa6, 0xf2, 0x9d, 0x16, 0x2d, 0x35, 0x5b, 0xb4, 0x4f, 0x61, 0x59, 0x4e,
-	0x8e, 0x43, 0xb0, 0xe3, 0xb9, 0x3e, 0x11, 0xe2, 0x5c, 0x30, 0x97, 0x04, 0xda, 0x54, 0x20, 0xfa,
-	0x1a, 0x32, 0xf1, 0x3c, 0x1b, 0xe9, 0xf2, 0xc2, 0x76, 0x76, 0x7f, 0xe3, 0x46, 0xd6, 0xa8, 0xab,
-	0x0d, 0x9d, 0xcb, 0xce, 0x9c, 0x9e, 0x40, 0x9f, 0xc0, 0x52, 0x3c, 0x76, 0xa2, 0xf8, 0x19, 0x51,
-	0xfc, 0x5c, 0x04, 0x8a, 0xf2, 0x7f, 0x01, 0x2b, 0xb1, 0x53, 0xdc, 0x07, 0x10, 0x7d, 0x28, 0x44,
-	0x84, 0xa9, 0x70, 0xf4, 0x19, 0xe4, 0x1d, 0x62, 0xbb, 0x8c, 0x6f, 0x92, 0x01, 0x71, 0xfb, 0x83,
-	0xd0, 0xc8, 0x8a, 0x8b, 0x2f, 0x47, 0xf0, 0x63, 0x81, 0xf2, 0xae, 0x3f, 0x27, 0xf8, 0xdc, 0xea,
-	0x11, 0x6c, 0x53, 0xdf, 0xc8, 0x89, 0x78, 0xc0, 0xa1, 0x86, 0x40, 0x78, 0x05, 0x26, 0x24, 0x70,
-	0x5c, 0x3b, 0x8c, 0x02, 0x2d, 0xc9, 0x0a, 0x28, 0x54, 0xc5, 0xf9, 0x12, 0x16, 0x46, 0xf8, 0xc2,
-	0x58, 0x2e, 0x6b, 0xe2, 0xed, 0xaa, 0xaf, 0x7c, 0xef, 0x56, 0xd5, 0xde, 0xad, 0x1e, 0x50, 0xd7,
-	0x6f, 0x64, 0xf8, 0xdb, 0x7f, 0x79, 0xff, 0x72, 0x47, 0x33, 0xf9, 0x01, 0xf4, 0x0d, 0x2c, 0x8a,
-	0xe9, 0x27, 0x8e, 0x91, 0xff, 0x1f, 0x67, 0xa3, 0x43, 0x95, 0xbf, 0xee, 0x40, 0x92, 0x77, 0x92,
-	0xa1, 0x4d, 0xc8, 0x44, 0x6f, 0x63, 0x4a, 0x7b, 0x53, 0x00, 0xdd, 0x83, 0x94, 0x58, 0xbf, 0x4c,
-	0xa8, 0x4f, 0x37, 0x95, 0xc5, 0xf1, 0x11, 0x66, 0x8c, 0x30, 0xa1, 0x2f, 0xdd, 0x54, 0x16, 0x17,
-	0xfb, 0x19, 0x76, 0xbd, 0x71, 0x40, 0xa2, 0xf5, 0x1a, 0xdb, 0xa8, 0x0c, 0x33, 0x4b, 0x39, 0xda,
-	0xa6, 0xb3, 0x10, 0xfa, 0x1c, 0x0a, 0xf3, 0x7b, 0x94, 0x30, 0xa1, 0x2b, 0xdd, 0xcc, 0xcf, 0x6d,
-	0x43, 0x22, 0x5c, 0xe7, 0xf7, 0x20, 0x61, 0x42, 0x63, 0xba, 0x99, 0x9f, 0xdb, 0x66, 0x84, 0xa1,
-	0x0a, 0xe4, 0xc6, 0xbe, 0x04, 0x71, 0xcf, 0x23, 0x62, 0x89, 0xe9, 0xe6, 0x1c, 0x86, 0xf6, 0x61,
-	0x6d, 0xa6, 0x9f, 0xd6, 0xb4, 0x22, 0x72, 0x1f, 0xdd, 0x9d, 0x76, 0xb6, 0x19, 0xd7, 0x66, 0x13,
-	0x32, 0x63, 0x9f, 0x7b, 0x3a, 0x4a, 0x51, 0xba, 0x39, 0x05, 0x2a, 0xbf, 0x6b, 0x90, 0x7b, 0x44,
-	0x7c, 0xc2, 0x5c, 0xc6, 0x0b, 0x4d, 0xd0, 0x43, 0x5e, 0x32, 0xbe, 0xab, 0x44, 0x95, 0xb3, 0xfb,
-	0xeb, 0x37, 0x94, 0x2e, 0x57, 0xd9, 0x6c, 0xbf, 0xd4, 0x09, 0x3e, 0x9b, 0x71, 0x1b, 0xf8, 0x94,
-	0xdc, 0xfb, 0xf0, 0x6c, 0xaa, 0x11, 0x89, 0x9a, 0xf4, 0x15, 0x24, 0xf9, 0x94, 0xca, 0x1e, 0x7d,
-	0xe8, 0x90, 0x50, 0xc0, 0x6c, 0x3e, 0xe9, 0xbf, 0xf3, 0xab, 0x06, 0xd9, 0x99, 0x61, 0x47, 0x9b,
-	0x60, 0xd4, 0x4f, 0x9b, 0xed, 0x13, 0xab, 0x7b, 0x52, 0x3f, 0x39, 0xed, 0x5a, 0xa7, 0xdf, 0x75,
-	0x3b, 0xad, 0x83, 0xf6, 0x61, 0xbb, 0xd5, 0x2c, 0x24, 0xd0, 0x3a, 0xdc, 0x9d, 0x63, 0x0f, 0xbe,
-	0x3f, 0x3e, 0x6e, 0x9f, 0x14, 0xb4, 0x1b, 0x84, 0xd9, 0x7a, 0xd2, 0xaa, 0x1f, 0x15, 0xee, 0xdc,
-	0x20, 0x3a, 0xf5, 0x6e, 0xb7, 0xd5, 0x2c, 0x2c, 0xdc, 0x20, 0x0e, 0xeb, 0xed, 0xa3, 0x56, 0xb3,
-	0xa0, 0xa3, 0x22, 0xdc, 0xbb, 0x76, 0x83, 0x66, 0xeb, 0xa0, 0xdd, 0x6c, 0x35, 0x0b, 0xc9, 0xa2,
-	0xfe, 0xe3, 0xcf, 0xa5, 0x44, 0xe3, 0xd1, 0xeb, 0xcb, 0x92, 0xf6, 0xe6, 0xb2, 0xa4, 0xfd, 0x7d,
-	0x59, 0xd2, 0x5e, 0x5c, 0x95, 0x12, 0x6f, 0xae, 0x4a, 0x89, 0x3f, 0xae, 0x4a, 0x89, 0xa7, 0xbb,
-	0x7d, 0x37, 0x1c, 0x8c, 0x7b, 0x55, 0x9b, 0x0e, 0x6b, 0xa2, 0x02, 0xbb, 0x3e, 0x09, 0x9f, 0xd3,
-	0xe0, 0xbc, 0x76, 0xed, 0x5f, 0x49, 0x78, 0x31, 0x22, 0xac, 0x97, 0x12, 0xbf, 0x71, 0xee, 0xff,
-	0x1b, 0x00, 0x00, 0xff, 0xff, 0xe1, 0x44, 0x90, 0x40, 0x78, 0x09, 0x00, 0x00,
+	// 1491 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x9c, 0x56, 0xcd, 0x6e, 0x1b, 0xc9,
+	0x11, 0x16, 0xc5, 0x1f, 0x91, 0x25, 0x8a, 0x3f, 0x6d, 0xc9, 0x1a, 0xc9, 0x0a, 0xcd, 0x28, 0x08,
+	0xac, 0xc8, 0x10, 0x09, 0xc9, 0x46, 0x02, 0x18, 0x48, 0x02, 0x4a, 0xa4, 0x6c, 0xc2, 0x92, 0x2d,
+	0x34, 0x65, 0x1f, 0x7c, 0x19, 0x34, 0x67, 0x5a, 0x64, 0x5b, 0xc3, 0x69, 0x62, 0xba, 0x49, 0x47,
+	0x77, 0x07, 0x08, 0x72, 0xca, 0x3b, 0xe4, 0x92, 0xa3, 0x0f, 0xbe, 0xe4, 0x0d, 0x7c, 0x34, 0x7c,
+	0x5a, 0xec, 0xc1, 0xbb, 0xb0, 0x0f, 0x7e, 0x89, 0x3d, 0x2c, 0xba, 0x7b, 0x66, 0x48, 0x8a, 0xc6,
+	0x62, 0xd7, 0x17, 0x82, 0xf5, 0xd5, 0x4f, 0x4f, 0x57, 0x7d, 0x55, 0xd5, 0xb0, 0x25, 0xf8, 0x38,
+	0x20, 0xf5, 0x31, 0x0d, 0xd8, 0xc5, 0x55, 0x7d, 0xbc, 0x1f, 0xfe, 0xab, 0x0d, 0x03, 0x2e, 0x39,
+	0x2a, 0x6a, 0x6d, 0x2d, 0xc4, 0xc6, 0xfb, 0x9b, 0xab, 0x3d, 0xde, 0xe3, 0x5a, 0x57, 0x57, 0xff,
+	0x8c, 0xd9, 0x66, 0x99, 0x0c, 0x98, 0xcf, 0xeb, 0xfa, 0x37, 0x84, 0x36, 0x1c, 0x2e, 0x06, 0x5c,
+	0xd8, 0xc6, 0xd6, 0x08, 0xa1, 0xaa, 0x62, 0xa4, 0x7a, 0x97, 0x08, 0x5a, 0x1f, 0xef, 0x77, 0xa9,
+	0x24, 0xfb, 0x75, 0x87, 0x33, 0xdf, 0xe8, 0xb7, 0x5f, 0x2f, 0x41, 0xe6, 0x8c, 0x04, 0x64, 0x20,
+	0xd0, 0x19, 0x00, 0x19, 0xb9, 0x4c, 0xda, 0x01, 0x91, 0xd4, 0x4a, 0x54, 0x13, 0x3b, 0xb9, 0xc3,
+	0xfd, 0x77, 0x1f, 0x6f, 0x2f, 0x7c, 0xff, 0xf1, 0xf6, 0x2d, 0x13, 0x46, 0xb8, 0x97, 0x35, 0xc6,
+	0xeb, 0x03, 0x22, 0xfb, 0xb5, 0x13, 0xda, 0x23, 0xce, 0x55, 0x93, 0x3a, 0x1f, 0xde, 0xee, 0x41,
+	0x78, 0x66, 0x93, 0x3a, 0x38, 0xa7, 0x83, 0x60, 0x22, 0x29, 0xaa, 0xc1, 0x0d, 0x7d, 0x1b, 0x46,
+	0x03, 0x61, 0x0f, 0x69, 0x60, 0x6b, 0x95, 0xb5, 0x58, 0x4d, 0xec, 0xac, 0xe0, 0x72, 0xac, 0x3a,
+	0xa3, 0x41, 0x43, 0x29, 0xd0, 0xef, 0x21, 0x4f, 0x85, 0x43, 0x3c, 0x22, 0x19, 0xf7, 0xed, 0x4b,
+	0x2b, 0xa9, 0x0d, 0x97, 0x27, 0xd8, 0x63, 0x15, 0xd2, 0xe1, 0x83, 0x01, 0x93, 0xf6, 0xb0, 0x4f,
+	0x04, 0xb5, 0xbb, 0x1e, 0x77, 0x2e, 0x85, 0x95, 0xaa, 0x26, 0x76, 0x52, 0xb8, 0x6c, 0x54, 0x67,
+	0x4a, 0x73, 0xa8, 0x15, 0xca, 0x3e, 0xa0, 0x63, 0x4a, 0xbc, 0x59, 0xfb, 0xb4, 0xb1, 0x37, 0xaa,
+	0x69, 0x7b, 0x06, 0xeb, 0xc3, 0x80, 0x8f, 0x99, 0x4b, 0x03, 0x5b, 0x78, 0x44, 0xf4, 0xed, 0x8b,
+	0x80, 0x38, 0xea, 0x6c, 0x2b, 0xf3, 0xad, 0x19, 0x59, 0x8b, 0x22, 0x76, 0x54, 0xc0, 0xe3, 0x30,
+	0x9e, 0x3a, 0x2a, 0x4a, 0xc1, 0xf5, 0xa3, 0x96, 0xbe, 0xf9, 0xa8, 0x28, 0xe2, 0xec, 0x51, 0x2f,
+	0xa0, 0xd8, 0xe5, 0x23, 0x5f, 0x5e, 0x4d, 0x8e, 0xc8, 0x7e, 0xeb, 0x11, 0x05, 0x13, 0x29, 0x8e,
+	0x7d, 0x0f, 0xd6, 0x1c, 0xee, 0x79, 0x44, 0xd2, 0x80, 0x78, 0xf6, 0x60, 0xe4, 0x49, 0x36, 0xf4,
+	0x18, 0x0d, 0xac, 0x9c, 0xce, 0xf1, 0xea, 0x44, 0x79, 0x1a, 0xeb, 0xd0, 0x2e, 0x94, 0xf9, 0x90,
+	0xfa, 0xb3, 0x45, 0x01, 0xed, 0x50, 0x54, 0x8a, 0xe9, 0x92, 0xdc, 0x85, 0xb2, 0xc7, 0x7b, 0xc3,
+	0x80, 0x77, 0x6d, 0xc9, 0x3d, 0x1a, 0x10, 0xdf, 0xa1, 0xd6, 0xb2, 0xa6, 0x46, 0x29, 0x54, 0x9c,
+	0x47, 0x38, 0xfa, 0x3b, 0x6c, 0x0d, 0x28, 0xf1, 0xed, 0x39, 0x0f, 0x7b, 0xc0, 0x3c, 0x8f, 0x59,
+	0x79, 0xed, 0xb7, 0xa1, 0x6c, 0x4e, 0xae, 0xf9, 0x9e, 0x2a, 0x03, 0xf4, 0x27, 0x28, 0x0d, 0x48,
+	0xd0, 0x63, 0xfe, 0xd4, 0x61, 0x2b, 0xda, 0xa9, 0x68, 0xf0, 0xc9, 0x59, 0x7b, 0x80, 0x98, 0x2f,
+	0x69, 0x30, 0x26, 0xde, 0x94, 0x71, 0xc1, 0xb0, 0x3b, 0xd2, 0xc4, 0xe6, 0x0f, 0x36, 0xff, 0xfd,
+	0xe5, 0xcd, 0xee, 0x9a, 0x19, 0x01, 0xff, 0x88, 0x86, 0x80, 0xe9, 0xbd, 0x6d, 0x0e, 0xe9, 0xf3,
+	0x80, 0x38, 0x14, 0xdd, 0x84, 0x8c, 0xd3, 0xe7, 0x82, 0xfa, 0x56, 0xa2, 0x9a, 0xdc, 0x29, 0xe3,
+	0x50, 0x42, 0x25, 0x48, 0x4a, 0x3e, 0xb4, 0x16, 0x35, 0xa8, 0xfe, 0xa2, 0x02, 0x2c, 0x7a, 0xdc,
+	0x4a, 0x56, 0x93, 0x3b, 0x29, 0xbc, 0xe8, 0x71, 0x25, 0xf7, 0x99, 0x95, 0x32, 0x72, 0x9f, 0xa1,
+	0x2d, 0xc8, 0x39, 0x7d, 0xe2, 0x79, 0xd4, 0xef, 0x51, 0x2b, 0xad, 0xfd, 0x26, 0xc0, 0xf6, 0x3f,
+	0x93, 0x90, 0x7d, 0x1e, 0x72, 0x05, 0xdd, 0x87, 0x2c, 0x1f, 0xd2, 0x80, 0x48, 0x1e, 0x84, 0x7d,
+	0x6f, 0x7d, 0x78, 0xbb, 0xb7, 0x1a, 0x16, 0xbd, 0xe1, 0xba, 0x01, 0x15, 0xa2, 0x23, 0x03, 0xe6,
+	0xf7, 0x70, 0x6c, 0x89, 0x56, 0x21, 0x1d, 0xf0, 0x91, 0xef, 0x86, 0xfd, 0x6c, 0x04, 0x54, 0x01,
+	0x30, 0x5d, 0x38, 0xa0, 0xbe, 0xd4, 0x1d, 0x9c, 0xc7, 0x53, 0x08, 0xba, 0x0d, 0xcb, 0x7c, 0x24,
+	0x87, 0x23, 0x69, 0xf7, 0x89, 0xe8, 0xeb, 0xc6, 0xcd, 0x63, 0x30, 0xd0, 0x23, 0x22, 0xfa, 0x68,
+	0x13, 0xb2, 0xa6, 0x2d, 0xa9, 0xab, 0xdb, 0x34, 0x8b, 0x63, 0x19, 0x59, 0xb0, 0xa4, 0xd8, 0xc1,
+	0xfc, 0x9e, 0xee, 0xc6, 0x3c, 0x8e, 0x44, 0x74, 0x00, 0x69, 0xa9, 0x12, 0xa8, 0x5b, 0x67, 0xf9,
+	0xe0, 0x66, 0xed, 0xda, 0x30, 0xad, 0xe9, 0xf4, 0x1e, 0xa6, 0x14, 0xdf, 0xb1, 0x31, 0x45, 0x0d,
+	0x48, 0x0b, 0x49, 0x2e, 0x69, 0xd8, 0x0b, 0x77, 0xc3, 0x5e, 0x58, 0x9b, 0xef, 0x85, 0xb6, 0x2f,
+	0xa7, 0xba, 0xa0, 0xed, 0x4b, 0x6c, 0x3c, 0xc3, 0xdb, 0x0e, 0x3d, 0xc2, 0x7c, 0xea, 0x6a, 0xc6,
+	0x67, 0xf1, 0x14, 0xa2, 0x6f, 0x6b, 0xbe, 0xd0, 0xbe, 0xa4, 0x57, 0x9a, 0xe1, 0xea, 0xb6, 0x06,
+	0x7a, 0x4c, 0xaf, 0xb6, 0x7f, 0x4a, 0x43, 0xda, 0x0c, 0xbf, 0x35, 0xc8, 0xbc, 0xe4, 0x5d, 0x9b,
+	0xb9, 0xba, 0x04, 0x29, 0x9c, 0x7e, 0xc9, 0xbb, 0x6d, 0x57, 0xd5, 0x26, 0x1a, 0x1f, 0x3a, 0xd1,
+	0xbf, 0x58, 0x9b, 0xc8, 0x12, 0x6d, 0x40, 0x76, 0xc0, 0x5d, 0xea, 0xa9, 0x70, 0xaa, 0x06, 0x39,
+	0xbc, 0xa4, 0xe5, 0xb6, 0xce, 0xe1, 0x30, 0xe0, 0x17, 0xcc, 0xa3, 0x3a, 0xf9, 0x39, 0x1c, 0x89,
+	0xe8, 0x3e, 0x64, 0x84, 0x24, 0x72, 0x64, 0xc6, 0x63, 0xe1, 0x60, 0x6b, 0x2e, 0x89, 0xfa, 0x4b,
+	0x3b, 0xda, 0x06, 0x87, 0xb6, 0x13, 0x1a, 0x64, 0xa6, 0x69, 0xf0, 0x47, 0x28, 0x98, 0xde, 0x76,
+	0x29, 0x71, 0x3d, 0xe6, 0x9b, 0xc2, 0x24, 0xf1, 0x8a, 0x46, 0x9b, 0x21, 0x88, 0xfe, 0x0a, 0xb9,
+	0x78, 0x0d, 0x58, 0xd9, 0x6a, 0x72, 0x67, 0xf9, 0x60, 0x63, 0xee, 0xd4, 0x88, 0xa7, 0x61, 0xf5,
+	0x26, 0x1e, 0xe8, 0x0f, 0xb0, 0x12, 0x4f, 0x6b, 0x4d, 0xa7, 0x9c, 0x4e, 0x70, 0x3e, 0x02, 0x35,
+	0xa1, 0xee, 0x42, 0x39, 0x36, 0x8a, 0x99, 0x05, 0xba, 0x54, 0xa5, 0x48, 0x81, 0x23, 0x86, 0xdd,
+	0x81, 0xa2, 0x4b, 0x1d, 0x26, 0xd4, 0x02, 0xea, 0x53, 0xd6, 0xeb, 0x4b, 0x3d, 0x6a, 0x92, 0xb8,
+	0x10, 0xc1, 0x8f, 0x34, 0xaa, 0x2a, 0xfb, 0x8a, 0x92, 0x4b, 0xbb, 0x4b, 0x89, 0xc3, 0x7d, 0x3d,
+	0x57, 0xb2, 0x18, 0x14, 0x74, 0xa8, 0x11, 0x95, 0x81, 0x31, 0x0d, 0x5c, 0xe6, 0xc8, 0x28, 0xd0,
+	0x8a, 0xc9, 0x40, 0x88, 0x86, 0x71, 0xfe, 0x0c, 0xc9, 0x21, 0xb9, 0xd2, 0x53, 0x43, 0xdd, 0x3d,
+	0xac, 0xab, 0x5a, 0xd7, 0xb5, 0x70, 0x5d, 0xd7, 0x8e, 0x38, 0xf3, 0x0f, 0x73, 0xea, 0xee, 0xff,
+	0xfb, 0xf2, 0x66, 0x37, 0x81, 0x95, 0x03, 0xfa, 0x1b, 0x2c, 0xe9, 0xa5, 0x41, 0x5d, 0xab, 0xf8,
+	0x1b, 0x7c, 0x23, 0x27, 0x74, 0x04, 0x85, 0x38, 0x2b, 0xa6, 0x73, 0x4a, 0xbf, 0xa2, 0x73, 0xe2,
+	0x74, 0x9b, 0x69, 0x75, 0x07, 0x8a, 0xf1, 0x48, 0xb1, 0x05, 0xa5, 0xae, 0xb0, 0xca, 0xd5, 0xe4,
+	0x4e, 0x1e, 0x17, 0x62, 0xb8, 0xa3, 0x50, 0x35, 0xd6, 0x02, 0x4a, 0x04, 0xf7, 0x2d, 0xa4, 0x39,
+	0x17, 0x4a, 0xdb, 0x3f, 0x2c, 0x42, 0x5a, 0xf1, 0x49, 0xa8, 0x71, 0x15, 0x65, 0x58, 0x84, 0x1d,
+	0x30, 0x01, 0x94, 0xbf, 0x7e, 0x3b, 0x08, 0xdd, 0x03, 0x29, 0x1c, 0x4a, 0x0a, 0x1f, 0x12, 0x21,
+	0xa8, 0xd0, 0x2c, 0x4f, 0xe1, 0x50, 0x52, 0x43, 0xe4, 0x82, 0x30, 0x6f, 0x14, 0xd0, 0xe8, 0x6d,
+	0x10, 0xcb, 0xa8, 0x0a, 0x53, 0x2f, 0x8a, 0xe8, 0x29, 0x30, 0x0d, 0xa9, 0x1d, 0x30, 0xfb, 0x08,
+	0xa0, 0x42, 0xb3, 0x3b, 0x85, 0x8b, 0x33, 0xab, 0x9c, 0x6a, 0xd3, 0xd9, 0x25, 0x4e, 0x85, 0x66,
+	0x7a, 0x0a, 0x17, 0x67, 0x56, 0x31, 0x15, 0x68, 0x1b, 0xf2, 0x23, 0xdf, 0x80, 0xa4, 0xeb, 0x99,
+	0xa9, 0x93, 0xc2, 0x33, 0x18, 0x3a, 0x80, 0xb5, 0x29, 0x56, 0xd9, 0x93, 0x8c, 0x98, 0x65, 0x7a,
+	0x63, 0xc2, 0xaf, 0x66, 0x9c, 0x9b, 0x2d, 0xc8, 0x8d, 0x7c, 0x65, 0xe9, 0x86, 0xbc, 0x4e, 0xe1,
+	0x09, 0xb0, 0xfd, 0xff, 0x04, 0xe4, 0x1f, 0x52, 0x9f, 0x0a, 0x26, 0x54, 0xa2, 0x29, 0x7a, 0xa0,
+	0x52, 0xa6, 0x96, 0x8e, 0xce, 0xf2, 0xf2, 0xc1, 0xfa, 0x5c, 0xc1, 0xcd, 0x4e, 0x9a, 0x66, 0x4d,
+	0xe8, 0xa1, 0x26, 0x44, 0x5c, 0x86, 0xe4, 0x57, 0xc9, 0xa2, 0x27, 0x44, 0x48, 0x96, 0xa8, 0x48,
+	0x7f, 0xd1, 0x73, 0x56, 0x9a, 0x1a, 0x7d, 0xcd, 0x49, 0x33, 0x60, 0xfa, 0x3c, 0x63, 0xbf, 0xfb,
+	0x7a, 0x11, 0x96, 0xa7, 0x46, 0x0e, 0xda, 0x02, 0xab, 0xf1, 0xac, 0xd9, 0x3e, 0xb7, 0x3b, 0xe7,
+	0x8d, 0xf3, 0x67, 0x1d, 0xfb, 0xd9, 0x93, 0xce, 0x59, 0xeb, 0xa8, 0x7d, 0xdc, 0x6e, 0x35, 0x4b,
+	0x0b, 0x68, 0x1d, 0x6e, 0xcc, 0x68, 0x8f, 0x9e, 0x9e, 0x9e, 0xb6, 0xcf, 0x4b, 0x89, 0x39, 0x05,
+	0x6e, 0x3d, 0x6f, 0x35, 0x4e, 0x4a, 0x8b, 0x73, 0x8a, 0xb3, 0x46, 0xa7, 0xd3, 0x6a, 0x96, 0x92,
+	0x73, 0x8a, 0xe3, 0x46, 0xfb, 0xa4, 0xd5, 0x2c, 0xa5, 0xd0, 0x26, 0xdc, 0xbc, 0xf6, 0x05, 0xcd,
+	0xd6, 0x51, 0xbb, 0xd9, 0x6a, 0x96, 0xd2, 0x68, 0x0d, 0xca, 0x33, 0xba, 0xa7, 0x67, 0xad, 0x27,
+	0xa5, 0x0c, 0xba, 0x05, 0xeb, 0x33, 0x70, 0xab, 0x73, 0xd4, 0x38, 0x69, 0x9c, 0xb7, 0x9f, 0x3c,
+	0x2c, 0x2d, 0xa1, 0xdf, 0xc1, 0xc6, 0xb5, 0x78, 0xcf, 0x5b, 0xb8, 0x7d, 0xdc, 0x6e, 0x1c, 0x9e,
+	0xb4, 0x4a, 0xd9, 0xcd, 0xd4, 0xbf, 0xfe, 0x5b, 0x59, 0x38, 0x7c, 0xf8, 0xee, 0x53, 0x25, 0xf1,
+	0xfe, 0x53, 0x25, 0xf1, 0xe3, 0xa7, 0x4a, 0xe2, 0x3f, 0x9f, 0x2b, 0x0b, 0xef, 0x3f, 0x57, 0x16,
+	0xbe, 0xfb, 0x5c, 0x59, 0x78, 0xb1, 0xd7, 0x63, 0xb2, 0x3f, 0xea, 0xd6, 0x1c, 0x3e, 0xa8, 0xeb,
+	0xa4, 0xee, 0xf9, 0x54, 0xbe, 0xe2, 0xc1, 0x65, 0xfd, 0xda, 0x33, 0x43, 0x5e, 0x0d, 0xa9, 0xe8,
+	0x66, 0xf4, 0x9b, 0xff, 0xde, 0xcf, 0x01, 0x00, 0x00, 0xff, 0xff, 0x2d, 0x41, 0x13, 0x43, 0x88,
+	0x0c, 0x00, 0x00,
 }
 
 func (m *Params) Marshal() (dAtA []byte, err error) {
@@ -695,6 +937,31 @@ func (m *Params) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.IntervalTolerance != 0 {
+		i = encodeVarintVerify(dAtA, i, uint64(m.IntervalTolerance))
+		i--
+		dAtA[i] = 0x70
+	}
+	if m.MarginTolerance != 0 {
+		i = encodeVarintVerify(dAtA, i, uint64(m.MarginTolerance))
+		i--
+		dAtA[i] = 0x68
+	}
+	if m.MeanLogprobToleranceMilli != 0 {
+		i = encodeVarintVerify(dAtA, i, uint64(m.MeanLogprobToleranceMilli))
+		i--
+		dAtA[i] = 0x60
+	}
+	if m.LogprobTolerance != 0 {
+		i = encodeVarintVerify(dAtA, i, uint64(m.LogprobTolerance))
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.OpenPhaseBlocks != 0 {
+		i = encodeVarintVerify(dAtA, i, uint64(m.OpenPhaseBlocks))
+		i--
+		dAtA[i] = 0x50
+	}
 	if m.CollateralMultiplier != 0 {
 		i = encodeVarintVerify(dAtA, i, uint64(m.CollateralMultiplier))
 		i--
@@ -763,6 +1030,122 @@ func (m *Params) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *Trace) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Trace) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Trace) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Challenge) > 0 {
+		dAtA1 := make([]byte, len(m.Challenge)*5)
+		var j2 int
+		for _, num := range m.Challenge {
+			x3 := (uint32(num) << 1) ^ uint32((num >> 31))
+			for x3 >= 1<<7 {
+				dAtA1[j2] = uint8(uint64(x3)&0x7f | 0x80)
+				j2++
+				x3 >>= 7
+			}
+			dAtA1[j2] = uint8(x3)
+			j2++
+		}
+		i -= j2
+		copy(dAtA[i:], dAtA1[:j2])
+		i = encodeVarintVerify(dAtA, i, uint64(j2))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.Hi) > 0 {
+		dAtA5 := make([]byte, len(m.Hi)*10)
+		var j4 int
+		for _, num := range m.Hi {
+			for num >= 1<<7 {
+				dAtA5[j4] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j4++
+			}
+			dAtA5[j4] = uint8(num)
+			j4++
+		}
+		i -= j4
+		copy(dAtA[i:], dAtA5[:j4])
+		i = encodeVarintVerify(dAtA, i, uint64(j4))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Lo) > 0 {
+		dAtA7 := make([]byte, len(m.Lo)*10)
+		var j6 int
+		for _, num := range m.Lo {
+			for num >= 1<<7 {
+				dAtA7[j6] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j6++
+			}
+			dAtA7[j6] = uint8(num)
+			j6++
+		}
+		i -= j6
+		copy(dAtA[i:], dAtA7[:j6])
+		i = encodeVarintVerify(dAtA, i, uint64(j6))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Top) > 0 {
+		dAtA8 := make([]byte, len(m.Top)*5)
+		var j9 int
+		for _, num := range m.Top {
+			x10 := (uint32(num) << 1) ^ uint32((num >> 31))
+			for x10 >= 1<<7 {
+				dAtA8[j9] = uint8(uint64(x10)&0x7f | 0x80)
+				j9++
+				x10 >>= 7
+			}
+			dAtA8[j9] = uint8(x10)
+			j9++
+		}
+		i -= j9
+		copy(dAtA[i:], dAtA8[:j9])
+		i = encodeVarintVerify(dAtA, i, uint64(j9))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Chosen) > 0 {
+		dAtA11 := make([]byte, len(m.Chosen)*5)
+		var j12 int
+		for _, num := range m.Chosen {
+			x13 := (uint32(num) << 1) ^ uint32((num >> 31))
+			for x13 >= 1<<7 {
+				dAtA11[j12] = uint8(uint64(x13)&0x7f | 0x80)
+				j12++
+				x13 >>= 7
+			}
+			dAtA11[j12] = uint8(x13)
+			j12++
+		}
+		i -= j12
+		copy(dAtA[i:], dAtA11[:j12])
+		i = encodeVarintVerify(dAtA, i, uint64(j12))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
 func (m *Verifier) Marshal() (dAtA []byte, err error) {
 	size := m.Size()
 	dAtA = make([]byte, size)
@@ -783,6 +1166,50 @@ func (m *Verifier) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.OpeningKey) > 0 {
+		i -= len(m.OpeningKey)
+		copy(dAtA[i:], m.OpeningKey)
+		i = encodeVarintVerify(dAtA, i, uint64(len(m.OpeningKey)))
+		i--
+		dAtA[i] = 0x52
+	}
+	if m.Complained {
+		i--
+		if m.Complained {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x48
+	}
+	{
+		size := m.Stake.Size()
+		i -= size
+		if _, err := m.Stake.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintVerify(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x42
+	{
+		size, err := m.Trace.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintVerify(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x3a
+	if len(m.Opening) > 0 {
+		i -= len(m.Opening)
+		copy(dAtA[i:], m.Opening)
+		i = encodeVarintVerify(dAtA, i, uint64(len(m.Opening)))
+		i--
+		dAtA[i] = 0x32
+	}
 	if m.Revealed {
 		i--
 		if m.Revealed {
@@ -842,6 +1269,38 @@ func (m *Audit) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintVerify(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x92
+	}
+	if len(m.ChallengeSeeds) > 0 {
+		for iNdEx := len(m.ChallengeSeeds) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.ChallengeSeeds[iNdEx])
+			copy(dAtA[i:], m.ChallengeSeeds[iNdEx])
+			i = encodeVarintVerify(dAtA, i, uint64(len(m.ChallengeSeeds[iNdEx])))
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0x8a
+		}
+	}
+	{
+		size, err := m.ProviderTrace.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintVerify(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1
+	i--
+	dAtA[i] = 0x82
 	{
 		size, err := m.Slashed.MarshalToSizedBuffer(dAtA[:i])
 		if err != nil {
@@ -1127,6 +1586,65 @@ func (m *Params) Size() (n int) {
 	if m.CollateralMultiplier != 0 {
 		n += 1 + sovVerify(uint64(m.CollateralMultiplier))
 	}
+	if m.OpenPhaseBlocks != 0 {
+		n += 1 + sovVerify(uint64(m.OpenPhaseBlocks))
+	}
+	if m.LogprobTolerance != 0 {
+		n += 1 + sovVerify(uint64(m.LogprobTolerance))
+	}
+	if m.MeanLogprobToleranceMilli != 0 {
+		n += 1 + sovVerify(uint64(m.MeanLogprobToleranceMilli))
+	}
+	if m.MarginTolerance != 0 {
+		n += 1 + sovVerify(uint64(m.MarginTolerance))
+	}
+	if m.IntervalTolerance != 0 {
+		n += 1 + sovVerify(uint64(m.IntervalTolerance))
+	}
+	return n
+}
+
+func (m *Trace) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Chosen) > 0 {
+		l = 0
+		for _, e := range m.Chosen {
+			l += sozVerify(uint64(e))
+		}
+		n += 1 + sovVerify(uint64(l)) + l
+	}
+	if len(m.Top) > 0 {
+		l = 0
+		for _, e := range m.Top {
+			l += sozVerify(uint64(e))
+		}
+		n += 1 + sovVerify(uint64(l)) + l
+	}
+	if len(m.Lo) > 0 {
+		l = 0
+		for _, e := range m.Lo {
+			l += sovVerify(uint64(e))
+		}
+		n += 1 + sovVerify(uint64(l)) + l
+	}
+	if len(m.Hi) > 0 {
+		l = 0
+		for _, e := range m.Hi {
+			l += sovVerify(uint64(e))
+		}
+		n += 1 + sovVerify(uint64(l)) + l
+	}
+	if len(m.Challenge) > 0 {
+		l = 0
+		for _, e := range m.Challenge {
+			l += sozVerify(uint64(e))
+		}
+		n += 1 + sovVerify(uint64(l)) + l
+	}
 	return n
 }
 
@@ -1153,6 +1671,21 @@ func (m *Verifier) Size() (n int) {
 	}
 	if m.Revealed {
 		n += 2
+	}
+	l = len(m.Opening)
+	if l > 0 {
+		n += 1 + l + sovVerify(uint64(l))
+	}
+	l = m.Trace.Size()
+	n += 1 + l + sovVerify(uint64(l))
+	l = m.Stake.Size()
+	n += 1 + l + sovVerify(uint64(l))
+	if m.Complained {
+		n += 2
+	}
+	l = len(m.OpeningKey)
+	if l > 0 {
+		n += 1 + l + sovVerify(uint64(l))
 	}
 	return n
 }
@@ -1213,6 +1746,18 @@ func (m *Audit) Size() (n int) {
 	n += 1 + l + sovVerify(uint64(l))
 	l = m.Slashed.Size()
 	n += 1 + l + sovVerify(uint64(l))
+	l = m.ProviderTrace.Size()
+	n += 2 + l + sovVerify(uint64(l))
+	if len(m.ChallengeSeeds) > 0 {
+		for _, b := range m.ChallengeSeeds {
+			l = len(b)
+			n += 2 + l + sovVerify(uint64(l))
+		}
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 2 + l + sovVerify(uint64(l))
+	}
 	return n
 }
 
@@ -1540,6 +2085,537 @@ func (m *Params) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		case 10:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OpenPhaseBlocks", wireType)
+			}
+			m.OpenPhaseBlocks = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.OpenPhaseBlocks |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LogprobTolerance", wireType)
+			}
+			m.LogprobTolerance = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LogprobTolerance |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MeanLogprobToleranceMilli", wireType)
+			}
+			m.MeanLogprobToleranceMilli = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MeanLogprobToleranceMilli |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 13:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MarginTolerance", wireType)
+			}
+			m.MarginTolerance = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MarginTolerance |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 14:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field IntervalTolerance", wireType)
+			}
+			m.IntervalTolerance = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.IntervalTolerance |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipVerify(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthVerify
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Trace) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowVerify
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Trace: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Trace: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType == 0 {
+				var v int32
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowVerify
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= int32(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				v = int32((uint32(v) >> 1) ^ uint32(((v&1)<<31)>>31))
+				m.Chosen = append(m.Chosen, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowVerify
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthVerify
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthVerify
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Chosen) == 0 {
+					m.Chosen = make([]int32, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v int32
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowVerify
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= int32(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					v = int32((uint32(v) >> 1) ^ uint32(((v&1)<<31)>>31))
+					m.Chosen = append(m.Chosen, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Chosen", wireType)
+			}
+		case 2:
+			if wireType == 0 {
+				var v int32
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowVerify
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= int32(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				v = int32((uint32(v) >> 1) ^ uint32(((v&1)<<31)>>31))
+				m.Top = append(m.Top, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowVerify
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthVerify
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthVerify
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Top) == 0 {
+					m.Top = make([]int32, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v int32
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowVerify
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= int32(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					v = int32((uint32(v) >> 1) ^ uint32(((v&1)<<31)>>31))
+					m.Top = append(m.Top, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Top", wireType)
+			}
+		case 3:
+			if wireType == 0 {
+				var v uint64
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowVerify
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint64(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Lo = append(m.Lo, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowVerify
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthVerify
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthVerify
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Lo) == 0 {
+					m.Lo = make([]uint64, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint64
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowVerify
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint64(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Lo = append(m.Lo, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Lo", wireType)
+			}
+		case 4:
+			if wireType == 0 {
+				var v uint64
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowVerify
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint64(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Hi = append(m.Hi, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowVerify
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthVerify
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthVerify
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Hi) == 0 {
+					m.Hi = make([]uint64, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint64
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowVerify
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint64(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Hi = append(m.Hi, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Hi", wireType)
+			}
+		case 5:
+			if wireType == 0 {
+				var v int32
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowVerify
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= int32(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				v = int32((uint32(v) >> 1) ^ uint32(((v&1)<<31)>>31))
+				m.Challenge = append(m.Challenge, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowVerify
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthVerify
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthVerify
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Challenge) == 0 {
+					m.Challenge = make([]int32, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v int32
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowVerify
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= int32(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					v = int32((uint32(v) >> 1) ^ uint32(((v&1)<<31)>>31))
+					m.Challenge = append(m.Challenge, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Challenge", wireType)
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipVerify(dAtA[iNdEx:])
@@ -1729,6 +2805,161 @@ func (m *Verifier) Unmarshal(dAtA []byte) error {
 				}
 			}
 			m.Revealed = bool(v != 0)
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Opening", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthVerify
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthVerify
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Opening = append(m.Opening[:0], dAtA[iNdEx:postIndex]...)
+			if m.Opening == nil {
+				m.Opening = []byte{}
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Trace", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthVerify
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthVerify
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Trace.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Stake", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthVerify
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthVerify
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Stake.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Complained", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.Complained = bool(v != 0)
+		case 10:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OpeningKey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthVerify
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthVerify
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.OpeningKey = append(m.OpeningKey[:0], dAtA[iNdEx:postIndex]...)
+			if m.OpeningKey == nil {
+				m.OpeningKey = []byte{}
+			}
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipVerify(dAtA[iNdEx:])
@@ -2162,6 +3393,103 @@ func (m *Audit) Unmarshal(dAtA []byte) error {
 			if err := m.Slashed.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
+			iNdEx = postIndex
+		case 16:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProviderTrace", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthVerify
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthVerify
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.ProviderTrace.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 17:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ChallengeSeeds", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthVerify
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthVerify
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ChallengeSeeds = append(m.ChallengeSeeds, make([]byte, postIndex-iNdEx))
+			copy(m.ChallengeSeeds[len(m.ChallengeSeeds)-1], dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 18:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVerify
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthVerify
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthVerify
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
 		default:
 			iNdEx = preIndex

@@ -36,7 +36,7 @@ func NewTxCmd() *cobra.Command {
 		SuggestionsMinimumDistance: 2,
 		RunE:                       client.ValidateCmd,
 	}
-	cmd.AddCommand(NewRegisterProviderCmd())
+	cmd.AddCommand(NewRegisterProviderCmd(), NewSetAuditKeyCmd())
 	return cmd
 }
 

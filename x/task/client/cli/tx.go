@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	"github.com/sovra-network/sovra/x/task/types"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 const (
@@ -137,6 +137,11 @@ type ResultFile struct {
 	Text         string   `json:"text"`
 	// Salt is hex; a random one is made (and printed) when empty.
 	Salt string `json:"salt,omitempty"`
+	// StopToken is the end-of-generation token that ended the output; absent when
+	// max_output_tokens did.
+	StopToken *uint32 `json:"stop_token,omitempty"`
+	// Trace is the audit trace of the output (x/verify README), committed with it.
+	Trace verifytypes.Trace `json:"trace"`
 }
 
 // NewCommitResultCmd lets an operator commit a result by hand, as the worker does.
@@ -204,38 +209,27 @@ func readResultFile(path string) (ResultFile, error) {
 	if err := json.Unmarshal(bz, &rf); err != nil {
 		return rf, fmt.Errorf("--%s %s: not valid JSON: %w", FlagOutputFile, path, err)
 	}
-	if len(rf.PromptTokens) == 0 || len(rf.OutputTokens) == 0 {
-		return rf, fmt.Errorf("--%s %s: prompt_tokens and output_tokens must both be non-empty", FlagOutputFile, path)
+	if len(rf.PromptTokens) == 0 || (len(rf.OutputTokens) == 0 && rf.StopToken == nil) {
+		return rf, fmt.Errorf("--%s %s: prompt_tokens must be non-empty, and output_tokens too unless stop_token says the first token ended generation", FlagOutputFile, path)
 	}
 	return rf, nil
 }
 
-// BuildResult hashes, commits and seals a result for a job; the worker uses it too.
+// BuildResult hashes, commits and seals a result for a job from a result file.
 func BuildResult(job types.Job, model providertypes.Model, rf ResultFile) (types.JobResult, [32]byte, []byte, error) {
-	modelHash, err := hex.DecodeString(model.Sha256)
-	if err != nil {
-		return types.JobResult{}, [32]byte{}, nil, fmt.Errorf("model %s has a malformed sha256: %w", model.Id, err)
-	}
-	salt := make([]byte, 32)
+	var salt []byte
 	if rf.Salt != "" {
-		if salt, err = hex.DecodeString(rf.Salt); err != nil || len(salt) < 16 {
-			return types.JobResult{}, [32]byte{}, nil, fmt.Errorf("salt must be at least 16 bytes of hex")
+		var err error
+		if salt, err = hex.DecodeString(rf.Salt); err != nil {
+			return types.JobResult{}, [32]byte{}, nil, fmt.Errorf("salt must be hex: %w", err)
 		}
-	} else if _, err := rand.Read(salt); err != nil {
-		return types.JobResult{}, [32]byte{}, nil, err
 	}
-	hash := types.OutputHash(modelHash, job.Id, job.Sampling, rf.PromptTokens, rf.OutputTokens)
-	sealed, err := types.Seal(job.OutputKey, types.SealedPayload{Text: []byte(rf.Text), OutputTokens: rf.OutputTokens, PromptTokens: rf.PromptTokens})
-	if err != nil {
-		return types.JobResult{}, [32]byte{}, nil, err
+	stop := types.NoStopToken
+	if rf.StopToken != nil {
+		stop = *rf.StopToken
 	}
-	return types.JobResult{
-		JobId:        job.Id,
-		Commitment:   types.Commitment(hash, salt),
-		PromptTokens: uint64(len(rf.PromptTokens)),
-		OutputTokens: uint64(len(rf.OutputTokens)),
-		SealedOutput: sealed,
-	}, hash, salt, nil
+	c := types.Claimed{PromptTokens: rf.PromptTokens, OutputTokens: rf.OutputTokens, StopToken: stop}
+	return types.BuildResult(job, model.Sha256, c, []byte(rf.Text), rf.Trace.Hash(), salt)
 }
 
 // printResult prints a flat map as JSON with --output json, else as "key: value" lines

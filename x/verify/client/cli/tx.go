@@ -5,7 +5,9 @@ package cli
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -22,22 +24,38 @@ import (
 const (
 	FlagSalt     = "salt"
 	FlagOperator = "operator"
+	FlagTrace    = "trace"
 )
+
+// readTrace reads a trace (x/verify README) from a JSON file.
+func readTrace(cmd *cobra.Command) (types.Trace, error) {
+	path, _ := cmd.Flags().GetString(FlagTrace)
+	var t types.Trace
+	bz, err := os.ReadFile(path)
+	if err != nil {
+		return t, fmt.Errorf("--%s: %w", FlagTrace, err)
+	}
+	if err := json.Unmarshal(bz, &t); err != nil {
+		return t, fmt.Errorf("--%s %s: not a trace: %w", FlagTrace, path, err)
+	}
+	return t, nil
+}
 
 // NewTxCmd returns `sovrad tx verify`.
 func NewTxCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: types.ModuleName, Short: "Audit transactions (verifiers and audited providers)", RunE: client.ValidateCmd}
-	cmd.AddCommand(NewCommitCmd(), NewRevealCmd())
+	cmd.AddCommand(NewOpenCmd(), NewCommitCmd(), NewRevealCmd())
 	return cmd
 }
 
 // NewCommitCmd: `sovrad tx verify commit JOB_ID OUTPUT_HASH_HEX [--salt HEX] [--operator ADDR]`.
 func NewCommitCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "commit [job-id] [output-hash-hex]",
-		Short: "Commit a verifier's re-run of an audited job: sha256(output_hash ‖ salt ‖ operator)",
-		Long: `Commit the output hash you computed for an audited job, blinded with a salt. Keep the
-printed salt: it is needed to reveal. --operator is the verifying provider (default: the
+		Use:   "commit [job-id] [output-hash-hex] --trace FILE",
+		Short: "Commit a verifier's re-scoring of an audited job: sha256(domain ‖ output_hash ‖ trace_hash ‖ salt ‖ operator)",
+		Long: `Commit the output hash and trace you computed for an audited job, blinded with a salt.
+Keep the printed salt: it is needed to reveal. --trace is a JSON file with the trace
+(chosen, top, lo, hi, challenge). --operator is the verifying provider (default: the
 --from address; set it when signing with the provider's worker key).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,9 +78,13 @@ printed salt: it is needed to reveal. --operator is the verifying provider (defa
 					return fmt.Errorf("--%s %q: %w", FlagOperator, op, err)
 				}
 			}
+			trace, err := readTrace(cmd)
+			if err != nil {
+				return err
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "salt (keep it to reveal): %s\n", hex.EncodeToString(salt))
 			msg := &types.MsgCommitVerification{Signer: clientCtx.GetFromAddress().String(), JobId: id,
-				Commitment: types.VerifierCommitment(hash, salt, operator)}
+				Commitment: types.VerifierCommitment(hash, trace.Hash(), salt, operator)}
 			if err := msg.ValidateBasic(); err != nil {
 				return err
 			}
@@ -71,6 +93,8 @@ printed salt: it is needed to reveal. --operator is the verifying provider (defa
 	}
 	cmd.Flags().String(FlagSalt, "", "salt in hex (16 to 64 bytes; default: 32 random bytes, printed)")
 	cmd.Flags().String(FlagOperator, "", "the verifying provider's operator address (default: --from)")
+	cmd.Flags().String(FlagTrace, "", "JSON file with the trace (required)")
+	_ = cmd.MarkFlagRequired(FlagTrace)
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
 }
@@ -78,8 +102,8 @@ printed salt: it is needed to reveal. --operator is the verifying provider (defa
 // NewRevealCmd: `sovrad tx verify reveal JOB_ID OUTPUT_HASH_HEX SALT_HEX`.
 func NewRevealCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "reveal [job-id] [output-hash-hex] [salt-hex]",
-		Short: "Reveal an output hash and its salt: the audited provider's result, or a verifier's commitment",
+		Use:   "reveal [job-id] [output-hash-hex] [salt-hex] --trace FILE",
+		Short: "Reveal an output hash, its trace and salt: the audited provider's result, or a verifier's commitment",
 		Args:  cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			clientCtx, err := client.GetClientTxContext(cmd)
@@ -94,13 +118,19 @@ func NewRevealCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("salt %q is not hex: %w", args[2], err)
 			}
-			msg := &types.MsgReveal{Signer: clientCtx.GetFromAddress().String(), JobId: id, OutputHash: hash, Salt: salt}
+			trace, err := readTrace(cmd)
+			if err != nil {
+				return err
+			}
+			msg := &types.MsgReveal{Signer: clientCtx.GetFromAddress().String(), JobId: id, OutputHash: hash, Salt: salt, Trace: trace}
 			if err := msg.ValidateBasic(); err != nil {
 				return err
 			}
 			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), msg)
 		},
 	}
+	cmd.Flags().String(FlagTrace, "", "JSON file with the trace (required)")
+	_ = cmd.MarkFlagRequired(FlagTrace)
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
 }

@@ -27,12 +27,22 @@ type SealedPayload struct {
 // DeriveOutputKey turns a deterministic signature over OutputKeyDomain into an X25519
 // key pair.
 func DeriveOutputKey(signature []byte) (priv, pub *[32]byte, err error) {
+	return DeriveKey(OutputKeyDomain, signature)
+}
+
+// DeriveKey turns a deterministic signature over domain into an X25519 key pair: the
+// keyring key that signed it always yields the same pair, so no second secret is kept.
+func DeriveKey(domain string, signature []byte) (priv, pub *[32]byte, err error) {
 	if len(signature) == 0 {
 		return nil, nil, errors.New("empty signature")
 	}
-	seed := sha256.Sum256(append([]byte(OutputKeyDomain), signature...))
+	return X25519KeyPair(sha256.Sum256(append([]byte(domain), signature...)))
+}
+
+// X25519KeyPair is the key pair of a 32-byte secret.
+func X25519KeyPair(secret [32]byte) (priv, pub *[32]byte, err error) {
 	priv = new([32]byte)
-	copy(priv[:], seed[:])
+	copy(priv[:], secret[:])
 	p, err := curve25519.X25519(priv[:], curve25519.Basepoint)
 	if err != nil {
 		return nil, nil, err

@@ -55,6 +55,22 @@ func (k Keeper) openAudit(ctx context.Context, jobID uint64, phase types.AuditSt
 	return a, nil
 }
 
+// providersAudit returns the audit of a job in phase when signer acts for its provider.
+func (k Keeper) providersAudit(ctx context.Context, signer string, jobID uint64, phase types.AuditStatus) (types.Audit, error) {
+	a, err := k.openAudit(ctx, jobID, phase)
+	if err != nil {
+		return a, err
+	}
+	op, _, err := k.party(ctx, signer)
+	if err != nil {
+		return a, err
+	}
+	if op != a.Provider {
+		return a, errorsmod.Wrapf(types.ErrNotSelected, "%s is not the provider of job %d", op, jobID)
+	}
+	return a, nil
+}
+
 // OpenAudit records the claimed output sealed to each verifier of the current round, sent
 // by the audited provider; the commit phase opens at once. The chain cannot read the
 // openings, only see that each verifier got one in time.
@@ -62,16 +78,9 @@ func (ms msgServer) OpenAudit(ctx context.Context, msg *types.MsgOpenAudit) (*ty
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	a, err := ms.openAudit(ctx, msg.JobId, types.AUDIT_STATUS_OPEN)
+	a, err := ms.providersAudit(ctx, msg.Signer, msg.JobId, types.AUDIT_STATUS_OPEN)
 	if err != nil {
 		return nil, err
-	}
-	op, _, err := ms.party(ctx, msg.Signer)
-	if err != nil {
-		return nil, err
-	}
-	if op != a.Provider {
-		return nil, errorsmod.Wrapf(types.ErrNotSelected, "%s is not the provider of job %d", op, msg.JobId)
 	}
 	want := 0
 	for _, v := range a.Verifiers {
@@ -208,16 +217,9 @@ func (ms msgServer) DiscloseOpening(ctx context.Context, msg *types.MsgDiscloseO
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	a, err := ms.openAudit(ctx, msg.JobId, types.AUDIT_STATUS_REVEAL)
+	a, err := ms.providersAudit(ctx, msg.Signer, msg.JobId, types.AUDIT_STATUS_REVEAL)
 	if err != nil {
 		return nil, err
-	}
-	op, _, err := ms.party(ctx, msg.Signer)
-	if err != nil {
-		return nil, err
-	}
-	if op != a.Provider {
-		return nil, errorsmod.Wrapf(types.ErrNotSelected, "%s is not the provider of job %d", op, msg.JobId)
 	}
 	for _, k := range msg.Keys {
 		i, err := ms.roundVerifier(a, k.Verifier)

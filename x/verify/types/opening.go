@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 
-	"golang.org/x/crypto/curve25519"
 	"golang.org/x/crypto/nacl/box"
 
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
@@ -23,23 +22,7 @@ const AuditKeyDomain = "sovra/audit-key/v1"
 
 // DeriveAuditKey turns a deterministic signature over AuditKeyDomain into an X25519 pair.
 func DeriveAuditKey(signature []byte) (priv, pub *[32]byte, err error) {
-	if len(signature) == 0 {
-		return nil, nil, errors.New("empty signature")
-	}
-	seed := sha256.Sum256(append([]byte(AuditKeyDomain), signature...))
-	return keyPair(seed)
-}
-
-func keyPair(secret [32]byte) (priv, pub *[32]byte, err error) {
-	priv = new([32]byte)
-	copy(priv[:], secret[:])
-	p, err := curve25519.X25519(priv[:], curve25519.Basepoint)
-	if err != nil {
-		return nil, nil, err
-	}
-	pub = new([32]byte)
-	copy(pub[:], p)
-	return priv, pub, nil
+	return tasktypes.DeriveKey(AuditKeyDomain, signature)
 }
 
 // ValidAuditKey refuses keys of the wrong size and the all-zero key (X25519 with a
@@ -112,7 +95,7 @@ func SealOpening(auditKey []byte, o Opening, key [32]byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	esk, epk, err := keyPair(key)
+	esk, epk, err := tasktypes.X25519KeyPair(key)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +124,7 @@ func OpenDisclosed(sealed, auditKey []byte, key []byte) (Opening, error) {
 	if len(key) != 32 || len(sealed) < 32+box.Overhead || len(auditKey) != AuditKeySize {
 		return Opening{}, errors.New("malformed opening or key")
 	}
-	esk, epk, err := keyPair([32]byte(key))
+	esk, epk, err := tasktypes.X25519KeyPair([32]byte(key))
 	if err != nil {
 		return Opening{}, err
 	}

@@ -160,7 +160,7 @@ echo "$out" | awk '/^BenchmarkDrawVerifiers\/providers=100-/ { a += $3; na++ }
   END { if (na && nb) printf "verifier draw: %.0f ns/op at 100, %.0f ns/op at 10000 providers, ratio %.2f (target <= 2)\n", a/na, b/nb, (b/nb)/(a/na) }'
 
 echo
-echo "== verification overhead: verifiers' re-runs / providers' inference, 4 honest providers with in-process workers, audit_rate 0.5, k = 1 (worker BenchmarkVerifierOverhead, ${BENCH_AUDIT_JOBS:-40} jobs)"
+echo "== verification overhead: verifiers' re-scoring / providers' inference, 4 honest providers with in-process workers (worker BenchmarkVerifierOverhead, ${BENCH_AUDIT_JOBS:-40} jobs)"
 if [ ! -e "$LIB/libllama.so" ]; then
   echo "skipped: no llama.cpp libraries in $LIB (make llama-libs)"
 else
@@ -176,6 +176,6 @@ else
     }
     END {
       if (!found) { print "verification overhead: no result"; exit 1 }
-      printf "verification overhead: verifier/provider compute %.2f (audit_rate × k = %.2f)\n", r, x
+      printf "| verification overhead end to end: verifiers'"'"' re-scoring / providers'"'"' inference (4 honest in-process workers, x64) | %.3f (audit_rate × k = %.2f) | ≤ audit_rate × k × 0.10 = %.3f |\n", r, x, x * 0.10
     }'
 fi

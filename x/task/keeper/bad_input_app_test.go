@@ -109,6 +109,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 			m.MaxOutputTokens = 0
 			return m
 		})},
+		{"max tokens over the max_output_tokens param (which bounds an audit trace)", "3000 > 2048", fixed("alice", func() sdk.Msg {
+			m := submitMsg(f, "alice", 100_000_000, 0)
+			m.MaxOutputTokens = 3000
+			return m
+		})},
 		{"max tokens over the context", "context", fixed("alice", func() sdk.Msg {
 			m := submitMsg(f, "alice", 100_000_000, 0)
 			m.MaxOutputTokens = 513

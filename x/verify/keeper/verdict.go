@@ -107,6 +107,9 @@ func (k Keeper) judgeComplaints(ctx context.Context, a types.Audit, job tasktype
 			return j, false, err
 		}
 		vp, err := k.provider.GetProvider(ctx, addr)
+		if errors.Is(err, providertypes.ErrProviderNotFound) {
+			continue // it left (possible only with a zero stake): its complaint lapses
+		}
 		if err != nil {
 			return j, false, err
 		}
@@ -141,6 +144,11 @@ func (k Keeper) escalate(ctx sdk.Context, params types.Params, a *types.Audit) e
 		return err
 	}
 	prov, err := k.provider.GetProvider(ctx, operator)
+	if errors.Is(err, providertypes.ErrProviderNotFound) {
+		// Its collateral keeps it registered until the verdict; should it be gone, decide
+		// on what round 1 revealed rather than halt the chain.
+		return k.judge(ctx, params, a, job)
+	}
 	if err != nil {
 		return err
 	}
@@ -154,12 +162,7 @@ func (k Keeper) escalate(ctx sdk.Context, params types.Params, a *types.Audit) e
 		return err
 	}
 	if len(drawn) == 0 {
-		p, vs := parties(*a)
-		tol, err := k.tolerances(ctx, params, a.ModelId)
-		if err != nil {
-			return err
-		}
-		return k.verdict(ctx, params, a, a.Status, job, types.Judge(p, vs, job.Sampling, tol))
+		return k.judge(ctx, params, a, job)
 	}
 	stats, err := k.stats(ctx)
 	if err != nil {
@@ -174,6 +177,16 @@ func (k Keeper) escalate(ctx sdk.Context, params types.Params, a *types.Audit) e
 		sdk.NewAttribute(types.AttrProvider, a.Provider),
 	))
 	return k.openRound(ctx, params, a, 2, seed, drawn, a.Status)
+}
+
+// judge decides an audit on everything revealed so far.
+func (k Keeper) judge(ctx sdk.Context, params types.Params, a *types.Audit, job tasktypes.Job) error {
+	tol, err := k.tolerances(ctx, params, a.ModelId)
+	if err != nil {
+		return err
+	}
+	p, vs := parties(*a)
+	return k.verdict(ctx, params, a, a.Status, job, types.Judge(p, vs, job.Sampling, tol))
 }
 
 // forfeit ends an audit whose provider did not open the claimed output in time: it fails.

@@ -36,6 +36,9 @@ func (gs GenesisState) Validate() error {
 			if _, err := sdk.AccAddressFromBech32(v.Operator); err != nil {
 				return errorsmod.Wrapf(ErrInvalidGenesis, "audit %d: verifier: %s", a.JobId, err)
 			}
+			if v.Stake.IsNil() || v.Stake.IsNegative() {
+				return errorsmod.Wrapf(ErrInvalidGenesis, "audit %d: verifier %s: the stake must be set and not negative", a.JobId, v.Operator)
+			}
 		}
 	}
 	return nil

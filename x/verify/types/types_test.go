@@ -237,7 +237,7 @@ func TestAuditedRate(t *testing.T) {
 
 func TestGenesisValidate(t *testing.T) {
 	ok := types.Audit{JobId: 1, Provider: addr(1), Status: types.AUDIT_STATUS_COMMIT, Round: 1,
-		Verifiers: []types.Verifier{{Operator: addr(2), Round: 1}}}
+		Verifiers: []types.Verifier{{Operator: addr(2), Round: 1, Stake: sdkmath.NewInt(5)}}}
 	if err := types.DefaultGenesis().Validate(); err != nil {
 		t.Fatalf("default genesis: %v", err)
 	}
@@ -259,6 +259,16 @@ func TestGenesisValidate(t *testing.T) {
 		{"unknown status", func(g *types.GenesisState) { a := ok; a.Status = 9; g.Audits = []types.Audit{a} }, false},
 		{"round 0", func(g *types.GenesisState) { a := ok; a.Round = 0; g.Audits = []types.Audit{a} }, false},
 		{"round 3", func(g *types.GenesisState) { a := ok; a.Round = 3; g.Audits = []types.Audit{a} }, false},
+		{"verifier without a stake", func(g *types.GenesisState) {
+			a := ok
+			a.Verifiers = []types.Verifier{{Operator: addr(2), Round: 1}}
+			g.Audits = []types.Audit{a}
+		}, false},
+		{"negative stake", func(g *types.GenesisState) {
+			a := ok
+			a.Verifiers = []types.Verifier{{Operator: addr(2), Round: 1, Stake: sdkmath.NewInt(-1)}}
+			g.Audits = []types.Audit{a}
+		}, false},
 		{"bad verifier", func(g *types.GenesisState) {
 			a := ok
 			a.Verifiers = []types.Verifier{{Operator: strings.ToUpper(addr(2)) + "x", Round: 1}}

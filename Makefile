@@ -19,8 +19,8 @@ build:
 install:
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/sovrad
 
-## test: unit, app-level and end-to-end tests (builds sovrad and llama-server, installs the llama.cpp libraries)
-test: build llama-libs llama-server
+## test: unit, app-level and end-to-end tests (builds sovrad and llama-server, installs the llama.cpp libraries: x64, and haswell for the cross-variant audits)
+test: build llama-libs llama-libs-haswell llama-server
 	SOVRAD_BIN=$(BUILD_DIR)/sovrad SOVRA_REQUIRE_LLAMA=1 \
 	SOVRA_LLAMA_SERVER=$(LLAMA_SERVER_BIN) SOVRA_REQUIRE_LLAMA_SERVER=1 \
 	$(GO) test -count=1 -timeout 30m ./...
@@ -53,6 +53,11 @@ proto-check: proto-gen
 .PHONY: llama-libs
 llama-libs:
 	bash scripts/llama-libs.sh $(if $(VARIANT),--variant $(VARIANT)) $(if $(LLAMA_DIR),--dir $(LLAMA_DIR))
+
+## llama-libs-haswell: also install the haswell (AVX2) kernel variant, which the cross-variant audit tests verify against x64 (LLAMA_DIR=.llama)
+.PHONY: llama-libs-haswell
+llama-libs-haswell:
+	bash scripts/llama-libs.sh --variant haswell $(if $(LLAMA_DIR),--dir $(LLAMA_DIR)) >/dev/null
 
 ## llama-server: build llama.cpp's llama-server (x64 baseline kernels) into .llama/server/bin, ~6 min once (LLAMA_DIR=.llama)
 .PHONY: llama-server

@@ -49,15 +49,9 @@ func (k Keeper) DecideAudit(ctx context.Context, job tasktypes.Job) (tasktypes.A
 	}
 	// With fewer drawable verifiers than MinVerifiers an audit could never convict, so it
 	// is not one.
-	can, err := k.CanVerify(ctx, job.ModelId, seed, prov)
+	drawn, err := k.drawVerifiers(ctx, params, job.ModelId, seed, int(params.VerifiersPerAudit), params.MinVerifiers(), prov, nil)
 	if err != nil {
 		return 0, err
-	}
-	var drawn []drawnVerifier
-	if can {
-		if drawn, err = k.drawVerifiers(ctx, params, job.ModelId, seed, int(params.VerifiersPerAudit), prov, nil); err != nil {
-			return 0, err
-		}
 	}
 	if len(drawn) == 0 {
 		stats.Unverifiable++
@@ -118,16 +112,19 @@ type drawnVerifier struct {
 
 // drawVerifiers draws up to n verifiers of provider's job (x/provider's DrawVerifiers:
 // any hardware, never the provider's operator), skipping those in taken and those whose
-// free bond cannot back their stake, and locks each one's stake.
-func (k Keeper) drawVerifiers(ctx context.Context, params types.Params, modelID string, seed []byte, n int,
+// free bond cannot back their stake, and locks each one's stake. It draws none when fewer
+// than need are drawable: one draw of max(n, need) answers both, since a draw's first n
+// verifiers are the draw of n with the same seed.
+func (k Keeper) drawVerifiers(ctx context.Context, params types.Params, modelID string, seed []byte, n, need int,
 	provider providertypes.Provider, taken map[string]bool,
 ) ([]drawnVerifier, error) {
-	drawn, err := k.provider.DrawVerifiers(ctx, modelID, seed, n, provider, func(c providertypes.Provider) bool {
+	drawn, err := k.provider.DrawVerifiers(ctx, modelID, seed, max(n, need), provider, func(c providertypes.Provider) bool {
 		return taken[c.Operator] || c.FreeCollateral().LT(verifierStake(params, c))
 	})
-	if err != nil {
+	if err != nil || len(drawn) < need {
 		return nil, err
 	}
+	drawn = drawn[:min(n, len(drawn))]
 	out := make([]drawnVerifier, 0, len(drawn))
 	for _, p := range drawn {
 		addr, err := k.addressCodec.StringToBytes(p.Operator)

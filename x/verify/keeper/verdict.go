@@ -157,7 +157,7 @@ func (k Keeper) escalate(ctx sdk.Context, params types.Params, a *types.Audit) e
 		taken[v.Operator] = true
 	}
 	seed := types.EscalationSeed(b.Output, a.JobId)
-	drawn, err := k.drawVerifiers(ctx, params, a.ModelId, seed, int(params.EscalationK), prov, taken)
+	drawn, err := k.drawVerifiers(ctx, params, a.ModelId, seed, int(params.EscalationK), 1, prov, taken)
 	if err != nil {
 		return err
 	}

@@ -32,8 +32,8 @@ import (
 
 	"github.com/sovra-network/sovra/testutil/attack"
 	"github.com/sovra-network/sovra/testutil/e2e"
-	"github.com/sovra-network/sovra/testutil/gguf"
-	"github.com/sovra-network/sovra/testutil/localnet"
+	"github.com/sovra-network/sovra/internal/gguf"
+	"github.com/sovra-network/sovra/internal/localnet"
 	"github.com/sovra-network/sovra/worker"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/config"

@@ -17,7 +17,7 @@ import (
 	"cosmossdk.io/math"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/internal/gguf"
 	"github.com/sovra-network/sovra/worker"
 	"github.com/sovra-network/sovra/worker/config"
 	"github.com/sovra-network/sovra/worker/inference"
@@ -77,7 +77,7 @@ func TestCrossVariantAuditsE2E(t *testing.T) {
 	q8Cfg := gguf.DefaultConfig()
 	q8Cfg.Type = "q8_0"
 	if err := q8Cfg.Validate(); err != nil {
-		t.Fatalf("testutil/gguf cannot write the q8_0 substitute of the demo model: %v", err)
+		t.Fatalf("internal/gguf cannot write the q8_0 substitute of the demo model: %v", err)
 	}
 	q8Path := filepath.Join(t.TempDir(), "demo-tiny-q8_0.gguf")
 	_, err := gguf.WriteFile(q8Path, q8Cfg)

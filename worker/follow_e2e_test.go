@@ -14,8 +14,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/sovra-network/sovra/testutil/e2e"
-	"github.com/sovra-network/sovra/testutil/gguf"
-	"github.com/sovra-network/sovra/testutil/localnet"
+	"github.com/sovra-network/sovra/internal/gguf"
+	"github.com/sovra-network/sovra/internal/localnet"
 	"github.com/sovra-network/sovra/worker"
 	workerv1 "github.com/sovra-network/sovra/worker/api/workerv1"
 	"github.com/sovra-network/sovra/worker/apiserver"

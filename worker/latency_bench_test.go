@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sovra-network/sovra/testutil/e2e"
-	"github.com/sovra-network/sovra/testutil/gguf"
-	"github.com/sovra-network/sovra/testutil/localnet"
+	"github.com/sovra-network/sovra/internal/gguf"
+	"github.com/sovra-network/sovra/internal/localnet"
 	"github.com/sovra-network/sovra/worker"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/store"

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sovra-network/sovra/testutil/gguf"
-	"github.com/sovra-network/sovra/testutil/localnet"
+	"github.com/sovra-network/sovra/internal/gguf"
+	"github.com/sovra-network/sovra/internal/localnet"
 )
 
 func writeModel(t *testing.T, name string, seed uint64) (string, string) {

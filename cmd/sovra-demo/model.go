@@ -20,8 +20,8 @@ import (
 
 	"github.com/spf13/viper"
 
-	"github.com/sovra-network/sovra/testutil/gguf"
-	"github.com/sovra-network/sovra/testutil/localnet"
+	"github.com/sovra-network/sovra/internal/gguf"
+	"github.com/sovra-network/sovra/internal/localnet"
 	"github.com/sovra-network/sovra/worker"
 	"github.com/sovra-network/sovra/worker/inference"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"

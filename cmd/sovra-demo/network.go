@@ -18,7 +18,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/codec"
 
-	"github.com/sovra-network/sovra/testutil/localnet"
+	"github.com/sovra-network/sovra/internal/localnet"
 	"github.com/sovra-network/sovra/worker/chain"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"

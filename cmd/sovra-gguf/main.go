@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/internal/gguf"
 )
 
 func main() {

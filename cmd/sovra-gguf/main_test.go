@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/internal/gguf"
 )
 
 func TestRunWritesModel(t *testing.T) {

@@ -1,5 +1,5 @@
 // Command sovra-loadgen measures the committed-transaction throughput of one or more
-// message kinds against a running sovrad node (see package testutil/loadgen).
+// message kinds against a running sovrad node (see package internal/loadgen).
 //
 //	sovra-loadgen --node http://127.0.0.1:26657 --home ~/.sovra --funder alice \
 //	    --kind send,submit-job --provider-key provider1 -n 2000 -k 8
@@ -19,7 +19,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/sovra-network/sovra/testutil/loadgen"
+	"github.com/sovra-network/sovra/internal/loadgen"
 )
 
 func main() {

@@ -1,5 +1,5 @@
 // Command sovra-localnet starts, stops and reports on a local Sovra network built from
-// config.yml (see testutil/localnet). The nodes run detached: they outlive the command.
+// config.yml (see internal/localnet). The nodes run detached: they outlive the command.
 //
 //	sovra-localnet start  [--validators N] [--home DIR] [--config config.yml] [--binary PATH] [--reset]
 //	sovra-localnet stop   [--home DIR]
@@ -17,7 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/sovra-network/sovra/testutil/localnet"
+	"github.com/sovra-network/sovra/internal/localnet"
 )
 
 func main() {

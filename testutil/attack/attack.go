@@ -58,7 +58,7 @@ func CheatOnFraction(c float64, seed uint64) func(tasktypes.Job, inference.Resul
 }
 
 // EOS is the end-of-generation token Wrong claims when the honest output ended at max
-// tokens: </s> of llama's SentencePiece vocabularies (the demo model's, testutil/gguf).
+// tokens: </s> of llama's SentencePiece vocabularies (the demo model's, internal/gguf).
 const EOS = 2
 
 // Wrong returns a plausible but wrong result: the same prompt tokens and the output cut to

@@ -3,7 +3,7 @@ package e2e
 import (
 	"testing"
 
-	"github.com/sovra-network/sovra/testutil/localnet"
+	"github.com/sovra-network/sovra/internal/localnet"
 )
 
 // CLI runs sovrad commands against a network (see localnet.CLI).

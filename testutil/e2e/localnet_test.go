@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sovra-network/sovra/testutil/e2e"
-	"github.com/sovra-network/sovra/testutil/localnet"
+	"github.com/sovra-network/sovra/internal/localnet"
 )
 
 func TestMain(m *testing.M) { e2e.Main(m) }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sovra-network/sovra/testutil/localnet"
+	"github.com/sovra-network/sovra/internal/localnet"
 )
 
 // KeepEnv, when set to 1, keeps a test network's home (logs, data) after the test and

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sovra-network/sovra/testutil/localnet"
+	"github.com/sovra-network/sovra/internal/localnet"
 )
 
 // Binary returns the llama-server binary: SOVRA_LLAMA_SERVER, else

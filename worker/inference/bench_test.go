@@ -12,7 +12,7 @@ import (
 
 	"github.com/hybridgroup/yzma/pkg/llama"
 
-	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/internal/gguf"
 )
 
 // BenchmarkGenerate compares the worker's generation speed with the cost floor of the same
@@ -27,7 +27,7 @@ import (
 //     load change on the machine hits both alike; it reports the tok/s of both and the
 //     median over iterations of backend/direct (the ratio of their tok/s).
 //
-// Each runs on two models written by testutil/gguf: demo-tiny (gguf.DefaultConfig, the
+// Each runs on two models written by internal/gguf: demo-tiny (gguf.DefaultConfig, the
 // model of config.yml: 0.17 M parameters, 0.7 MB) and small-5M (dim 256, 6 layers, 8 heads,
 // 4 kv heads, ffn 768: 5.1 M parameters, 20 MB of f32 weights read per token, a per-token
 // cost nearer a real model's). Same prompt, greedy, benchMaxTokens output tokens each time

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/internal/gguf"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )

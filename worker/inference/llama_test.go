@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/internal/gguf"
 )
 
 // The llama tests need the libraries of scripts/llama-libs.sh (make llama-libs). They skip

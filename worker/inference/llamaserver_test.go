@@ -17,7 +17,7 @@ import (
 
 	"github.com/hybridgroup/yzma/pkg/llama"
 
-	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/internal/gguf"
 	"github.com/sovra-network/sovra/testutil/llamaserver"
 )
 

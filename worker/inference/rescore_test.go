@@ -11,7 +11,7 @@ import (
 
 	"github.com/hybridgroup/yzma/pkg/llama"
 
-	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/internal/gguf"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )

@@ -4,7 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sovra-network/sovra/testutil/gguf"
+	"github.com/sovra-network/sovra/internal/gguf"
 )
 
 // TestConfigRegistersTheDemoModel: config.yml's demo-tiny sha256 is the file that

@@ -12,8 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sovra-network/sovra/testutil/loadgen"
-	"github.com/sovra-network/sovra/testutil/localnet"
+	"github.com/sovra-network/sovra/internal/loadgen"
+	"github.com/sovra-network/sovra/internal/localnet"
 )
 
 // sovradBinary is $SOVRAD_BIN, or a sovrad built into the test's temp dir; the test is

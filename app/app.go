@@ -80,8 +80,8 @@ func New(logger log.Logger, db dbm.DB, traceStore io.Writer, loadLatest bool, ap
 		govtypes.ModuleName:     gov.NewAppModuleBasic(nil),
 		banktypes.ModuleName:    bankBasic{app.ModuleManager.Modules[banktypes.ModuleName].(bank.AppModule).AppModuleBasic},
 	})
-	app.BasicModuleManager.RegisterLegacyAminoCodec(enc.Amino)
-	app.BasicModuleManager.RegisterInterfaces(enc.InterfaceRegistry)
+	// enc already holds every module's codecs (app/params); TestClientEncodingMatchesTheApp
+	// checks that it registers exactly what this module manager would.
 	setModuleOrder(app.ModuleManager)
 
 	configurator := module.NewConfigurator(app.appCodec, app.MsgServiceRouter(), app.GRPCQueryRouter())

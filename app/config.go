@@ -1,23 +1,20 @@
 package app
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/sovra-network/sovra/app/params"
 )
 
+// The chain's names and denoms, defined in app/params so clients share them without
+// importing the app.
 const (
-	// Name of the application and of its binary's folder in the user's home.
-	Name = "sovra"
-	// AccountPrefix is the bech32 prefix of account addresses (sovra1...).
-	AccountPrefix = "sovra"
-	// BondDenom is the base denom: 1 SOVRA = 10^6 usovra.
-	BondDenom    = "usovra"
-	DisplayDenom = "SOVRA"
-	// DenomExponent is the number of decimals of the display denom.
-	DenomExponent = 6
+	Name          = params.Name
+	AccountPrefix = params.AccountPrefix
+	BondDenom     = params.BondDenom
+	DisplayDenom  = params.DisplayDenom
+	DenomExponent = params.DenomExponent
 )
 
 // DefaultNodeHome is ~/.sovra.
@@ -29,23 +26,5 @@ var DefaultNodeHome = func() string {
 	return filepath.Join(home, ".sovra")
 }()
 
-// SetAddressPrefixes sets the bech32 prefixes once per process (sovra, sovravaloper,
-// sovravalcons and their pub variants) and makes usovra the SDK's default bond denom, so
-// every module's default genesis (staking, mint, gov) uses it.
-func SetAddressPrefixes() {
-	// sdk.GetConfig keys its registry by executable path, hostname and pid, and reads the
-	// first two with system calls on every call, that is on every bech32 encode or decode.
-	// Naming the scope once makes each call a cheap environment lookup.
-	if os.Getenv(sdk.EnvConfigScope) == "" {
-		_ = os.Setenv(sdk.EnvConfigScope, fmt.Sprintf("sovra-%d", os.Getpid()))
-	}
-	sdk.DefaultBondDenom = BondDenom
-	cfg := sdk.GetConfig()
-	if cfg.GetBech32AccountAddrPrefix() == AccountPrefix {
-		return
-	}
-	cfg.SetBech32PrefixForAccount(AccountPrefix, AccountPrefix+"pub")
-	cfg.SetBech32PrefixForValidator(AccountPrefix+"valoper", AccountPrefix+"valoperpub")
-	cfg.SetBech32PrefixForConsensusNode(AccountPrefix+"valcons", AccountPrefix+"valconspub")
-	cfg.Seal()
-}
+// SetAddressPrefixes sets the bech32 prefixes once per process (see params).
+func SetAddressPrefixes() { params.SetAddressPrefixes() }

@@ -2,10 +2,8 @@ package keeper
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"cosmossdk.io/collections"
 
@@ -133,17 +131,9 @@ func (k Keeper) ApplyBlock(ctx sdk.Context, txs [][]byte, proposer sdk.ConsAddre
 		return err
 	}
 
-	attrs := []sdk.Attribute{
-		sdk.NewAttribute(types.AttributeKeyHeight, strconv.FormatInt(height, 10)),
-		sdk.NewAttribute(types.AttributeKeyOutput, hex.EncodeToString(beacon.Output)),
-		sdk.NewAttribute(types.AttributeKeyProposer, beacon.Proposer),
-		sdk.NewAttribute(types.AttributeKeyWeak, strconv.FormatBool(beacon.Weak)),
-	}
-	if beacon.Weak {
-		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyWeakReason, weakReason))
-	}
-	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeBeacon, attrs...))
-	return nil
+	return ctx.EventManager().EmitTypedEvent(&types.EventBeacon{
+		Height: height, Output: beacon.Output, Proposer: beacon.Proposer, Weak: beacon.Weak, WeakReason: weakReason,
+	})
 }
 
 // computeBeacon derives beacon(height) from the block's txs. It is pure and never

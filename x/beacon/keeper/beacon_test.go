@@ -8,6 +8,7 @@ import (
 	"cosmossdk.io/core/header"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/sovra-network/sovra/x/beacon/keeper"
 	"github.com/sovra-network/sovra/x/beacon/testutil"
@@ -61,23 +62,13 @@ func TestApplyBlockStoresVRFBeacon(t *testing.T) {
 		t.Fatalf("latest %+v %v", latest, err)
 	}
 
-	var found bool
-	for _, ev := range ctx.EventManager().Events() {
-		if ev.Type != types.EventTypeBeacon {
-			continue
-		}
-		found = true
-		attrs := map[string]string{}
-		for _, a := range ev.Attributes {
-			attrs[a.Key] = a.Value
-		}
-		if attrs[types.AttributeKeyHeight] != "1" || attrs[types.AttributeKeyWeak] != "false" ||
-			attrs[types.AttributeKeyProposer] != v.Valoper || len(attrs[types.AttributeKeyOutput]) != 128 {
-			t.Fatalf("event attributes %v", attrs)
-		}
+	evs, err := types.ParseEvents(ctx.EventManager().ABCIEvents())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !found {
-		t.Fatal("no beacon event")
+	want := &types.EventBeacon{Height: 1, Output: b.Output, Proposer: v.Valoper}
+	if len(evs) != 1 || !proto.Equal(evs[0], want) {
+		t.Fatalf("events %v, want %v", evs, want)
 	}
 }
 

@@ -2,10 +2,8 @@ package keeper
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
@@ -61,11 +59,11 @@ func (s msgServer) RegisterVRFKey(goCtx context.Context, msg *types.MsgRegisterV
 	if err := s.SetVRFKey(ctx, key, msg.Proof); err != nil {
 		return nil, err
 	}
-	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeVRFKeyRegistered,
-		sdk.NewAttribute(types.AttributeKeyValidator, valoper),
-		sdk.NewAttribute(types.AttributeKeyPubKey, hex.EncodeToString(msg.PubKey)),
-		sdk.NewAttribute(types.AttributeKeyHeight, strconv.FormatInt(ctx.BlockHeight(), 10)),
-	))
+	if err := ctx.EventManager().EmitTypedEvent(&types.EventVRFKeyRegistered{
+		Validator: valoper, PubKey: msg.PubKey, Height: ctx.BlockHeight(),
+	}); err != nil {
+		return nil, err
+	}
 	return &types.MsgRegisterVRFKeyResponse{}, nil
 }
 
@@ -81,9 +79,8 @@ func (s msgServer) UpdateParams(goCtx context.Context, msg *types.MsgUpdateParam
 	if err := s.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err
 	}
-	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeParamsUpdated,
-		sdk.NewAttribute(types.AttributeKeyHistoryWindow, strconv.FormatUint(msg.Params.HistoryWindow, 10)),
-		sdk.NewAttribute(types.AttributeKeyRequireVRF, strconv.FormatBool(msg.Params.RequireVrf)),
-	))
+	if err := ctx.EventManager().EmitTypedEvent(&types.EventParamsUpdated{Params: msg.Params}); err != nil {
+		return nil, err
+	}
 	return &types.MsgUpdateParamsResponse{}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/sovra-network/sovra/x/beacon/keeper"
 	"github.com/sovra-network/sovra/x/beacon/testutil"
@@ -32,9 +33,13 @@ func TestRegisterVRFKey(t *testing.T) {
 	if err != nil || !bytes.Equal(proof, msg.Proof) {
 		t.Fatalf("stored proof: %v", err)
 	}
-	evs := ctx.EventManager().Events()
-	if len(evs) != 1 || evs[0].Type != types.EventTypeVRFKeyRegistered {
-		t.Fatalf("events %v", evs)
+	evs, err := types.ParseEvents(ctx.EventManager().ABCIEvents())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &types.EventVRFKeyRegistered{Validator: v.Valoper, PubKey: v.Key.PubKey(), Height: 12}
+	if len(evs) != 1 || !proto.Equal(evs[0], want) {
+		t.Fatalf("events %v, want %v", evs, want)
 	}
 }
 

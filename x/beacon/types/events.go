@@ -1,21 +1,14 @@
 package types
 
-// Event types and attribute keys emitted by x/beacon.
-const (
-	// EventTypeBeacon is emitted by ApplyBlock (in the PreBlocker) for every height.
-	EventTypeBeacon = "beacon"
-	// EventTypeVRFKeyRegistered is emitted when a validator registers its VRF key.
-	EventTypeVRFKeyRegistered = "vrf_key_registered"
-	// EventTypeParamsUpdated is emitted when governance changes the params.
-	EventTypeParamsUpdated = "beacon_params_updated"
+import (
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cosmos/gogoproto/proto"
 
-	AttributeKeyHeight        = "height"
-	AttributeKeyOutput        = "output" // hex
-	AttributeKeyProposer      = "proposer"
-	AttributeKeyWeak          = "weak"
-	AttributeKeyWeakReason    = "weak_reason"
-	AttributeKeyValidator     = "validator"
-	AttributeKeyPubKey        = "pub_key" // hex
-	AttributeKeyHistoryWindow = "history_window"
-	AttributeKeyRequireVRF    = "require_vrf"
+	"github.com/sovra-network/sovra/internal/typedevent"
 )
+
+// ParseEvents decodes the x/beacon events (the Event messages of events.proto) among
+// events, a block's or a transaction's, in order; other events are skipped.
+func ParseEvents(events []abci.Event) ([]proto.Message, error) {
+	return typedevent.Parse(events, "sovra.beacon.v1")
+}

@@ -79,12 +79,9 @@ func (k Keeper) accrue(ctx context.Context, addr sdk.AccAddress, source string, 
 	if err := k.Accruals.Set(ctx, key, acc); err != nil {
 		return err
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeRewardsAccrued,
-		sdk.NewAttribute(types.AttributeKeyAddress, addrStr),
-		sdk.NewAttribute(types.AttributeKeySource, source),
-		sdk.NewAttribute(types.AttributeKeyAmount, amount.String()),
-	))
-	return nil
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsAccrued{
+		Address: addrStr, Source: source, Amount: amount,
+	})
 }
 
 // Pending returns addr's unclaimed rewards: the total and one accrual per source (sorted by source).
@@ -125,11 +122,7 @@ func (k Keeper) Claim(ctx context.Context, addr sdk.AccAddress) (sdk.Coins, erro
 		if err := k.bankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, addr, total); err != nil {
 			return err
 		}
-		sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeRewardsClaimed,
-			sdk.NewAttribute(types.AttributeKeyAddress, addrStr),
-			sdk.NewAttribute(types.AttributeKeyAmount, total.String()),
-		))
-		return nil
+		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsClaimed{Address: addrStr, Amount: total})
 	})
 	if err != nil {
 		return nil, err

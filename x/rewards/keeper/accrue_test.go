@@ -34,9 +34,7 @@ func TestAccrueAndPendingBySource(t *testing.T) {
 	}, bySource)
 	require.Equal(t, coins(t, "45stake"), f.bank.moduleBalance(verifyModule))
 	require.NoError(t, f.k.CheckUnclaimed(f.ctx))
-	require.True(t, hasEvent(f.ctx, types.EventTypeRewardsAccrued, map[string]string{
-		types.AttributeKeyAddress: a.String(), types.AttributeKeySource: types.SourceAudits, types.AttributeKeyAmount: "20stake",
-	}))
+	require.True(t, hasEvent(t, f.ctx, &types.EventRewardsAccrued{Address: a.String(), Source: types.SourceAudits, Amount: coins(t, "20stake")}))
 
 	total, bySource, err = f.k.Pending(f.ctx, addr(3))
 	require.NoError(t, err)

@@ -40,9 +40,7 @@ func TestClaimPaysExactlyPendingAndEmptiesIt(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, coins(t, "800stake"), otherPending)
 	require.NoError(t, f.k.CheckUnclaimed(f.ctx))
-	require.True(t, hasEvent(f.ctx, types.EventTypeRewardsClaimed, map[string]string{
-		types.AttributeKeyAddress: claimer.String(), types.AttributeKeyAmount: pending.String(),
-	}))
+	require.True(t, hasEvent(t, f.ctx, &types.EventRewardsClaimed{Address: claimer.String(), Amount: pending}))
 
 	// A second claim has nothing left.
 	_, err = f.msg.ClaimRewards(f.ctx, &types.MsgClaimRewards{Address: claimer.String()})

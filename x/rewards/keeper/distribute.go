@@ -61,17 +61,10 @@ func (k Keeper) DistributeFee(ctx context.Context, fromModule string, provider s
 		if err := k.accrue(ctx, provider, types.SourceJobs, split.Provider); err != nil {
 			return err
 		}
-		sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeFeeDistributed,
-			sdk.NewAttribute(types.AttributeKeyFromModule, fromModule),
-			sdk.NewAttribute(types.AttributeKeyProvider, providerStr),
-			sdk.NewAttribute(types.AttributeKeyFee, fee.String()),
-			sdk.NewAttribute(types.AttributeKeyProviderAmount, split.Provider.String()),
-			sdk.NewAttribute(types.AttributeKeyVerificationPool, split.VerificationPool.String()),
-			sdk.NewAttribute(types.AttributeKeyValidators, split.Validators.String()),
-			sdk.NewAttribute(types.AttributeKeyCommunity, split.Community.String()),
-			sdk.NewAttribute(types.AttributeKeyBurned, split.Burned.String()),
-		))
-		return nil
+		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventFeeDistributed{
+			FromModule: fromModule, Provider: providerStr, Fee: fee, ProviderAmount: split.Provider,
+			VerificationPool: split.VerificationPool, Validators: split.Validators, Community: split.Community, Burned: split.Burned,
+		})
 	})
 	if err != nil {
 		return types.FeeSplit{}, err

@@ -48,15 +48,15 @@ func TestDistributeFeeMovesEveryPart(t *testing.T) {
 	require.Equal(t, []types.Accrual{{Address: provider.String(), Source: types.SourceJobs, Amount: split.Provider}}, bySource)
 	require.NoError(t, f.k.CheckUnclaimed(f.ctx))
 
-	require.True(t, hasEvent(f.ctx, types.EventTypeFeeDistributed, map[string]string{
-		types.AttributeKeyFromModule:       taskModule,
-		types.AttributeKeyProvider:         provider.String(),
-		types.AttributeKeyFee:              fee.String(),
-		types.AttributeKeyProviderAmount:   "800003stake,7uatom",
-		types.AttributeKeyVerificationPool: "99999stake",
-		types.AttributeKeyValidators:       "49999stake",
-		types.AttributeKeyCommunity:        "29999stake",
-		types.AttributeKeyBurned:           "19999stake",
+	require.True(t, hasEvent(t, f.ctx, &types.EventFeeDistributed{
+		FromModule:       taskModule,
+		Provider:         provider.String(),
+		Fee:              fee,
+		ProviderAmount:   coins(t, "800003stake,7uatom"),
+		VerificationPool: coins(t, "99999stake"),
+		Validators:       coins(t, "49999stake"),
+		Community:        coins(t, "29999stake"),
+		Burned:           coins(t, "19999stake"),
 	}))
 
 	// A second fee adds to the same accrual.

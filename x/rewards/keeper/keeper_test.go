@@ -16,6 +16,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/sovra-network/sovra/x/rewards/keeper"
 	"github.com/sovra-network/sovra/x/rewards/types"
@@ -74,22 +75,18 @@ func coins(t *testing.T, s string) sdk.Coins {
 
 func dec(s string) math.LegacyDec { return math.LegacyMustNewDecFromStr(s) }
 
-func hasEvent(ctx sdk.Context, typ string, attrs map[string]string) bool {
-	for _, e := range ctx.EventManager().Events() {
-		if e.Type != typ {
-			continue
-		}
-		got := map[string]string{}
-		for _, a := range e.Attributes {
-			got[a.Key] = a.Value
-		}
-		ok := true
-		for k, v := range attrs {
-			if got[k] != v {
-				ok = false
-			}
-		}
-		if ok {
+// hasEvent reports whether ctx emitted want, decoded from its ABCI events (compared as
+// proto JSON, which compares amounts by value).
+func hasEvent(t *testing.T, ctx sdk.Context, want proto.Message) bool {
+	t.Helper()
+	evs, err := types.ParseEvents(ctx.EventManager().ABCIEvents())
+	require.NoError(t, err)
+	wantJSON, err := codec.ProtoMarshalJSON(want, nil)
+	require.NoError(t, err)
+	for _, e := range evs {
+		got, err := codec.ProtoMarshalJSON(e, nil)
+		require.NoError(t, err)
+		if string(got) == string(wantJSON) {
 			return true
 		}
 	}

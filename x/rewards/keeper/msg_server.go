@@ -60,12 +60,8 @@ func (m msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	if err := m.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeParamsUpdated,
-		sdk.NewAttribute("provider_share", msg.Params.ProviderShare.String()),
-		sdk.NewAttribute("verification_share", msg.Params.VerificationShare.String()),
-		sdk.NewAttribute("validator_share", msg.Params.ValidatorShare.String()),
-		sdk.NewAttribute("community_share", msg.Params.CommunityShare.String()),
-		sdk.NewAttribute("burn_share", msg.Params.BurnShare.String()),
-	))
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Params: msg.Params}); err != nil {
+		return nil, err
+	}
 	return &types.MsgUpdateParamsResponse{}, nil
 }

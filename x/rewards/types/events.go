@@ -1,21 +1,14 @@
 package types
 
-// Event types and attribute keys; indexers and the worker read these.
-const (
-	EventTypeFeeDistributed = "fee_distributed"
-	EventTypeRewardsAccrued = "rewards_accrued"
-	EventTypeRewardsClaimed = "rewards_claimed"
-	EventTypeParamsUpdated  = "rewards_params_updated"
+import (
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cosmos/gogoproto/proto"
 
-	AttributeKeyFromModule       = "from_module"
-	AttributeKeyProvider         = "provider"
-	AttributeKeyFee              = "fee"
-	AttributeKeyProviderAmount   = "provider_amount"
-	AttributeKeyVerificationPool = "verification_pool"
-	AttributeKeyValidators       = "validators"
-	AttributeKeyCommunity        = "community"
-	AttributeKeyBurned           = "burned"
-	AttributeKeyAddress          = "address"
-	AttributeKeySource           = "source"
-	AttributeKeyAmount           = "amount"
+	"github.com/sovra-network/sovra/internal/typedevent"
 )
+
+// ParseEvents decodes the x/rewards events (the Event messages of events.proto) among
+// events, a block's or a transaction's, in order; other events are skipped.
+func ParseEvents(events []abci.Event) ([]proto.Message, error) {
+	return typedevent.Parse(events, "sovra.rewards.v1")
+}

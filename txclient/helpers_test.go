@@ -1,0 +1,5 @@
+package txclient_test
+
+import "cosmossdk.io/math"
+
+func sdkMustDec(s string) math.LegacyDec { return math.LegacyMustNewDecFromStr(s) }

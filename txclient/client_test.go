@@ -242,7 +242,9 @@ func TestAFullMempoolIsWaitedOut(t *testing.T) {
 func TestAlreadyInCacheCountsAsTaken(t *testing.T) {
 	n := newFakeNode(t)
 	c := newClient(n, txclient.Options{})
-	n.script = append(n.script, func() (txclient.CheckResult, error) { return txclient.CheckResult{}, errors.New("tx already exists in cache") })
+	n.script = append(n.script, func() (txclient.CheckResult, error) {
+		return txclient.CheckResult{}, errors.New("tx already exists in cache")
+	})
 	hash, err := c.Broadcast(context.Background(), send(c))
 	require.NoError(t, err)
 	require.Len(t, hash, 32)

@@ -10,16 +10,16 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec/address"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	"github.com/cosmos/cosmos-sdk/std"
-	"github.com/cosmos/cosmos-sdk/types/module"
-	"github.com/cosmos/cosmos-sdk/x/auth"
 	authtx "github.com/cosmos/cosmos-sdk/x/auth/tx"
-	"github.com/cosmos/cosmos-sdk/x/bank"
-	"github.com/cosmos/cosmos-sdk/x/consensus"
-	distr "github.com/cosmos/cosmos-sdk/x/distribution"
-	"github.com/cosmos/cosmos-sdk/x/gov"
-	"github.com/cosmos/cosmos-sdk/x/mint"
-	"github.com/cosmos/cosmos-sdk/x/slashing"
-	"github.com/cosmos/cosmos-sdk/x/staking"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+	consensustypes "github.com/cosmos/cosmos-sdk/x/consensus/types"
+	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
+	govv1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1"
+	govv1beta1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1beta1"
+	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
+	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 	"github.com/cosmos/cosmos-sdk/x/tx/signing"
 
 	beacontypes "github.com/sovra-network/sovra/x/beacon/types"
@@ -35,17 +35,6 @@ type EncodingConfig struct {
 	Codec             codec.Codec
 	TxConfig          client.TxConfig
 	Amino             *codec.LegacyAmino
-}
-
-// sdkModules are the SDK modules the app wires; their zero values register their
-// messages and interfaces without keepers. app tests check that this list and the
-// app's module manager register the same implementations.
-func sdkModules() module.BasicManager {
-	return module.NewBasicManager(
-		auth.AppModuleBasic{}, bank.AppModuleBasic{}, staking.AppModuleBasic{},
-		slashing.AppModuleBasic{}, distr.AppModuleBasic{}, mint.AppModuleBasic{},
-		gov.NewAppModuleBasic(nil), consensus.AppModuleBasic{},
-	)
 }
 
 // MakeEncodingConfig builds the codecs of every module the chain runs, with the sovra
@@ -67,13 +56,23 @@ func MakeEncodingConfig() EncodingConfig {
 	std.RegisterLegacyAminoCodec(amino)
 	std.RegisterInterfaces(registry)
 
-	basics := sdkModules()
-	basics.RegisterLegacyAminoCodec(amino)
-	basics.RegisterInterfaces(registry)
+	// The SDK modules the app wires, then Sovra's; their types packages register
+	// messages and interfaces without a keeper (or a module's CLI).
+	// TestClientEncodingMatchesTheApp checks that this list and the app's module
+	// manager register the same implementations.
 	for _, m := range []struct {
 		amino      func(*codec.LegacyAmino)
 		interfaces func(codectypes.InterfaceRegistry)
 	}{
+		{authtypes.RegisterLegacyAminoCodec, authtypes.RegisterInterfaces},
+		{banktypes.RegisterLegacyAminoCodec, banktypes.RegisterInterfaces},
+		{stakingtypes.RegisterLegacyAminoCodec, stakingtypes.RegisterInterfaces},
+		{slashingtypes.RegisterLegacyAminoCodec, slashingtypes.RegisterInterfaces},
+		{distrtypes.RegisterLegacyAminoCodec, distrtypes.RegisterInterfaces},
+		{minttypes.RegisterLegacyAminoCodec, minttypes.RegisterInterfaces},
+		{govv1beta1.RegisterLegacyAminoCodec, govv1beta1.RegisterInterfaces},
+		{govv1.RegisterLegacyAminoCodec, govv1.RegisterInterfaces},
+		{consensustypes.RegisterLegacyAminoCodec, consensustypes.RegisterInterfaces},
 		{beacontypes.RegisterLegacyAminoCodec, beacontypes.RegisterInterfaces},
 		{providertypes.RegisterLegacyAminoCodec, providertypes.RegisterInterfaces},
 		{tasktypes.RegisterLegacyAminoCodec, tasktypes.RegisterInterfaces},

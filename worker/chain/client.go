@@ -5,49 +5,28 @@ package chain
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
-	dbm "github.com/cosmos/cosmos-db"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
-
-	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	"github.com/cosmos/cosmos-sdk/types/query"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
-	"github.com/sovra-network/sovra/app"
+	"github.com/sovra-network/sovra/app/params"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
-var (
-	encOnce sync.Once
-	encCfg  app.EncodingConfig
-)
-
-// Encoding returns the app's codecs, taken (as sovrad's root command does) from a
-// throwaway app so that every module's messages are registered.
-func Encoding() app.EncodingConfig {
-	encOnce.Do(func() {
-		app.SetAddressPrefixes()
-		tmp := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, false, noAppOptions{})
-		encCfg = tmp.EncodingConfig()
-	})
-	return encCfg
-}
-
-type noAppOptions struct{}
-
-func (noAppOptions) Get(string) any { return nil }
+// Encoding returns the chain's codecs (app/params: built without an app).
+func Encoding() params.EncodingConfig { return params.Encoding() }
 
 // Client talks to one node.
 type Client struct {
-	enc     app.EncodingConfig
+	enc     params.EncodingConfig
 	chainID string
 	rpcAddr string
 	rpc     *rpchttp.HTTP

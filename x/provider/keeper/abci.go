@@ -69,12 +69,9 @@ func (k Keeper) completeUnbonding(ctx context.Context, key collections.Pair[int6
 	if err := k.markDeparted(ctx, key.K2()); err != nil {
 		return err
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeUnbondingCompleted,
-		sdk.NewAttribute(types.AttributeKeyOperator, p.Operator),
-		sdk.NewAttribute(types.AttributeKeyWorker, p.Worker),
-		sdk.NewAttribute(types.AttributeKeyAmount, p.Bond.String()),
-	))
-	return nil
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventUnbondingCompleted{
+		Operator: p.Operator, Worker: p.Worker, Amount: p.Bond,
+	})
 }
 
 // markDeparted remembers a removed operator for unbonding_period blocks (see Departed).

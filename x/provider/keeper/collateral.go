@@ -3,7 +3,6 @@ package keeper
 import (
 	"context"
 	"errors"
-	"strconv"
 
 	"cosmossdk.io/math"
 
@@ -96,23 +95,22 @@ func (k Keeper) RecordMiss(ctx context.Context, operator sdk.AccAddress) error {
 	p.JobsMissed++
 	p.Misses++
 	if p.IsActive() && p.Misses >= params.MaxMisses {
-		k.jail(ctx, &p, params)
+		if err := k.jail(ctx, &p, params); err != nil {
+			return err
+		}
 	}
 	return k.setProvider(ctx, p)
 }
 
-// jail marks a provider JAILED until now + jail_blocks and emits provider_jailed; the caller
-// saves it.
-func (k Keeper) jail(ctx context.Context, p *types.Provider, params types.Params) {
+// jail marks a provider JAILED until now + jail_blocks and emits EventProviderJailed; the
+// caller saves it.
+func (k Keeper) jail(ctx context.Context, p *types.Provider, params types.Params) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	p.Status = types.PROVIDER_STATUS_JAILED
 	p.JailedUntil = sdkCtx.BlockHeight() + int64(params.JailBlocks)
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeProviderJailed,
-		sdk.NewAttribute(types.AttributeKeyOperator, p.Operator),
-		sdk.NewAttribute(types.AttributeKeyWorker, p.Worker),
-		sdk.NewAttribute(types.AttributeKeyMisses, strconv.FormatUint(uint64(p.Misses), 10)),
-		sdk.NewAttribute(types.AttributeKeyJailedUntil, strconv.FormatInt(p.JailedUntil, 10)),
-	))
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderJailed{
+		Operator: p.Operator, Worker: p.Worker, Misses: p.Misses, JailedUntil: p.JailedUntil,
+	})
 }
 
 // LockStake reserves amount of a provider's bond without taking a job slot: a verifier's

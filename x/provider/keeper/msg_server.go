@@ -3,7 +3,6 @@ package keeper
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"cosmossdk.io/math"
 
@@ -135,14 +134,11 @@ func (ms msgServer) RegisterProvider(ctx context.Context, msg *types.MsgRegister
 	if err := ms.addTotalBond(ctx, msg.Bond.Amount); err != nil {
 		return nil, err
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeProviderRegistered,
-		sdk.NewAttribute(types.AttributeKeyOperator, p.Operator),
-		sdk.NewAttribute(types.AttributeKeyWorker, p.Worker),
-		sdk.NewAttribute(types.AttributeKeyModels, strings.Join(p.Models, ",")),
-		sdk.NewAttribute(types.AttributeKeyBond, p.Bond.String()),
-		sdk.NewAttribute(types.AttributeKeyPricePerToken, p.PricePerToken.String()),
-		sdk.NewAttribute(types.AttributeKeyProfile, p.Profile),
-	))
+	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderRegistered{
+		Operator: p.Operator, Worker: p.Worker, Models: p.Models, Bond: p.Bond, PricePerToken: p.PricePerToken, Profile: p.Profile,
+	}); err != nil {
+		return nil, err
+	}
 	return &types.MsgRegisterProviderResponse{}, nil
 }
 

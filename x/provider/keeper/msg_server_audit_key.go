@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -38,11 +37,11 @@ func (ms msgServer) SetAuditKey(ctx context.Context, msg *types.MsgSetAuditKey) 
 	if err := ms.writeProvider(ctx, operator, &old, &p); err != nil {
 		return nil, err
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeAuditKeySet,
-		sdk.NewAttribute(types.AttributeKeyOperator, p.Operator),
-		sdk.NewAttribute(types.AttributeKeyWorker, p.Worker),
-		sdk.NewAttribute(types.AttributeKeyAuditKey, hex.EncodeToString(p.AuditKey)),
-	))
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventAuditKeySet{
+		Operator: p.Operator, Worker: p.Worker, AuditKey: p.AuditKey,
+	}); err != nil {
+		return nil, err
+	}
 	return &types.MsgSetAuditKeyResponse{}, nil
 }
 

@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"context"
-	"strconv"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -27,11 +26,11 @@ func (ms msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterMod
 	if err := ms.Models.Set(ctx, msg.Model.Id, msg.Model); err != nil {
 		return nil, err
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeModelRegistered,
-		sdk.NewAttribute(types.AttributeKeyModel, msg.Model.Id),
-		sdk.NewAttribute(types.AttributeKeySha256, msg.Model.Sha256),
-		sdk.NewAttribute("context_length", strconv.FormatUint(msg.Model.ContextLength, 10)),
-	))
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventModelRegistered{
+		ModelId: msg.Model.Id, Sha256: msg.Model.Sha256, ContextLength: msg.Model.ContextLength,
+	}); err != nil {
+		return nil, err
+	}
 	return &types.MsgRegisterModelResponse{}, nil
 }
 
@@ -70,8 +69,8 @@ func (ms msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams
 			return nil, err
 		}
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeParamsUpdated,
-		sdk.NewAttribute("min_bond", msg.Params.MinBond.String()),
-	))
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Params: msg.Params}); err != nil {
+		return nil, err
+	}
 	return &types.MsgUpdateParamsResponse{}, nil
 }

@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"context"
-	"strconv"
 
 	"cosmossdk.io/collections"
 
@@ -36,12 +35,11 @@ func (ms msgServer) AddBond(ctx context.Context, msg *types.MsgAddBond) (*types.
 	if err := ms.addTotalBond(ctx, msg.Amount.Amount); err != nil {
 		return nil, err
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeBondAdded,
-		sdk.NewAttribute(types.AttributeKeyOperator, p.Operator),
-		sdk.NewAttribute(types.AttributeKeyWorker, p.Worker),
-		sdk.NewAttribute(types.AttributeKeyAmount, msg.Amount.String()),
-		sdk.NewAttribute(types.AttributeKeyBond, p.Bond.String()),
-	))
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBondAdded{
+		Operator: p.Operator, Worker: p.Worker, Amount: msg.Amount, Bond: p.Bond,
+	}); err != nil {
+		return nil, err
+	}
 	return &types.MsgAddBondResponse{}, nil
 }
 
@@ -75,12 +73,11 @@ func (ms msgServer) Unbond(ctx context.Context, msg *types.MsgUnbond) (*types.Ms
 	if err := ms.UnbondingQueue.Set(ctx, collections.Join(completion, operator)); err != nil {
 		return nil, err
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeUnbondingStarted,
-		sdk.NewAttribute(types.AttributeKeyOperator, p.Operator),
-		sdk.NewAttribute(types.AttributeKeyWorker, p.Worker),
-		sdk.NewAttribute(types.AttributeKeyAmount, p.Bond.String()),
-		sdk.NewAttribute(types.AttributeKeyCompletionHeight, strconv.FormatInt(completion, 10)),
-	))
+	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventUnbondingStarted{
+		Operator: p.Operator, Worker: p.Worker, Amount: p.Bond, CompletionHeight: completion,
+	}); err != nil {
+		return nil, err
+	}
 	return &types.MsgUnbondResponse{CompletionHeight: completion}, nil
 }
 
@@ -114,10 +111,8 @@ func (ms msgServer) Unjail(ctx context.Context, msg *types.MsgUnjail) (*types.Ms
 	if err := ms.setProvider(ctx, p); err != nil {
 		return nil, err
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeProviderUnjailed,
-		sdk.NewAttribute(types.AttributeKeyOperator, p.Operator),
-		sdk.NewAttribute(types.AttributeKeyWorker, p.Worker),
-		sdk.NewAttribute(types.AttributeKeyBond, p.Bond.String()),
-	))
+	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderUnjailed{Operator: p.Operator, Worker: p.Worker, Bond: p.Bond}); err != nil {
+		return nil, err
+	}
 	return &types.MsgUnjailResponse{}, nil
 }

@@ -12,6 +12,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/sovra-network/sovra/x/provider/keeper"
 	"github.com/sovra-network/sovra/x/provider/types"
@@ -242,8 +243,9 @@ func TestRegisterProvider(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, bigCoin(3).Amount, w)
 	}
-	requireEvent(t, f.ctx, types.EventTypeProviderRegistered, map[string]string{
-		"operator": op.String(), "worker": op.String(), "bond": "3000000usovra", "models": "llama-7b,tiny_model",
+	requireEvent(t, f.ctx, func(e *types.EventProviderRegistered) bool {
+		return e.Operator == op.String() && e.Worker == op.String() && e.Bond.String() == "3000000usovra" &&
+			strings.Join(e.Models, ",") == "llama-7b,tiny_model"
 	})
 	require.NoError(t, f.k.CheckBonds(f.ctx))
 }
@@ -284,7 +286,9 @@ func TestUpdateProvider(t *testing.T) {
 	// Setting the worker to its current value is a no-op, not a conflict.
 	_, err = f.ms.UpdateProvider(f.ctx, &types.MsgUpdateProvider{Operator: op.String(), Worker: newWorker.String()})
 	require.NoError(t, err)
-	requireEvent(t, f.ctx, types.EventTypeProviderUpdated, map[string]string{"operator": op.String(), "worker": newWorker.String()})
+	requireEvent(t, f.ctx, func(e *types.EventProviderUpdated) bool {
+		return e.Operator == op.String() && e.Worker == newWorker.String()
+	})
 }
 
 func TestAddBondUnbondAndQueue(t *testing.T) {
@@ -297,7 +301,9 @@ func TestAddBondUnbondAndQueue(t *testing.T) {
 	require.Equal(t, bigCoin(7), f.provider(t, op).Bond)
 	w, _ := f.k.ProviderWeight(f.ctx, "llama-7b", op)
 	require.Equal(t, bigCoin(7).Amount, w, "weight follows the bond")
-	requireEvent(t, f.ctx, types.EventTypeBondAdded, map[string]string{"amount": "5000000usovra", "bond": "7000000usovra"})
+	requireEvent(t, f.ctx, func(e *types.EventBondAdded) bool {
+		return e.Amount.String() == "5000000usovra" && e.Bond.String() == "7000000usovra"
+	})
 
 	res, err := f.ms.Unbond(f.ctx, &types.MsgUnbond{Operator: op.String()})
 	require.NoError(t, err)
@@ -306,7 +312,7 @@ func TestAddBondUnbondAndQueue(t *testing.T) {
 	require.Equal(t, types.PROVIDER_STATUS_UNBONDING, p.Status)
 	w, _ = f.k.ProviderWeight(f.ctx, "llama-7b", op)
 	require.True(t, w.IsZero(), "unbonding providers are not drawn")
-	requireEvent(t, f.ctx, types.EventTypeUnbondingStarted, map[string]string{"completion_height": "110"})
+	requireEvent(t, f.ctx, func(e *types.EventUnbondingStarted) bool { return e.CompletionHeight == 110 })
 
 	// One block early: nothing happens.
 	require.NoError(t, f.k.EndBlocker(f.ctx.WithBlockHeight(109)))
@@ -320,7 +326,9 @@ func TestAddBondUnbondAndQueue(t *testing.T) {
 	_, err = f.k.GetProviderByWorker(ctx, workerOf(1))
 	require.ErrorIs(t, err, types.ErrProviderNotFound)
 	require.Equal(t, bigCoin(7).Amount, f.bank.GetBalance(ctx, op, denom).Amount, "bond returned")
-	requireEvent(t, ctx, types.EventTypeUnbondingCompleted, map[string]string{"operator": op.String(), "amount": "7000000usovra"})
+	requireEvent(t, ctx, func(e *types.EventUnbondingCompleted) bool {
+		return e.Operator == op.String() && e.Amount.String() == "7000000usovra"
+	})
 	has, err := f.k.UnbondingQueue.Has(ctx, collections.Join(int64(110), op))
 	require.NoError(t, err)
 	require.False(t, has)
@@ -355,7 +363,7 @@ func TestUnjail(t *testing.T) {
 	require.Equal(t, types.PROVIDER_STATUS_JAILED, p.Status)
 	require.Equal(t, int64(110), p.JailedUntil)
 	require.Equal(t, uint64(3), p.JobsMissed)
-	requireEvent(t, f.ctx, types.EventTypeProviderJailed, map[string]string{"operator": op.String(), "jailed_until": "110"})
+	requireEvent(t, f.ctx, func(e *types.EventProviderJailed) bool { return e.Operator == op.String() && e.JailedUntil == 110 })
 	w, _ := f.k.ProviderWeight(f.ctx, "llama-7b", op)
 	require.True(t, w.IsZero())
 
@@ -367,7 +375,7 @@ func TestUnjail(t *testing.T) {
 	require.Zero(t, p.Misses)
 	w, _ = f.k.ProviderWeight(f.ctx, "llama-7b", op)
 	require.Equal(t, bigCoin(2).Amount, w)
-	requireEvent(t, ctx, types.EventTypeProviderUnjailed, map[string]string{"operator": op.String()})
+	requireEvent(t, ctx, func(e *types.EventProviderUnjailed) bool { return e.Operator == op.String() })
 }
 
 func TestAuthorityMessages(t *testing.T) {
@@ -484,22 +492,17 @@ func TestCheckBondsDetectsMismatch(t *testing.T) {
 	require.Contains(t, msg, "module account holds 2000001usovra")
 }
 
-// requireEvent asserts that an event of the type with (at least) these attributes was emitted.
-func requireEvent(t *testing.T, ctx sdk.Context, typ string, attrs map[string]string) {
+// requireEvent asserts that an event of type T for which match holds was emitted (decoded
+// from the context's ABCI events, as a client decodes them).
+func requireEvent[T proto.Message](t *testing.T, ctx sdk.Context, match func(T) bool) {
 	t.Helper()
-	for _, ev := range ctx.EventManager().Events() {
-		if ev.Type != typ {
-			continue
-		}
-		found := 0
-		for _, a := range ev.Attributes {
-			if v, ok := attrs[a.Key]; ok && v == a.Value {
-				found++
-			}
-		}
-		if found == len(attrs) {
+	evs, err := types.ParseEvents(ctx.EventManager().ABCIEvents())
+	require.NoError(t, err)
+	for _, e := range evs {
+		if ev, ok := e.(T); ok && match(ev) {
 			return
 		}
 	}
-	t.Fatalf("no %s event with %v in %v", typ, attrs, ctx.EventManager().Events())
+	var zero T
+	t.Fatalf("no matching %T in %v", zero, evs)
 }

@@ -2,8 +2,6 @@ package keeper
 
 import (
 	"context"
-	"strconv"
-	"strings"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -30,7 +28,7 @@ func (ms msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProv
 	if err := frozenDuringAudit(p, msg); err != nil {
 		return nil, err
 	}
-	attrs := []sdk.Attribute{sdk.NewAttribute(types.AttributeKeyOperator, p.Operator)}
+	ev := &types.EventProviderUpdated{Operator: p.Operator}
 	if msg.Worker != "" && msg.Worker != p.Worker {
 		worker, err := ms.mustAddr("worker", msg.Worker)
 		if err != nil {
@@ -41,24 +39,24 @@ func (ms msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProv
 		}
 		p.Worker = ms.addrString(worker) // canonical (lower-case) bech32
 	}
-	attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyWorker, p.Worker))
+	ev.Worker = p.Worker
 	if len(msg.Models) > 0 {
 		if err := ms.checkModels(ctx, params, msg.Models); err != nil {
 			return nil, err
 		}
 		p.Models = append([]string(nil), msg.Models...)
-		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyModels, strings.Join(p.Models, ",")))
+		ev.Models = p.Models
 	}
 	if msg.HasPrice() {
 		if err := checkPriceDenom(params, *msg.PricePerToken); err != nil {
 			return nil, err
 		}
 		p.PricePerToken = *msg.PricePerToken
-		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyPricePerToken, p.PricePerToken.String()))
+		ev.PricePerToken = &p.PricePerToken
 	}
 	if msg.Profile != "" {
 		p.Profile = msg.Profile
-		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyProfile, p.Profile))
+		ev.Profile = p.Profile
 	}
 	if msg.Endpoint != "" {
 		p.Endpoint = msg.Endpoint
@@ -68,13 +66,15 @@ func (ms msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProv
 	}
 	if msg.MaxJobs != 0 {
 		p.MaxJobs = msg.MaxJobs
-		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyMaxJobs, strconv.FormatUint(uint64(p.MaxJobs), 10)))
+		ev.MaxJobs = p.MaxJobs
 	}
 
 	if err := ms.setProvider(ctx, p); err != nil {
 		return nil, err
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeProviderUpdated, attrs...))
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev); err != nil {
+		return nil, err
+	}
 	return &types.MsgUpdateProviderResponse{}, nil
 }
 

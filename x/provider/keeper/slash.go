@@ -3,7 +3,6 @@ package keeper
 import (
 	"context"
 	"errors"
-	"strconv"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
@@ -65,11 +64,15 @@ func (k Keeper) Slash(
 		height := sdk.UnwrapSDKContext(ctx).BlockHeight()
 		switch p.Status {
 		case types.PROVIDER_STATUS_ACTIVE:
-			k.jail(ctx, &p, params)
+			if err := k.jail(ctx, &p, params); err != nil {
+				return math.Int{}, err
+			}
 			jailed = true
 		case types.PROVIDER_STATUS_JAILED:
 			if p.JailedUntil < height+int64(params.JailBlocks) {
-				k.jail(ctx, &p, params)
+				if err := k.jail(ctx, &p, params); err != nil {
+					return math.Int{}, err
+				}
 			}
 			jailed = true
 		}
@@ -80,14 +83,11 @@ func (k Keeper) Slash(
 	if err := k.addTotalBond(ctx, taken.Neg()); err != nil {
 		return math.Int{}, err
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeProviderSlashed,
-		sdk.NewAttribute(types.AttributeKeyOperator, p.Operator),
-		sdk.NewAttribute(types.AttributeKeyWorker, p.Worker),
-		sdk.NewAttribute(types.AttributeKeyAmount, slashed.String()),
-		sdk.NewAttribute(types.AttributeKeyRecipient, recipientModule),
-		sdk.NewAttribute(types.AttributeKeyJailed, strconv.FormatBool(jailed)),
-		sdk.NewAttribute(types.AttributeKeyBond, p.Bond.String()),
-	))
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderSlashed{
+		Operator: p.Operator, Worker: p.Worker, Amount: slashed, Recipient: recipientModule, Jailed: jailed, Bond: p.Bond,
+	}); err != nil {
+		return math.Int{}, err
+	}
 	return taken, nil
 }
 
@@ -140,6 +140,8 @@ func (k Keeper) Jail(ctx context.Context, operator sdk.AccAddress) error {
 		return nil
 	}
 	old := p
-	k.jail(ctx, &p, params)
+	if err := k.jail(ctx, &p, params); err != nil {
+		return err
+	}
 	return k.writeProviderMin(ctx, operator, &old, &p, params.MinBond.Amount)
 }

@@ -82,9 +82,9 @@ func TestSlashPartial(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, sovra(6), total)
 	require.Equal(t, sovra(3), f.weight(t, op), "weight follows the new bond")
-	requireEvent(t, f.ctx, types.EventTypeProviderSlashed, map[string]string{
-		"operator": op.String(), "worker": workerOf(1).String(), "amount": "2000000usovra",
-		"recipient": slashTo, "jailed": "false", "bond": "3000000usovra",
+	requireEvent(t, f.ctx, func(e *types.EventProviderSlashed) bool {
+		return e.Operator == op.String() && e.Worker == workerOf(1).String() && e.Amount.String() == "2000000usovra" &&
+			e.Recipient == slashTo && !e.Jailed && e.Bond.String() == "3000000usovra"
 	})
 	checkAll(t, f)
 
@@ -117,7 +117,9 @@ func TestSlashWholeBond(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, taken.IsZero())
 	require.Equal(t, sovra(5), f.moduleBalance(slashTo))
-	requireEvent(t, f.ctx, types.EventTypeProviderSlashed, map[string]string{"amount": "0usovra", "bond": "0usovra"})
+	requireEvent(t, f.ctx, func(e *types.EventProviderSlashed) bool {
+		return e.Amount.String() == "0usovra" && e.Bond.String() == "0usovra"
+	})
 	checkAll(t, f)
 
 	// The zero bond survives a genesis export and import.
@@ -202,8 +204,10 @@ func TestSlashJail(t *testing.T) {
 	p := f.provider(t, op)
 	require.Equal(t, types.PROVIDER_STATUS_JAILED, p.Status)
 	require.Equal(t, int64(150), p.JailedUntil, "jailed for jail_blocks (100)")
-	requireEvent(t, ctx, types.EventTypeProviderJailed, map[string]string{"operator": op.String(), "jailed_until": "150"})
-	requireEvent(t, ctx, types.EventTypeProviderSlashed, map[string]string{"operator": op.String(), "jailed": "true", "amount": "1000000usovra"})
+	requireEvent(t, ctx, func(e *types.EventProviderJailed) bool { return e.Operator == op.String() && e.JailedUntil == 150 })
+	requireEvent(t, ctx, func(e *types.EventProviderSlashed) bool {
+		return e.Operator == op.String() && e.Jailed && e.Amount.String() == "1000000usovra"
+	})
 	require.True(t, f.weight(t, op).IsZero(), "a jailed provider is out of the draw")
 	require.Equal(t, map[string]int{other.String(): 200}, f.drawCounts(t, 200))
 	checkAll(t, f)
@@ -217,7 +221,7 @@ func TestSlashJail(t *testing.T) {
 	_, err = f.k.Slash(ctx, op, sovra(1), slashTo, true)
 	require.NoError(t, err)
 	require.Equal(t, int64(220), f.provider(t, op).JailedUntil)
-	requireEvent(t, ctx, types.EventTypeProviderSlashed, map[string]string{"jailed": "true"})
+	requireEvent(t, ctx, func(e *types.EventProviderSlashed) bool { return e.Jailed })
 
 	// Unjail after the period: back in the draw with the remaining bond (2 SOVRA).
 	_, err = f.ms.Unjail(f.ctx.WithBlockHeight(220), &types.MsgUnjail{Operator: op.String()})
@@ -245,7 +249,7 @@ func TestSlashUnbonding(t *testing.T) {
 	p := f.provider(t, op)
 	require.Equal(t, types.PROVIDER_STATUS_UNBONDING, p.Status, "an unbonding provider is not jailed")
 	require.Equal(t, int64(110), p.UnbondingHeight)
-	requireEvent(t, ctx, types.EventTypeProviderSlashed, map[string]string{"jailed": "false"})
+	requireEvent(t, ctx, func(e *types.EventProviderSlashed) bool { return !e.Jailed })
 	taken, err = f.k.Slash(ctx, gone, sovra(50), slashTo, false)
 	require.NoError(t, err)
 	require.Equal(t, sovra(2), taken)

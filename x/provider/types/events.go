@@ -1,33 +1,14 @@
 package types
 
-// Event types and attribute keys emitted by x/provider. Amounts are coin strings (e.g. "5usovra").
-const (
-	EventTypeProviderRegistered = "provider_registered"
-	EventTypeProviderUpdated    = "provider_updated"
-	EventTypeBondAdded          = "bond_added"
-	EventTypeUnbondingStarted   = "unbonding_started"
-	EventTypeUnbondingCompleted = "unbonding_completed"
-	EventTypeProviderJailed     = "provider_jailed"
-	EventTypeProviderUnjailed   = "provider_unjailed"
-	EventTypeProviderSlashed    = "provider_slashed"
-	EventTypeModelRegistered    = "model_registered"
-	EventTypeParamsUpdated      = "provider_params_updated"
-	EventTypeAuditKeySet        = "audit_key_set"
+import (
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cosmos/gogoproto/proto"
 
-	AttributeKeyOperator         = "operator"
-	AttributeKeyWorker           = "worker"
-	AttributeKeyModels           = "models"
-	AttributeKeyModel            = "model"
-	AttributeKeySha256           = "sha256"
-	AttributeKeyBond             = "bond"
-	AttributeKeyAmount           = "amount"
-	AttributeKeyPricePerToken    = "price_per_token"
-	AttributeKeyProfile          = "profile"
-	AttributeKeyMaxJobs          = "max_jobs"
-	AttributeKeyCompletionHeight = "completion_height"
-	AttributeKeyJailedUntil      = "jailed_until"
-	AttributeKeyMisses           = "misses"
-	AttributeKeyRecipient        = "recipient"
-	AttributeKeyJailed           = "jailed"
-	AttributeKeyAuditKey         = "audit_key"
+	"github.com/sovra-network/sovra/internal/typedevent"
 )
+
+// ParseEvents decodes the x/provider events (the Event messages of events.proto) among
+// events, a block's or a transaction's, in order; other events are skipped.
+func ParseEvents(events []abci.Event) ([]proto.Message, error) {
+	return typedevent.Parse(events, "sovra.provider.v1")
+}

@@ -3,34 +3,15 @@ package loadgen
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/cosmos/cosmos-sdk/types/tx/signing"
-	authsigning "github.com/cosmos/cosmos-sdk/x/auth/signing"
-	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+	"github.com/sovra-network/sovra/txclient"
 )
-
-func TestExpectedSequence(t *testing.T) {
-	for _, tc := range []struct {
-		log  string
-		want uint64
-		ok   bool
-	}{
-		{"account sequence mismatch, expected 5, got 7: incorrect account sequence", 5, true},
-		{"account sequence mismatch, expected 12345, got 0: incorrect account sequence", 12345, true},
-		{"insufficient funds", 0, false},
-		{"expected x, got 7", 0, false},
-	} {
-		got, ok := expectedSequence(tc.log)
-		require.Equal(t, tc.ok, ok, tc.log)
-		require.Equal(t, tc.want, got, tc.log)
-	}
-}
 
 func TestReasonOfGroupsByRegisteredError(t *testing.T) {
 	a := reasonOf("spendable balance 5usovra is smaller than 25usovra: insufficient funds")
@@ -81,44 +62,6 @@ func TestRunRejectsBadOptionsBeforeDialing(t *testing.T) {
 	require.ErrorContains(t, err, `kind "nope"`)
 }
 
-func TestSignTxIsValidDirectSignature(t *testing.T) {
-	enc := Encoding()
-	key := DeriveKey("test", 0)
-	s := privSigner(key)
-	s.accNum = 42
-	to := privSigner(DeriveKey("test", 1))
-	msg := &banktypes.MsgSend{FromAddress: s.bech, ToAddress: to.bech, Amount: sdk.NewCoins(sdk.NewInt64Coin("usovra", 3))}
-	require.True(t, strings.HasPrefix(s.bech, "sovra1"), s.bech)
-
-	raw, err := signTx(context.Background(), enc, "chain-1", s, 7, 90_000, msg)
-	require.NoError(t, err)
-	decoded, err := enc.TxConfig.TxDecoder()(raw)
-	require.NoError(t, err)
-	tx := decoded.(authsigning.Tx)
-	require.Equal(t, uint64(90_000), tx.GetGas())
-	require.True(t, tx.GetFee().IsZero(), "no fee")
-	sigs, err := tx.GetSignaturesV2()
-	require.NoError(t, err)
-	require.Len(t, sigs, 1)
-	require.Equal(t, uint64(7), sigs[0].Sequence)
-	require.True(t, sigs[0].PubKey.Equals(key.PubKey()))
-	data := sigs[0].Data.(*signing.SingleSignatureData)
-	require.Equal(t, signing.SignMode_SIGN_MODE_DIRECT, data.SignMode)
-
-	// The signature verifies over the sign bytes of this chain, account and sequence,
-	// and not over another sequence's.
-	signBytes := func(seq uint64) []byte {
-		b, err := authsigning.GetSignBytesAdapter(context.Background(), enc.TxConfig.SignModeHandler(), signing.SignMode_SIGN_MODE_DIRECT,
-			authsigning.SignerData{Address: s.bech, ChainID: "chain-1", AccountNumber: 42, Sequence: seq, PubKey: s.pub}, tx)
-		require.NoError(t, err)
-		return b
-	}
-	require.True(t, key.PubKey().VerifySignature(signBytes(7), data.Signature))
-	other, err := signTx(context.Background(), enc, "chain-1", s, 8, 90_000, msg)
-	require.NoError(t, err)
-	require.NotEqual(t, sha256.Sum256(raw), sha256.Sum256(other), "each sequence is a distinct tx")
-}
-
 func TestTallyMeasuresTheBlockWindow(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	f := &follower{blocks: map[int64]blockInfo{
@@ -152,4 +95,12 @@ func TestTallyMeasuresTheBlockWindow(t *testing.T) {
 	require.Equal(t, 5, res.MaxBlockTxs)
 	require.Contains(t, res.Summary(), "0.8 tx/s")
 	require.Contains(t, res.Summary(), `"deliver sdk/5: insufficient funds" x1`)
+}
+
+func TestFailureReasonGroupsBroadcastOutcomes(t *testing.T) {
+	require.Equal(t, "", failureReason(nil))
+	require.Equal(t, "not sent: context canceled", failureReason(context.Canceled))
+	require.Equal(t, "checktx sdk/5: insufficient funds",
+		failureReason(&txclient.CheckTxError{Codespace: "sdk", Code: 5, Log: "spendable balance 1usovra is smaller than 2usovra: insufficient funds"}))
+	require.Equal(t, "broadcast: connection refused", failureReason(errors.New("send failed after 11 attempts: broadcast: post: connection refused")))
 }

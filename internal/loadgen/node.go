@@ -5,53 +5,32 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
-	ctypes "github.com/cometbft/cometbft/rpc/core/types"
-	cmttypes "github.com/cometbft/cometbft/types"
-	dbm "github.com/cosmos/cosmos-db"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"cosmossdk.io/log/v2"
 	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/codec"
-	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
-	"github.com/sovra-network/sovra/app"
+	"github.com/sovra-network/sovra/app/params"
+	"github.com/sovra-network/sovra/txclient"
 )
 
-var (
-	encOnce sync.Once
-	encCfg  app.EncodingConfig
-)
-
-// Encoding returns the app's codecs, taken (like sovrad's root command) from a
-// throwaway app so that every module's messages are registered.
-func Encoding() app.EncodingConfig {
-	encOnce.Do(func() {
-		tmp := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, false, noAppOptions{})
-		encCfg = tmp.EncodingConfig()
-	})
-	return encCfg
-}
-
-type noAppOptions struct{}
-
-func (noAppOptions) Get(string) any { return nil }
+// Encoding returns the chain's codecs (app/params: built without an app).
+func Encoding() params.EncodingConfig { return params.Encoding() }
 
 // node talks to one sovrad: CometBFT RPC for broadcasts and blocks, and gRPC (or ABCI
 // queries over RPC) for state.
 type node struct {
-	enc     app.EncodingConfig
+	enc     params.EncodingConfig
 	rpc     *rpchttp.HTTP
 	queries client.Context // a gRPC ClientConn: gRPC when GRPC is set, else abci_query
+	tx      txclient.Node
 	grpc    *grpc.ClientConn
 }
 
@@ -88,6 +67,7 @@ func dialNode(rpcAddr, grpcAddr string) (*node, error) {
 		n.grpc = gc
 		n.queries = n.queries.WithGRPCClient(gc)
 	}
+	n.tx = txclient.NewNode(n.queries, rc)
 	return n, nil
 }
 
@@ -106,18 +86,6 @@ func (n *node) status(ctx context.Context) (string, int64, error) {
 	return st.NodeInfo.Network, st.SyncInfo.LatestBlockHeight, nil
 }
 
-// account returns an address's account number and committed sequence.
-func (n *node) account(ctx context.Context, addr string) (accNum, seq uint64, err error) {
-	res, err := authtypes.NewQueryClient(n.queries).AccountInfo(ctx, &authtypes.QueryAccountInfoRequest{Address: addr})
-	if err != nil {
-		return 0, 0, fmt.Errorf("account %s: %w", addr, err)
-	}
-	if res.Info == nil {
-		return 0, 0, fmt.Errorf("account %s: empty answer", addr)
-	}
-	return res.Info.AccountNumber, res.Info.Sequence, nil
-}
-
 func (n *node) balance(ctx context.Context, addr, denom string) (math.Int, error) {
 	res, err := banktypes.NewQueryClient(n.queries).Balance(ctx, &banktypes.QueryBalanceRequest{Address: addr, Denom: denom})
 	if err != nil {
@@ -127,17 +95,4 @@ func (n *node) balance(ctx context.Context, addr, denom string) (math.Int, error
 		return math.ZeroInt(), nil
 	}
 	return res.Balance.Amount, nil
-}
-
-// simulate returns the gas a signed tx uses.
-func (n *node) simulate(ctx context.Context, txBytes []byte) (uint64, error) {
-	res, err := txtypes.NewServiceClient(n.queries).Simulate(ctx, &txtypes.SimulateRequest{TxBytes: txBytes})
-	if err != nil {
-		return 0, fmt.Errorf("simulate: %w", err)
-	}
-	return res.GasInfo.GasUsed, nil
-}
-
-func (n *node) broadcast(ctx context.Context, txBytes []byte) (*ctypes.ResultBroadcastTx, error) {
-	return n.rpc.BroadcastTxSync(ctx, cmttypes.Tx(txBytes))
 }

@@ -3,29 +3,27 @@ package loadgen
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
-	"github.com/sovra-network/sovra/app"
+	"github.com/sovra-network/sovra/app/params"
+	"github.com/sovra-network/sovra/txclient"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 )
 
 // runner carries one Run.
 type runner struct {
 	opts    Options
-	enc     app.EncodingConfig
+	enc     params.EncodingConfig
 	n       *node
 	chainID string
-	signers []*signer
-	seqs    []uint64 // each signer's next sequence at the start of the load
+	signers []txclient.Key
 	gas     uint64
 
 	// submit-job
@@ -75,7 +73,7 @@ func (r *runner) setup(ctx context.Context) error {
 		}
 	}
 	for _, k := range keys {
-		r.signers = append(r.signers, privSigner(k))
+		r.signers = append(r.signers, txclient.PrivKey(k))
 	}
 	if r.opts.Kind == KindSubmitJob {
 		if err := r.prepareJobs(ctx); err != nil {
@@ -85,21 +83,18 @@ func (r *runner) setup(ctx context.Context) error {
 	if err := r.fund(ctx); err != nil {
 		return err
 	}
-	r.seqs = make([]uint64, len(r.signers))
-	for i, s := range r.signers {
-		accNum, seq, err := r.n.account(ctx, s.bech)
-		if err != nil {
-			return err
-		}
-		s.accNum, r.seqs[i] = accNum, seq
-	}
 	r.gas = r.opts.GasLimit
 	if r.gas == 0 {
-		probe, err := signTx(ctx, r.enc, r.chainID, r.signers[0], r.seqs[0], 10_000_000, r.message(0))
+		number, seq, err := r.n.tx.Account(ctx, r.signers[0].Bech32())
 		if err != nil {
 			return err
 		}
-		used, err := r.n.simulate(ctx, probe)
+		acc := txclient.Account{ChainID: r.chainID, Number: number, Sequence: seq}
+		probe, err := txclient.Sign(ctx, r.enc, r.signers[0], acc, txclient.Fee{Gas: 10_000_000}, r.message(0))
+		if err != nil {
+			return err
+		}
+		used, err := r.n.tx.Simulate(ctx, probe)
 		if err != nil {
 			return fmt.Errorf("loadgen: simulate one %s: %w", r.opts.Kind, err)
 		}
@@ -117,13 +112,13 @@ func (r *runner) message(i int) sdk.Msg {
 	case KindSend:
 		to := r.signers[(i+1)%len(r.signers)]
 		return &banktypes.MsgSend{
-			FromAddress: from.bech, ToAddress: to.bech,
+			FromAddress: from.Bech32(), ToAddress: to.Bech32(),
 			Amount: sdk.NewCoins(sdk.NewInt64Coin(r.opts.Denom, r.opts.SendAmount)),
 		}
 	default:
-		key := sha256.Sum256([]byte("loadgen output key " + from.bech))
+		key := sha256.Sum256([]byte("loadgen output key " + from.Bech32()))
 		return &tasktypes.MsgSubmitJob{
-			Submitter:       from.bech,
+			Submitter:       from.Bech32(),
 			ModelId:         r.opts.ModelID,
 			Prompt:          r.opts.Prompt,
 			MaxOutputTokens: r.opts.MaxOutputTokens,
@@ -255,90 +250,42 @@ func (res *Result) fail(reason string) {
 
 // Backoff bounds for a full mempool or a failing RPC.
 const (
-	minBackoff   = 20 * time.Millisecond
-	maxBackoff   = 2 * time.Second
-	maxRPCErrors = 5
-	maxResyncs   = 10
+	minBackoff = 20 * time.Millisecond
+	maxBackoff = 2 * time.Second
+	// maxRetries bounds the re-tries of one tx after an RPC error or a stale sequence.
+	maxRetries = 10
 )
 
-// worker sends quota txs from account i, one at a time.
+// worker sends quota txs from account i, one at a time, through the account's tx client
+// (fixed gas, no wait for the block: the follower counts commits).
 func (r *runner) worker(ctx context.Context, i, quota int) {
-	s, seq, msg := r.signers[i], r.seqs[i], r.message(i)
+	c := txclient.New(r.enc, r.chainID, r.n.tx, r.signers[i], txclient.Options{
+		Gas: r.gas, Retries: maxRetries, Backoff: minBackoff, MaxBackoff: maxBackoff,
+	})
+	msg := r.message(i)
 	for done := 0; done < quota; done++ {
 		if ctx.Err() != nil {
 			r.record(nil, fmt.Sprintf("not sent: %v", ctx.Err()), 0, 0)
 			continue
 		}
-		hash, reason, retries, resyncs := r.sendOne(ctx, s, &seq, msg)
-		r.record(hash, reason, retries, resyncs)
+		full, resyncs := c.MempoolFullCount(), c.MismatchCount()
+		hash, err := c.Broadcast(ctx, msg)
+		r.record(hash, failureReason(err), c.MempoolFullCount()-full, c.MismatchCount()-resyncs)
 	}
 }
 
-// sendOne signs and broadcasts the tx at *seq until CheckTx takes it, retrying a full
-// mempool with backoff and correcting the sequence on a mismatch. It returns the hash
-// of the accepted tx, or the reason it failed.
-func (r *runner) sendOne(ctx context.Context, s *signer, seq *uint64, msg sdk.Msg) (hash []byte, reason string, mempoolFull, resyncs int) {
-	txBytes, err := signTx(ctx, r.enc, r.chainID, s, *seq, r.gas, msg)
-	if err != nil {
-		return nil, "sign: " + err.Error(), 0, 0
-	}
-	backoff, rpcErrors := minBackoff, 0
-	wait := func() bool {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, maxBackoff)
-		return true
-	}
-	for {
-		res, err := r.n.broadcast(ctx, txBytes)
-		switch {
-		case err != nil && isMempoolFull(err.Error()):
-			mempoolFull++
-			if !wait() {
-				return nil, "not sent: " + ctx.Err().Error(), mempoolFull, resyncs
-			}
-			continue
-		case err != nil && strings.Contains(err.Error(), "tx already exists in cache"):
-			// An earlier try that seemed to fail was taken.
-			*seq++
-			h := sha256.Sum256(txBytes)
-			return h[:], "", mempoolFull, resyncs
-		case err != nil:
-			rpcErrors++
-			if rpcErrors >= maxRPCErrors || !wait() {
-				return nil, "broadcast: " + reasonOf(err.Error()), mempoolFull, resyncs
-			}
-			continue
-		case res.Code == 0:
-			*seq++
-			return res.Hash, "", mempoolFull, resyncs
-		case res.Codespace == sdkerrors.RootCodespace && res.Code == sdkerrors.ErrMempoolIsFull.ABCICode():
-			mempoolFull++
-			if !wait() {
-				return nil, "not sent: " + ctx.Err().Error(), mempoolFull, resyncs
-			}
-			continue
-		case res.Codespace == sdkerrors.RootCodespace && res.Code == sdkerrors.ErrWrongSequence.ABCICode() && resyncs < maxResyncs:
-			resyncs++
-			expected, ok := expectedSequence(res.Log)
-			if !ok {
-				_, committed, err := r.n.account(ctx, s.bech)
-				if err != nil {
-					return nil, "resync sequence: " + reasonOf(err.Error()), mempoolFull, resyncs
-				}
-				expected = committed
-			}
-			*seq = expected
-			if txBytes, err = signTx(ctx, r.enc, r.chainID, s, *seq, r.gas, msg); err != nil {
-				return nil, "sign: " + err.Error(), mempoolFull, resyncs
-			}
-			continue
-		default:
-			return nil, fmt.Sprintf("checktx %s/%d: %s", res.Codespace, res.Code, reasonOf(res.Log)), mempoolFull, resyncs
-		}
+// failureReason groups a failed broadcast by what went wrong ("" for none).
+func failureReason(err error) string {
+	var check *txclient.CheckTxError
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "not sent: " + err.Error()
+	case errors.As(err, &check):
+		return fmt.Sprintf("checktx %s/%d: %s", check.Codespace, check.Code, reasonOf(check.Log))
+	default:
+		return "broadcast: " + reasonOf(err.Error())
 	}
 }
 
@@ -353,21 +300,6 @@ func (r *runner) record(hash []byte, reason string, mempoolFull, resyncs int) {
 		return
 	}
 	r.res.fail(reason)
-}
-
-func isMempoolFull(s string) bool { return strings.Contains(s, "mempool is full") }
-
-var expectedSeqRe = regexp.MustCompile(`expected (\d+), got \d+`)
-
-// expectedSequence reads the sequence the node wants from an "account sequence
-// mismatch, expected N, got M" log.
-func expectedSequence(log string) (uint64, bool) {
-	m := expectedSeqRe.FindStringSubmatch(log)
-	if m == nil {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(m[1], 10, 64)
-	return v, err == nil
 }
 
 // reasonOf shortens an error log to the registered error's description (the SDK puts

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"math"
 	"time"
@@ -12,6 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
+	"github.com/sovra-network/sovra/txclient"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 )
@@ -27,36 +27,17 @@ const (
 // fundChunk bounds the outputs of one funding multi-send.
 const fundChunk = 200
 
-// submitAndWait signs msgs with s (gas by simulation), broadcasts them and waits until
+// submitAndWait signs msgs with key (gas by simulation), broadcasts them and waits until
 // the tx is in a block, failing unless both CheckTx and execution return code 0.
-func (r *runner) submitAndWait(ctx context.Context, s *signer, what string, msgs ...sdk.Msg) error {
-	accNum, seq, err := r.n.account(ctx, s.bech)
-	if err != nil {
-		return err
-	}
-	s.accNum = accNum
-	probe, err := signTx(ctx, r.enc, r.chainID, s, seq, 10_000_000, msgs...)
-	if err != nil {
-		return err
-	}
-	used, err := r.n.simulate(ctx, probe)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	txBytes, err := signTx(ctx, r.enc, r.chainID, s, seq, adjustGas(used, 1.5), msgs...)
-	if err != nil {
-		return err
-	}
+func (r *runner) submitAndWait(ctx context.Context, key txclient.Key, what string, msgs ...sdk.Msg) error {
 	_, start, err := r.n.status(ctx)
 	if err != nil {
 		return err
 	}
-	res, err := r.n.broadcast(ctx, txBytes)
+	c := txclient.New(r.enc, r.chainID, r.n.tx, key, txclient.Options{GasAdjustment: 1.5})
+	hash, err := c.Broadcast(ctx, msgs...)
 	if err != nil {
-		return fmt.Errorf("%s: broadcast: %w", what, err)
-	}
-	if res.Code != 0 {
-		return fmt.Errorf("%s: checktx %s/%d: %s", what, res.Codespace, res.Code, res.Log)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	f, err := newFollower(ctx, r.n, start, r.opts.PollInterval)
 	if err != nil {
@@ -65,12 +46,11 @@ func (r *runner) submitAndWait(ctx context.Context, s *signer, what string, msgs
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go f.run(fctx)
-	hash := sha256.Sum256(txBytes)
-	found, err := f.waitFor(ctx, [][]byte{hash[:]}, time.Now().Add(r.opts.CommitTimeout))
+	found, err := f.waitFor(ctx, [][]byte{hash}, time.Now().Add(r.opts.CommitTimeout))
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	o, ok := found[string(hash[:])]
+	o, ok := found[string(hash)]
 	if !ok {
 		return fmt.Errorf("%s: tx %X not in a block after %s", what, hash, r.opts.CommitTimeout)
 	}
@@ -104,7 +84,7 @@ func (r *runner) fund(ctx context.Context) error {
 	var outputs []banktypes.Output
 	total := sdkmath.ZeroInt()
 	for _, s := range r.signers {
-		bal, err := r.n.balance(ctx, s.bech, r.opts.Denom)
+		bal, err := r.n.balance(ctx, s.Bech32(), r.opts.Denom)
 		if err != nil {
 			return err
 		}
@@ -112,7 +92,7 @@ func (r *runner) fund(ctx context.Context) error {
 			continue
 		}
 		amt := need.Sub(bal)
-		outputs = append(outputs, banktypes.Output{Address: s.bech, Coins: sdk.NewCoins(sdk.NewCoin(r.opts.Denom, amt))})
+		outputs = append(outputs, banktypes.Output{Address: s.Bech32(), Coins: sdk.NewCoins(sdk.NewCoin(r.opts.Denom, amt))})
 		total = total.Add(amt)
 	}
 	if len(outputs) == 0 {
@@ -126,12 +106,12 @@ func (r *runner) fund(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	funder, err := keyringSigner(kr, r.opts.FunderKey)
+	funder, err := txclient.KeyringKey(kr, r.opts.FunderKey)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(r.opts.Log, "loadgen: funding %d accounts with %s%s from %s (%s)\n",
-		len(outputs), total, r.opts.Denom, r.opts.FunderKey, funder.bech)
+		len(outputs), total, r.opts.Denom, r.opts.FunderKey, funder.Bech32())
 	for lo := 0; lo < len(outputs); lo += fundChunk {
 		chunk := outputs[lo:min(lo+fundChunk, len(outputs))]
 		sum := sdk.NewCoins()
@@ -139,7 +119,7 @@ func (r *runner) fund(ctx context.Context) error {
 			sum = sum.Add(o.Coins...)
 		}
 		msg := &banktypes.MsgMultiSend{
-			Inputs:  []banktypes.Input{{Address: funder.bech, Coins: sum}},
+			Inputs:  []banktypes.Input{{Address: funder.Bech32(), Coins: sum}},
 			Outputs: chunk,
 		}
 		if err := r.submitAndWait(ctx, funder, fmt.Sprintf("fund %d accounts", len(chunk)), msg); err != nil {
@@ -210,7 +190,7 @@ func (r *runner) registerProvider(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	op, err := keyringSigner(kr, r.opts.ProviderKey)
+	op, err := txclient.KeyringKey(kr, r.opts.ProviderKey)
 	if err != nil {
 		return err
 	}
@@ -223,8 +203,8 @@ func (r *runner) registerProvider(ctx context.Context) error {
 		bond = params.Params.MinBond
 	}
 	msg := &providertypes.MsgRegisterProvider{
-		Operator:      op.bech,
-		Worker:        op.bech,
+		Operator:      op.Bech32(),
+		Worker:        op.Bech32(),
 		Models:        []string{r.opts.ModelID},
 		Bond:          bond,
 		PricePerToken: sdk.NewInt64Coin(r.opts.Denom, providerPrice),

@@ -1,9 +1,11 @@
 package app
 
 import (
+	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
 
-	"github.com/cosmos/cosmos-sdk/codec/address"
+	"github.com/cosmos/cosmos-sdk/codec"
+	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
 	"github.com/cosmos/cosmos-sdk/runtime"
 	authkeeper "github.com/cosmos/cosmos-sdk/x/auth/keeper"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
@@ -94,9 +96,9 @@ func newKeepers(app *App, enc EncodingConfig) Keepers {
 	cdc := enc.Codec
 	store := func(name string) corestore.KVStoreService { return runtime.NewKVStoreService(app.keys[name]) }
 	authority := authtypes.NewModuleAddress(govtypes.ModuleName).String()
-	accCodec := address.NewBech32Codec(AccountPrefix)
-	valCodec := address.NewBech32Codec(AccountPrefix + "valoper")
-	consCodec := address.NewBech32Codec(AccountPrefix + "valcons")
+	accCodec := addresscodec.NewBech32Codec(AccountPrefix)
+	valCodec := addresscodec.NewBech32Codec(AccountPrefix + "valoper")
+	consCodec := addresscodec.NewBech32Codec(AccountPrefix + "valcons")
 
 	var k Keepers
 	k.ConsensusKeeper = consensuskeeper.NewKeeper(cdc, store(consensustypes.StoreKey), authority, runtime.EventService{})
@@ -114,13 +116,32 @@ func newKeepers(app *App, enc EncodingConfig) Keepers {
 
 	k.BeaconKeeper = beaconkeeper.NewKeeper(cdc, store(beacontypes.StoreKey), accCodec, authority, k.StakingKeeper)
 	k.ProviderKeeper = providerkeeper.NewKeeper(cdc, store(providertypes.StoreKey), accCodec, authority, k.BankKeeper, k.AccountKeeper)
-	k.RewardsKeeper = rewardskeeper.NewKeeper(cdc, store(rewardstypes.StoreKey), accCodec, authority, k.AccountKeeper, k.BankKeeper, k.DistrKeeper)
-	k.TaskKeeper = taskkeeper.NewKeeper(cdc, store(tasktypes.StoreKey), accCodec, authority, k.BankKeeper, k.AccountKeeper,
-		k.ProviderKeeper, k.BeaconKeeper, k.RewardsKeeper, nil)
-	k.VerifyKeeper = verifykeeper.NewKeeper(cdc, store(verifytypes.StoreKey), accCodec, authority, k.AccountKeeper,
-		k.TaskKeeper, k.ProviderKeeper, k.BeaconKeeper, k.RewardsKeeper, k.BankKeeper)
-	// x/task decides audits and sizes collateral through x/verify, which needs x/task first.
-	k.TaskKeeper.SetAuditor(k.VerifyKeeper)
-	k.RewardsKeeper.SetVerificationShareFloor(k.VerifyKeeper.MinVerificationShare)
+	k.TaskKeeper, k.RewardsKeeper, k.VerifyKeeper = newAuditKeepers(cdc, store, accCodec, authority, k)
 	return k
+}
+
+// newAuditKeepers builds x/task, x/rewards and x/verify without a setter. x/task asks
+// x/verify about audits and x/rewards asks it for the verification share floor, through
+// hooks passed at construction (tasktypes.AuditHooks, rewardstypes.VerificationHooks),
+// while x/verify needs x/task (to settle, fail and refund audited jobs) and x/rewards (to
+// pay verifiers). The cycle is broken by building x/task and x/rewards twice over the same
+// store services: first without hooks, for x/verify, whose calls (SettleJob, FailJob,
+// RefundAuditedJob, GetJob, RetentionBlocks; PayFromVerificationPool, Accrue, GetParams)
+// never reach a hook; then with x/verify as hooks, for the modules and everything else.
+// The keepers hold no in-memory state beyond their immutable wiring (collections are
+// handles on the store service), so both copies always see the same state.
+func newAuditKeepers(
+	cdc codec.Codec, store func(string) corestore.KVStoreService, accCodec address.Codec, authority string, k Keepers,
+) (taskkeeper.Keeper, rewardskeeper.Keeper, verifykeeper.Keeper) {
+	rewardsNoHooks := rewardskeeper.NewKeeper(cdc, store(rewardstypes.StoreKey), accCodec, authority,
+		k.AccountKeeper, k.BankKeeper, k.DistrKeeper, nil)
+	taskNoHooks := taskkeeper.NewKeeper(cdc, store(tasktypes.StoreKey), accCodec, authority, k.BankKeeper,
+		k.AccountKeeper, k.ProviderKeeper, k.BeaconKeeper, rewardsNoHooks, nil)
+	verify := verifykeeper.NewKeeper(cdc, store(verifytypes.StoreKey), accCodec, authority, k.AccountKeeper,
+		taskNoHooks, k.ProviderKeeper, k.BeaconKeeper, rewardsNoHooks, k.BankKeeper)
+	task := taskkeeper.NewKeeper(cdc, store(tasktypes.StoreKey), accCodec, authority, k.BankKeeper,
+		k.AccountKeeper, k.ProviderKeeper, k.BeaconKeeper, rewardsNoHooks, verify)
+	rewards := rewardskeeper.NewKeeper(cdc, store(rewardstypes.StoreKey), accCodec, authority,
+		k.AccountKeeper, k.BankKeeper, k.DistrKeeper, verify)
+	return task, rewards, verify
 }

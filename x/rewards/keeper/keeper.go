@@ -7,7 +7,6 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
-	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -29,17 +28,20 @@ type Keeper struct {
 	rewardsAddr sdk.AccAddress
 	poolAddr    sdk.AccAddress
 
-	// floor, when set (by x/verify), is the least verification_share UpdateParams accepts;
-	// shared by every copy of the keeper.
-	floor *shareFloor
+	// hooks is x/verify (nil: no floor on verification_share, see types.VerificationHooks).
+	// The keeper holds no other in-memory state, so a keeper built with hooks and one built
+	// without them over the same store service see the same state.
+	hooks types.VerificationHooks
 
 	Schema   collections.Schema
 	Params   collections.Item[types.Params]
 	Accruals collections.Map[collections.Pair[sdk.AccAddress, string], types.Accrual]
 }
 
-// NewKeeper builds the keeper. It panics on an invalid authority or when the app did not register
-// the rewards or verification_pool module accounts, both wiring mistakes.
+// NewKeeper builds the keeper. hooks is the audit module (x/verify), which sets the least
+// verification_share UpdateParams accepts; nil accepts any valid split. It panics on an
+// invalid authority or when the app did not register the rewards or verification_pool
+// module accounts, both wiring mistakes.
 func NewKeeper(
 	cdc codec.BinaryCodec,
 	storeService corestore.KVStoreService,
@@ -48,6 +50,7 @@ func NewKeeper(
 	accountKeeper types.AccountKeeper,
 	bankKeeper types.BankKeeper,
 	distrKeeper types.DistrKeeper,
+	hooks types.VerificationHooks,
 ) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Sprintf("invalid rewards authority %q: %s", authority, err))
@@ -71,7 +74,7 @@ func NewKeeper(
 		distrKeeper:   distrKeeper,
 		rewardsAddr:   rewardsAddr,
 		poolAddr:      poolAddr,
-		floor:         &shareFloor{},
+		hooks:         hooks,
 		Params:        collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Accruals: collections.NewMap(sb, types.AccrualsKey, "accruals",
 			collections.PairKeyCodec(sdk.AccAddressKey, collections.StringKey),
@@ -96,13 +99,3 @@ func (k Keeper) VerificationPoolAddress() sdk.AccAddress { return k.poolAddr }
 
 // GetParams returns the fee split (x/verify checks its audit rate against it).
 func (k Keeper) GetParams(ctx context.Context) (types.Params, error) { return k.Params.Get(ctx) }
-
-type shareFloor struct {
-	f func(context.Context) (math.LegacyDec, error)
-}
-
-// SetVerificationShareFloor makes UpdateParams refuse a verification_share below f(ctx);
-// the app wires x/verify's audit payout rate here.
-func (k Keeper) SetVerificationShareFloor(f func(context.Context) (math.LegacyDec, error)) {
-	k.floor.f = f
-}

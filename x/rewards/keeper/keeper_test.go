@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"cosmossdk.io/core/address"
+	corestore "cosmossdk.io/core/store"
 	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -37,6 +39,10 @@ type fixture struct {
 	msg       types.MsgServer
 	query     types.QueryServer
 	authority string
+
+	cdc          codec.Codec
+	storeService corestore.KVStoreService
+	ac           address.Codec
 }
 
 func setup(t *testing.T) *fixture {
@@ -50,12 +56,14 @@ func setup(t *testing.T) *fixture {
 
 	bank := newFakeBank()
 	distr := &fakeDistr{bank: bank, communityPool: sdk.NewCoins()}
-	k := keeper.NewKeeper(cdc, runtime.NewKVStoreService(key), ac, authority, fakeAccountKeeper{}, bank, distr)
+	storeService := runtime.NewKVStoreService(key)
+	k := keeper.NewKeeper(cdc, storeService, ac, authority, fakeAccountKeeper{}, bank, distr, nil)
 	require.NoError(t, k.Params.Set(ctx, types.DefaultParams()))
 	return &fixture{
 		ctx: ctx, k: k, bank: bank, distr: distr,
 		msg: keeper.NewMsgServerImpl(k), query: keeper.NewQueryServerImpl(k),
 		authority: authority,
+		cdc:       cdc, storeService: storeService, ac: ac,
 	}
 }
 
@@ -98,6 +106,6 @@ func TestNewKeeperRejectsBadAuthority(t *testing.T) {
 	cdc := codec.NewProtoCodec(codectypes.NewInterfaceRegistry())
 	require.Panics(t, func() {
 		keeper.NewKeeper(cdc, runtime.NewKVStoreService(key), addresscodec.NewBech32Codec("sovra"),
-			"cosmos1notanaddress", fakeAccountKeeper{}, newFakeBank(), &fakeDistr{})
+			"cosmos1notanaddress", fakeAccountKeeper{}, newFakeBank(), &fakeDistr{}, nil)
 	})
 }

@@ -46,8 +46,8 @@ func (m msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	if msg.Authority != m.authority {
 		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", m.authority, msg.Authority)
 	}
-	if f := m.floor.f; f != nil {
-		min, err := f(ctx)
+	if m.hooks != nil {
+		min, err := m.hooks.MinVerificationShare(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -161,8 +161,8 @@ func (k Keeper) decide(ctx sdk.Context, id uint64) error {
 		return nil
 	}
 	decision := types.DecisionSettle
-	if k.auditor.d != nil {
-		if decision, err = k.auditor.d.DecideAudit(ctx, job); err != nil {
+	if k.hooks != nil {
+		if decision, err = k.hooks.DecideAudit(ctx, job); err != nil {
 			return err
 		}
 	}

@@ -24,9 +24,12 @@ type Keeper struct {
 	provider types.ProviderKeeper
 	beacon   types.BeaconKeeper
 	rewards  types.RewardsKeeper
-	// auditor is shared by every copy of the keeper, so that SetAuditor after the
-	// modules were built (x/verify needs this keeper first) reaches them all.
-	auditor *auditorRef
+	// hooks is x/verify (nil: no audits, see types.AuditHooks). The keeper holds no other
+	// in-memory state, so a keeper built with hooks and one built without them over the
+	// same store service see the same state: the app gives x/verify the one without (it
+	// only settles, fails and refunds jobs, which never reach a hook) and runs the module
+	// with the one with, so x/verify can be built before this keeper with no setter.
+	hooks types.AuditHooks
 
 	Schema    collections.Schema
 	Params    collections.Item[types.Params]
@@ -60,17 +63,9 @@ type Keeper struct {
 	PruneQueue collections.KeySet[collections.Pair[int64, uint64]]
 }
 
-type auditorRef struct{ d types.AuditDecider }
-
-// SetAuditor installs x/verify; call it once while wiring the app.
-func (k Keeper) SetAuditor(a types.AuditDecider) {
-	if k.auditor.d != nil {
-		panic("task: auditor already set")
-	}
-	k.auditor.d = a
-}
-
-// NewKeeper builds the keeper. auditor may be nil and set later with SetAuditor.
+// NewKeeper builds the keeper. hooks is the audit module (x/verify); nil builds a keeper
+// that audits nothing (every job settles at its decision height), which is what x/verify
+// itself is given. It panics on wiring mistakes (bad authority, no module account).
 func NewKeeper(
 	cdc codec.BinaryCodec,
 	storeService corestore.KVStoreService,
@@ -81,7 +76,7 @@ func NewKeeper(
 	provider types.ProviderKeeper,
 	beacon types.BeaconKeeper,
 	rewards types.RewardsKeeper,
-	auditor types.AuditDecider,
+	hooks types.AuditHooks,
 ) Keeper {
 	if accounts.GetModuleAddress(types.ModuleName) == nil {
 		panic(fmt.Sprintf("the %s module account has not been set", types.ModuleName))
@@ -97,7 +92,7 @@ func NewKeeper(
 		provider:     provider,
 		beacon:       beacon,
 		rewards:      rewards,
-		auditor:      &auditorRef{d: auditor},
+		hooks:        hooks,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		NextJobID:    collections.NewSequence(sb, types.NextJobIDKey, "next_job_id"),
 		Jobs:         collections.NewMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc)),

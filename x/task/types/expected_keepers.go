@@ -61,18 +61,20 @@ const (
 	DecisionRefund
 )
 
-// AuditDecider is implemented by x/verify: at the decision height it says whether the
-// job is audited, it tells whether a provider's result could be audited at all (a job is
-// only assigned when another operator could verify it), and it sets the collateral a job
-// locks, since that is validated together with the audit rate. Without one every job
-// settles at its decision height and locks DefaultCollateralMultiplier × the provider's
-// maximum charge.
-type AuditDecider interface {
+// AuditHooks are x/task's hooks into the audit module (x/verify), passed to NewKeeper:
+// at the decision height DecideAudit says whether the job is audited, CanVerify tells
+// whether a provider's result could be audited at all (a job is only assigned when another
+// operator could verify it), and CollateralMultiplier sets the collateral a job locks,
+// since that is validated together with the audit rate. A keeper built without hooks (nil)
+// settles every job at its decision height and locks DefaultCollateralMultiplier × the
+// provider's maximum charge: that is the keeper x/verify itself holds, which only settles,
+// fails and refunds jobs and never reaches a hook (see the README's "Hooks").
+type AuditHooks interface {
 	DecideAudit(ctx context.Context, job Job) (AuditDecision, error)
 	CanVerify(ctx context.Context, modelID string, seed []byte, provider providertypes.Provider) (bool, error)
 	CollateralMultiplier(ctx context.Context) (uint64, error)
 }
 
-// DefaultCollateralMultiplier applies when no AuditDecider is set (1 / the default 10%
-// audit rate).
+// DefaultCollateralMultiplier applies when the keeper has no AuditHooks (1 / the default
+// 10% audit rate).
 const DefaultCollateralMultiplier = 10

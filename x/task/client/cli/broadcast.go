@@ -3,85 +3,108 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/tx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	authtx "github.com/cosmos/cosmos-sdk/x/auth/tx"
+
+	"github.com/sovra-network/sovra/app/params"
+	"github.com/sovra-network/sovra/txclient"
 )
 
 // FlagWaitTimeout bounds how long a command waits for its tx to be included in a block.
 const FlagWaitTimeout = "wait-timeout"
 
-// broadcastAndWait signs and broadcasts msg, then waits until the tx is in a block, so the
-// command can print what the chain decided (a job id, a failure reason). It returns
-// (nil, nil) for --generate-only and --dry-run, where nothing is broadcast.
-func broadcastAndWait(clientCtx client.Context, flags *pflag.FlagSet, msg sdk.Msg) (*sdk.TxResponse, error) {
+// broadcastAndWait signs and broadcasts msg through the project's tx client, then waits
+// until the tx is in a block, so the command can print what the chain decided (a job id,
+// a failure reason). It returns (nil, nil) for --generate-only and --dry-run, where
+// nothing is broadcast (the SDK's own path serves those).
+func broadcastAndWait(clientCtx client.Context, flagSet *pflag.FlagSet, msg sdk.Msg) (*sdk.TxResponse, error) {
 	if m, ok := msg.(sdk.HasValidateBasic); ok {
 		if err := m.ValidateBasic(); err != nil {
 			return nil, err
 		}
 	}
 	if clientCtx.GenerateOnly || clientCtx.Simulate {
-		return nil, tx.GenerateOrBroadcastTxCLI(clientCtx, flags, msg)
+		return nil, tx.GenerateOrBroadcastTxCLI(clientCtx, flagSet, msg)
 	}
-	txf, err := tx.NewFactoryCLI(clientCtx, flags)
+	opts, err := txOptions(flagSet)
 	if err != nil {
 		return nil, err
 	}
-	if txf, err = txf.Prepare(clientCtx); err != nil {
-		return nil, err
+	if clientCtx.Keyring == nil || clientCtx.FromName == "" {
+		return nil, errors.New("no signing key: pass --from with a key of the keyring")
 	}
-	if txf.SimulateAndExecute() {
-		_, gas, err := tx.CalculateGas(clientCtx, txf, msg)
-		if err != nil {
-			return nil, err
-		}
-		txf = txf.WithGas(gas)
-	}
-	builder, err := txf.BuildUnsignedTx(msg)
+	key, err := txclient.KeyringKey(clientCtx.Keyring, clientCtx.FromName)
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.Sign(clientCtx.GetCmdContextWithFallback(), txf, clientCtx.FromName, builder, true); err != nil {
+	if clientCtx.Client == nil {
+		return nil, errors.New("no node to broadcast to: pass --node")
+	}
+	c := txclient.New(params.Encoding(), clientCtx.ChainID, txclient.NewNode(clientCtx, clientCtx.Client), key, opts)
+	res, err := c.Send(clientCtx.GetCmdContextWithFallback(), nil, msg)
+	var check *txclient.CheckTxError
+	switch {
+	case errors.As(err, &check):
+		return nil, fmt.Errorf("tx refused (code %d, %s): %s", check.Code, check.Codespace, check.Log)
+	case errors.Is(err, txclient.ErrTxFailed):
+		return txResponse(res), fmt.Errorf("tx %s failed at height %d (code %d): %s", res.Hash, res.Height, res.Code, res.Log)
+	case err != nil:
 		return nil, err
 	}
-	txBytes, err := clientCtx.TxConfig.TxEncoder()(builder.GetTx())
-	if err != nil {
-		return nil, err
-	}
-	res, err := clientCtx.WithBroadcastMode("sync").BroadcastTx(txBytes)
-	if err != nil {
-		return nil, err
-	}
-	if res.Code != 0 {
-		return nil, fmt.Errorf("tx %s refused (code %d): %s", res.TxHash, res.Code, res.RawLog)
-	}
-	timeout, _ := flags.GetDuration(FlagWaitTimeout)
-	return waitForTx(clientCtx, res.TxHash, timeout)
+	return txResponse(res), nil
 }
 
-func waitForTx(clientCtx client.Context, hash string, timeout time.Duration) (*sdk.TxResponse, error) {
-	deadline := time.Now().Add(timeout)
-	for {
-		res, err := authtx.QueryTx(clientCtx, hash)
-		if err == nil {
-			if res.Code != 0 {
-				return res, fmt.Errorf("tx %s failed at height %d (code %d): %s", hash, res.Height, res.Code, res.RawLog)
-			}
-			return res, nil
+// txOptions reads the SDK's standard tx flags this command honours and refuses those it
+// cannot (a fee payer or granter, offline signing, timeouts), so none is silently ignored.
+func txOptions(f *pflag.FlagSet) (txclient.Options, error) {
+	for _, name := range []string{flags.FlagFeePayer, flags.FlagFeeGranter, flags.FlagOffline, flags.FlagTimeoutHeight, flags.FlagUnordered} {
+		if fl := f.Lookup(name); fl != nil && fl.Changed {
+			return txclient.Options{}, fmt.Errorf("--%s is not supported by this command (use --generate-only and sign the tx yourself)", name)
 		}
-		if !strings.Contains(err.Error(), "not found") {
-			return nil, err
+	}
+	var opts txclient.Options
+	gasStr, _ := f.GetString(flags.FlagGas)
+	gas, err := flags.ParseGasSetting(gasStr)
+	if err != nil {
+		return opts, err
+	}
+	if !gas.Simulate {
+		opts.Gas = gas.Gas
+	}
+	if opts.GasAdjustment, err = f.GetFloat64(flags.FlagGasAdjustment); err != nil {
+		return opts, err
+	}
+	fees, _ := f.GetString(flags.FlagFees)
+	prices, _ := f.GetString(flags.FlagGasPrices)
+	if fees != "" && prices != "" {
+		return opts, errors.New("pass either --fees or --gas-prices, not both")
+	}
+	if fees != "" {
+		if opts.Fees, err = sdk.ParseCoinsNormalized(fees); err != nil {
+			return opts, fmt.Errorf("--fees %q: %w", fees, err)
 		}
-		if time.Now().After(deadline) {
-			return nil, errors.New("tx " + hash + " was broadcast but not included within " + timeout.String())
+	}
+	if prices != "" {
+		if opts.GasPrices, err = sdk.ParseDecCoins(prices); err != nil {
+			return opts, fmt.Errorf("--gas-prices %q: %w", prices, err)
 		}
-		time.Sleep(250 * time.Millisecond)
+	}
+	opts.Memo, _ = f.GetString(flags.FlagNote)
+	opts.TxTimeout, _ = f.GetDuration(FlagWaitTimeout)
+	opts.PollInterval = 250 * time.Millisecond
+	return opts, nil
+}
+
+func txResponse(r txclient.Result) *sdk.TxResponse {
+	return &sdk.TxResponse{
+		TxHash: r.Hash, Height: r.Height, Code: r.Code, Codespace: r.Codespace, RawLog: r.Log,
+		GasWanted: r.GasWanted, GasUsed: r.GasUsed, Events: r.Events,
 	}
 }
 

@@ -91,7 +91,7 @@ func New(logger log.Logger, db dbm.DB, traceStore io.Writer, loadLatest bool, ap
 	app.MountKVStores(app.keys)
 
 	app.SetInitChainer(app.InitChainer)
-	app.SetPreBlocker(app.PreBlocker)
+	app.SetPreBlocker(beaconabci.NewPreBlockHandler(app.BeaconKeeper, app.ModuleManager).PreBlocker)
 	app.SetBeginBlocker(app.BeginBlocker)
 	app.SetEndBlocker(app.EndBlocker)
 	app.setAnteHandler()
@@ -141,14 +141,6 @@ func nodeVRFKey(logger log.Logger, appOpts servertypes.AppOptions) *vrf.PrivateK
 		return nil
 	}
 	return &key
-}
-
-// PreBlocker stores this height's beacon before any module runs.
-func (app *App) PreBlocker(ctx sdk.Context, req *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
-	if err := app.BeaconKeeper.ApplyBlock(ctx, req.Txs, sdk.ConsAddress(req.ProposerAddress)); err != nil {
-		return nil, err
-	}
-	return app.ModuleManager.PreBlock(ctx)
 }
 
 func (app *App) BeginBlocker(ctx sdk.Context) (sdk.BeginBlock, error) {

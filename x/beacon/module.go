@@ -36,9 +36,9 @@ var (
 	_ appmodule.HasServices      = AppModule{}
 )
 
-// AppModule is the beacon module. It has no begin or end blocker: the app calls
-// keeper.ApplyBlock from its PreBlocker and installs the abci package's proposal
-// handlers and tx decoder wrapper.
+// AppModule is the beacon module. It has no begin or end blocker: the app installs the
+// abci package's PreBlockHandler (which calls keeper.ApplyBlock), proposal handlers and
+// tx decoder wrapper.
 type AppModule struct {
 	cdc    codec.Codec
 	keeper keeper.Keeper

@@ -1,6 +1,7 @@
 // Package abci holds the ABCI++ proposal handlers that put the proposer's beacon
-// entry at index 0 of every block and check it, and the tx decoder wrapper that keeps
-// entries out of the mempool.
+// entry at index 0 of every block and check it, the PreBlocker that stores the beacon
+// before any module runs, and the tx decoder wrapper that keeps entries out of the
+// mempool.
 package abci
 
 import (

@@ -86,8 +86,8 @@ func (k Keeper) ResolveProposer(ctx context.Context, sk types.StakingKeeper, pro
 	return info, nil
 }
 
-// ApplyBlock stores beacon(H) for the block being finalized. The app calls it from
-// its PreBlocker at every height, with the block's txs and proposer. txs[0] should be
+// ApplyBlock stores beacon(H) for the block being finalized. The app's PreBlocker
+// (abci.PreBlockHandler) calls it at every height, with the block's txs and proposer. txs[0] should be
 // the proposer's beacon entry; when it is missing, malformed, for another height,
 // or its proof does not verify under the proposer's registered key, beacon(H) is the
 // weak hash chain value instead. Only store failures return an error: bad input from

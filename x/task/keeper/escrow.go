@@ -77,7 +77,7 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job 
 	if err != nil {
 		return false, err
 	}
-	operator, err := sdk.AccAddressFromBech32(p.Operator)
+	operator, err := k.accAddress(p.Operator)
 	if err != nil {
 		return false, err
 	}
@@ -95,7 +95,7 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job 
 	if err := k.DeadlineQueue.Set(ctx, collections.Join(job.DeadlineHeight, job.Id)); err != nil {
 		return false, err
 	}
-	if err := k.ByProvider.Set(ctx, collections.Join(job.Provider, job.Id)); err != nil {
+	if err := k.ByProvider.Set(ctx, collections.Join(operator, job.Id)); err != nil {
 		return false, err
 	}
 	if err := k.saveJob(ctx, job, types.JOB_STATUS_PENDING); err != nil {
@@ -173,7 +173,7 @@ func (k Keeper) refundAudited(ctx context.Context, job types.Job, status types.J
 	if job.Status != types.JOB_STATUS_AUDITING {
 		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot end its audit as %s", job.Id, job.Status, status)
 	}
-	provider, err := sdk.AccAddressFromBech32(job.Provider)
+	provider, err := k.accAddress(job.Provider)
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
 	}
 	fee := job.Fee()
 	refund := job.MaxFee.Sub(fee)
-	provider, err := sdk.AccAddressFromBech32(job.Provider)
+	provider, err := k.accAddress(job.Provider)
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
 // its collateral lock and counts a miss.
 func (k Keeper) expire(ctx sdk.Context, job types.Job) error {
 	if job.Status == types.JOB_STATUS_ASSIGNED {
-		provider, err := sdk.AccAddressFromBech32(job.Provider)
+		provider, err := k.accAddress(job.Provider)
 		if err != nil {
 			return err
 		}
@@ -277,7 +277,7 @@ func (k Keeper) refund(ctx context.Context, job types.Job, amount sdk.Coin) erro
 	if !amount.IsPositive() {
 		return nil
 	}
-	submitter, err := sdk.AccAddressFromBech32(job.Submitter)
+	submitter, err := k.accAddress(job.Submitter)
 	if err != nil {
 		return err
 	}

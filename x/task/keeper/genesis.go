@@ -23,14 +23,22 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		return err
 	}
 	for _, job := range gs.Jobs {
-		if err := k.addJob(ctx, job); err != nil {
+		submitter, err := k.accAddress(job.Submitter)
+		if err != nil {
+			return err
+		}
+		if err := k.addJob(ctx, job, submitter); err != nil {
 			return err
 		}
 		if err := k.indexStatus(ctx, job); err != nil {
 			return err
 		}
 		if job.Provider != "" {
-			if err := k.ByProvider.Set(ctx, collections.Join(job.Provider, job.Id)); err != nil {
+			provider, err := k.accAddress(job.Provider)
+			if err != nil {
+				return err
+			}
+			if err := k.ByProvider.Set(ctx, collections.Join(provider, job.Id)); err != nil {
 				return err
 			}
 		}

@@ -5,13 +5,15 @@ import (
 	"sort"
 
 	"cosmossdk.io/collections"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/sovra-network/sovra/x/task/types"
 )
 
-// addJob stores a new (pending) job and its submitter index entry.
-func (k Keeper) addJob(ctx context.Context, job types.Job) error {
-	if err := k.BySubmitter.Set(ctx, collections.Join(job.Submitter, job.Id)); err != nil {
+// addJob stores a new (pending) job and its submitter index entry; submitter is
+// job.Submitter decoded.
+func (k Keeper) addJob(ctx context.Context, job types.Job, submitter sdk.AccAddress) error {
+	if err := k.BySubmitter.Set(ctx, collections.Join(submitter, job.Id)); err != nil {
 		return err
 	}
 	return k.Jobs.Set(ctx, job.Id, job)
@@ -49,7 +51,11 @@ func (k Keeper) indexStatus(ctx context.Context, job types.Job) error {
 
 // removeJob deletes a job and every index entry it has.
 func (k Keeper) removeJob(ctx context.Context, job types.Job) error {
-	if err := k.BySubmitter.Remove(ctx, collections.Join(job.Submitter, job.Id)); err != nil {
+	submitter, err := k.accAddress(job.Submitter)
+	if err != nil {
+		return err
+	}
+	if err := k.BySubmitter.Remove(ctx, collections.Join(submitter, job.Id)); err != nil {
 		return err
 	}
 	if !unindexedStatus(job.Status) {
@@ -58,7 +64,11 @@ func (k Keeper) removeJob(ctx context.Context, job types.Job) error {
 		}
 	}
 	if job.Provider != "" {
-		if err := k.ByProvider.Remove(ctx, collections.Join(job.Provider, job.Id)); err != nil {
+		provider, err := k.accAddress(job.Provider)
+		if err != nil {
+			return err
+		}
+		if err := k.ByProvider.Remove(ctx, collections.Join(provider, job.Id)); err != nil {
 			return err
 		}
 	}

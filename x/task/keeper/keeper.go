@@ -41,12 +41,12 @@ type Keeper struct {
 	// By hand, an entry is written when its field changes: submitter once, provider
 	// once, status at each change (pending and assigned jobs are not indexed: the retry
 	// queue, the cursor range and the deadline queue list them).
-	BySubmitter collections.KeySet[collections.Pair[string, uint64]]
+	BySubmitter collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
 	ByStatus    collections.KeySet[collections.Pair[int32, uint64]]
 	// ByProvider: (provider, job) for every assigned job. Kept by hand rather than as a
 	// Multi index, because a pending job has no provider and would index "" only to
 	// delete it a block later: every key saved per job is throughput (see README).
-	ByProvider collections.KeySet[collections.Pair[string, uint64]]
+	ByProvider collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
 	// AssignCursor is the first job id never tried for assignment. Ids are sequential,
 	// so the jobs submitted since the last block are exactly [cursor, next_job_id).
 	AssignCursor collections.Sequence
@@ -96,10 +96,10 @@ func NewKeeper(
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		NextJobID:    collections.NewSequence(sb, types.NextJobIDKey, "next_job_id"),
 		Jobs:         collections.NewMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc)),
-		BySubmitter:  collections.NewKeySet(sb, types.JobsBySubmitterKey, "jobs_by_submitter", collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)),
+		BySubmitter:  collections.NewKeySet(sb, types.JobsBySubmitterKey, "jobs_by_submitter", collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
 		ByStatus:     collections.NewKeySet(sb, types.JobsByStatusKey, "jobs_by_status", collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key)),
 		ByProvider: collections.NewKeySet(sb, types.JobsByProviderKey, "jobs_by_provider",
-			collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)),
+			collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
 		AssignCursor:     collections.NewSequence(sb, types.AssignCursorKey, "assign_cursor"),
 		RetryQueue:       collections.NewKeySet(sb, types.RetryQueueKey, "retry_queue", heightJob),
 		DeadlineQueue:    collections.NewKeySet(sb, types.DeadlineQueueKey, "deadline_queue", heightJob),
@@ -117,6 +117,10 @@ func NewKeeper(
 
 // GetAuthority returns the address allowed to change params.
 func (k Keeper) GetAuthority() string { return k.authority }
+
+// accAddress decodes an account address with the keeper's address codec (never the
+// global bech32 config).
+func (k Keeper) accAddress(s string) (sdk.AccAddress, error) { return k.addressCodec.StringToBytes(s) }
 
 // ModuleAddress is the escrow account.
 func (k Keeper) ModuleAddress() sdk.AccAddress { return k.accounts.GetModuleAddress(types.ModuleName) }

@@ -22,7 +22,7 @@ func (m msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult)
 	if uint32(len(msg.Results)) > params.MaxResultsPerCommit {
 		return nil, errorsmod.Wrapf(types.ErrTooManyResults, "%d > %d", len(msg.Results), params.MaxResultsPerCommit)
 	}
-	worker, err := sdk.AccAddressFromBech32(msg.Worker)
+	worker, err := m.accAddress(msg.Worker)
 	if err != nil {
 		return nil, err
 	}

@@ -71,7 +71,7 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 			"max fee %s < %s%s: the cheapest provider charges %s%s per token for up to %d prompt + %d output tokens",
 			msg.MaxFee, need, denom, minPrice, denom, PromptTokenBound(msg.Prompt), msg.MaxOutputTokens)
 	}
-	submitter, err := sdk.AccAddressFromBech32(msg.Submitter)
+	submitter, err := m.accAddress(msg.Submitter)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 	job.Status = types.JOB_STATUS_PENDING
 	job.SubmitHeight = h
 	job.DeadlineHeight = h + int64(deadline)
-	if err := m.addJob(ctx, job); err != nil {
+	if err := m.addJob(ctx, job, submitter); err != nil {
 		return nil, err
 	}
 	// No queue entry: the next block's BeginBlocker takes every id from its cursor on.

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"cosmossdk.io/collections"
-	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -62,13 +61,17 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 	var err error
 	switch {
 	case req.Submitter != "":
-		addr, aerr := sdk.AccAddressFromBech32(req.Submitter)
+		addr, aerr := q.k.accAddress(req.Submitter)
 		if aerr != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "submitter: %s", aerr)
 		}
-		ids, err = pairSuffixes(ctx, q.k.BySubmitter, addr.String())
+		ids, err = pairSuffixes(ctx, q.k.BySubmitter, addr)
 	case req.Provider != "":
-		ids, err = pairSuffixes(ctx, q.k.ByProvider, req.Provider)
+		// A provider filter that is no address matches no job (as when the index was
+		// keyed by the address string).
+		if addr, aerr := q.k.accAddress(req.Provider); aerr == nil {
+			ids, err = pairSuffixes(ctx, q.k.ByProvider, addr)
+		}
 	case req.Status != types.JOB_STATUS_UNSPECIFIED:
 		ids, err = q.k.jobIDs(ctx, req.Status)
 	default:

@@ -71,7 +71,7 @@ func (k Keeper) DecideAudit(ctx context.Context, job tasktypes.Job) (tasktypes.A
 		DecisionHeight: h, WeakBeacon: b.Weak, Pay: job.Fee(),
 		Slashed: sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt()),
 	}
-	if err := k.ByProvider.Set(ctx, collections.Join(a.Provider, a.JobId)); err != nil {
+	if err := k.ByProvider.Set(ctx, collections.Join(sdk.AccAddress(operator), a.JobId)); err != nil {
 		return 0, err
 	}
 	if err := k.provider.AuditOpened(ctx, operator); err != nil {
@@ -107,6 +107,7 @@ func verifierStake(params types.Params, p providertypes.Provider) math.Int {
 // drawnVerifier is a drawn provider and the stake it locks.
 type drawnVerifier struct {
 	operator string
+	addr     sdk.AccAddress
 	stake    math.Int
 }
 
@@ -138,7 +139,7 @@ func (k Keeper) drawVerifiers(ctx context.Context, params types.Params, modelID 
 		if err := k.provider.AuditOpened(ctx, addr); err != nil {
 			return nil, err
 		}
-		out = append(out, drawnVerifier{operator: p.Operator, stake: stake})
+		out = append(out, drawnVerifier{operator: p.Operator, addr: addr, stake: stake})
 	}
 	return out, nil
 }
@@ -152,7 +153,7 @@ func (k Keeper) openRound(ctx sdk.Context, params types.Params, a *types.Audit, 
 	a.ChallengeSeeds = append(a.ChallengeSeeds, seed)
 	for _, d := range drawn {
 		a.Verifiers = append(a.Verifiers, types.Verifier{Operator: d.operator, Round: round, Stake: d.stake})
-		if err := k.ByVerifier.Set(ctx, collections.Join(d.operator, a.JobId)); err != nil {
+		if err := k.ByVerifier.Set(ctx, collections.Join(d.addr, a.JobId)); err != nil {
 			return err
 		}
 		ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventAuditVerifier,

@@ -31,11 +31,19 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.saveAudit(ctx, a, types.AUDIT_STATUS_UNSPECIFIED); err != nil {
 			return err
 		}
-		if err := k.ByProvider.Set(ctx, collections.Join(a.Provider, a.JobId)); err != nil {
+		provider, err := k.accAddress(a.Provider)
+		if err != nil {
+			return err
+		}
+		if err := k.ByProvider.Set(ctx, collections.Join(provider, a.JobId)); err != nil {
 			return err
 		}
 		for _, v := range a.Verifiers {
-			if err := k.ByVerifier.Set(ctx, collections.Join(v.Operator, a.JobId)); err != nil {
+			verifier, err := k.accAddress(v.Operator)
+			if err != nil {
+				return err
+			}
+			if err := k.ByVerifier.Set(ctx, collections.Join(verifier, a.JobId)); err != nil {
 				return err
 			}
 		}

@@ -42,9 +42,9 @@ const (
 )
 
 type (
-	collectionsPairI64 = collections.Pair[int64, uint64]
-	collectionsPairI32 = collections.Pair[int32, uint64]
-	collectionsPairStr = collections.Pair[string, uint64]
+	collectionsPairI64  = collections.Pair[int64, uint64]
+	collectionsPairI32  = collections.Pair[int32, uint64]
+	collectionsPairAddr = collections.Pair[sdk.AccAddress, uint64]
 )
 
 func coin(n int64) sdk.Coin { return sdk.NewInt64Coin(app.BondDenom, n) }
@@ -721,13 +721,13 @@ func (e *env) verifyState() string {
 			})
 		},
 		func() error {
-			return k.ByVerifier.Walk(ctx, nil, func(key collectionsPairStr) (bool, error) {
+			return k.ByVerifier.Walk(ctx, nil, func(key collectionsPairAddr) (bool, error) {
 				fmt.Fprintf(&b, "|v%s/%d", key.K1(), key.K2())
 				return false, nil
 			})
 		},
 		func() error {
-			return k.ByProvider.Walk(ctx, nil, func(key collectionsPairStr) (bool, error) {
+			return k.ByProvider.Walk(ctx, nil, func(key collectionsPairAddr) (bool, error) {
 				fmt.Fprintf(&b, "|p%s/%d", key.K1(), key.K2())
 				return false, nil
 			})
@@ -759,8 +759,10 @@ func (e *env) partiesState() string {
 
 func collectionsPairI64Of(h int64, id uint64) collectionsPairI64 { return collections.Join(h, id) }
 
-func collectionsPairI32Of(s int32, id uint64) collectionsPairI32  { return collections.Join(s, id) }
-func collectionsPairStrOf(a string, id uint64) collectionsPairStr { return collections.Join(a, id) }
+func collectionsPairI32Of(s int32, id uint64) collectionsPairI32 { return collections.Join(s, id) }
+func collectionsPairAddrOf(a string, id uint64) collectionsPairAddr {
+	return collections.Join(sdk.MustAccAddressFromBech32(a), id)
+}
 
 // maxCharge is the most prov can charge for a test job: its price × (prompt bound 18 +
 // max_output_tokens 16). A job's collateral is collateral_multiplier × maxCharge.

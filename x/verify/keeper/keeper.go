@@ -36,8 +36,9 @@ type Keeper struct {
 	// PhaseQueue: (deadline, job) the open phase of an audit ends at the end of deadline.
 	PhaseQueue collections.KeySet[collections.Pair[int64, uint64]]
 	// ByVerifier, ByProvider and ByStatus index the audits for queries and workers.
-	ByVerifier collections.KeySet[collections.Pair[string, uint64]]
-	ByProvider collections.KeySet[collections.Pair[string, uint64]]
+	// Both are keyed by address bytes, like x/provider's indexes.
+	ByVerifier collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	ByProvider collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
 	ByStatus   collections.KeySet[collections.Pair[int32, uint64]]
 	Stats      collections.Item[types.Stats]
 	// PruneQueue: (height, job) an ended audit is deleted at height, with its job (x/task's
@@ -71,15 +72,15 @@ func NewKeeper(
 		panic(fmt.Sprintf("module account %q is not registered", types.ModuleName))
 	}
 	sb := collections.NewSchemaBuilder(storeService)
-	strJob := collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)
+	addrJob := collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)
 	k := Keeper{
 		cdc: cdc, addressCodec: addressCodec, authority: authority,
 		task: task, provider: provider, beacon: beacon, rewards: rewards, bank: bank, moduleAddr: moduleAddr,
 		Params:     collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Audits:     collections.NewMap(sb, types.AuditsKey, "audits", collections.Uint64Key, codec.CollValue[types.Audit](cdc)),
 		PhaseQueue: collections.NewKeySet(sb, types.PhaseQueueKey, "phase_queue", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
-		ByVerifier: collections.NewKeySet(sb, types.ByVerifierKey, "audits_by_verifier", strJob),
-		ByProvider: collections.NewKeySet(sb, types.ByProviderKey, "audits_by_provider", strJob),
+		ByVerifier: collections.NewKeySet(sb, types.ByVerifierKey, "audits_by_verifier", addrJob),
+		ByProvider: collections.NewKeySet(sb, types.ByProviderKey, "audits_by_provider", addrJob),
 		ByStatus:   collections.NewKeySet(sb, types.ByStatusKey, "audits_by_status", collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key)),
 		Stats:      collections.NewItem(sb, types.StatsKey, "stats", codec.CollValue[types.Stats](cdc)),
 		PruneQueue: collections.NewKeySet(sb, types.PruneQueueKey, "prune_queue", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
@@ -91,6 +92,10 @@ func NewKeeper(
 	k.Schema = schema
 	return k
 }
+
+// accAddress decodes an account address with the keeper's address codec (never the
+// global bech32 config).
+func (k Keeper) accAddress(s string) (sdk.AccAddress, error) { return k.addressCodec.StringToBytes(s) }
 
 // GetAuthority returns the address allowed to update params (the gov module account).
 func (k Keeper) GetAuthority() string { return k.authority }

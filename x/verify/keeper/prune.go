@@ -60,11 +60,19 @@ func (k Keeper) removeAudit(ctx context.Context, jobID uint64) error {
 	if err := k.ByStatus.Remove(ctx, collections.Join(int32(a.Status), jobID)); err != nil {
 		return err
 	}
-	if err := k.ByProvider.Remove(ctx, collections.Join(a.Provider, jobID)); err != nil {
+	provider, err := k.accAddress(a.Provider)
+	if err != nil {
+		return err
+	}
+	if err := k.ByProvider.Remove(ctx, collections.Join(provider, jobID)); err != nil {
 		return err
 	}
 	for _, v := range a.Verifiers {
-		if err := k.ByVerifier.Remove(ctx, collections.Join(v.Operator, jobID)); err != nil {
+		verifier, err := k.accAddress(v.Operator)
+		if err != nil {
+			return err
+		}
+		if err := k.ByVerifier.Remove(ctx, collections.Join(verifier, jobID)); err != nil {
 			return err
 		}
 	}

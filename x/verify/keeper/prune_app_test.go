@@ -50,11 +50,11 @@ func TestAuditPrunedWithItsJob(t *testing.T) {
 			if has, _ := k.ByStatus.Has(ctx, collectionsPairI32Of(int32(types.AUDIT_STATUS_PASSED), id)); has {
 				t.Error("the status index still lists the pruned audit")
 			}
-			if has, _ := k.ByProvider.Has(ctx, collectionsPairStrOf(a.Provider, id)); has {
+			if has, _ := k.ByProvider.Has(ctx, collectionsPairAddrOf(a.Provider, id)); has {
 				t.Error("the provider index still lists the pruned audit")
 			}
 			for _, v := range a.Verifiers {
-				if has, _ := k.ByVerifier.Has(ctx, collectionsPairStrOf(v.Operator, id)); has {
+				if has, _ := k.ByVerifier.Has(ctx, collectionsPairAddrOf(v.Operator, id)); has {
 					t.Errorf("the verifier index still lists the pruned audit for round-%d verifier %s", v.Round, e.of(v.Operator).name)
 				}
 			}

@@ -52,16 +52,25 @@ func (q queryServer) Audits(ctx context.Context, req *types.QueryAuditsRequest) 
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	// Addresses are matched in their canonical (lower-case) form, as the indexes hold them.
-	for _, a := range []*string{&req.Verifier, &req.Provider} {
-		if *a == "" {
+	// The indexes are keyed by address bytes; the audits' fields are compared in the
+	// canonical (lower-case) string form.
+	var verifier, provider sdk.AccAddress
+	for _, f := range []struct {
+		s    *string
+		addr *sdk.AccAddress
+	}{{&req.Verifier, &verifier}, {&req.Provider, &provider}} {
+		if *f.s == "" {
 			continue
 		}
-		addr, err := sdk.AccAddressFromBech32(*a)
+		addr, err := q.k.accAddress(*f.s)
 		if err != nil {
-			return nil, status.Errorf(codes.InvalidArgument, "invalid address %q: %s", *a, err)
+			return nil, status.Errorf(codes.InvalidArgument, "invalid address %q: %s", *f.s, err)
 		}
-		*a = addr.String()
+		canonical, err := q.k.addressCodec.BytesToString(addr)
+		if err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "invalid address %q: %s", *f.s, err)
+		}
+		*f.s, *f.addr = canonical, addr
 	}
 	if _, ok := types.AuditStatus_name[int32(req.Status)]; !ok {
 		return nil, status.Errorf(codes.InvalidArgument, "unknown status %d", req.Status)
@@ -89,15 +98,15 @@ func (q queryServer) Audits(ctx context.Context, req *types.QueryAuditsRequest) 
 	var out []types.Audit
 	var page *query.PageResponse
 	var err error
-	byString := func(ks collections.KeySet[collections.Pair[string, uint64]], prefix string) {
+	byAddress := func(ks collections.KeySet[collections.Pair[sdk.AccAddress, uint64]], prefix sdk.AccAddress) {
 		out, page, err = query.CollectionFilteredPaginate(ctx, ks, req.Pagination,
-			func(key collections.Pair[string, uint64], _ collections.NoValue) (bool, error) {
+			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (bool, error) {
 				return match(key.K2())
 			},
-			func(key collections.Pair[string, uint64], _ collections.NoValue) (types.Audit, error) {
+			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Audit, error) {
 				return load(key.K2())
 			},
-			query.WithCollectionPaginationPairPrefix[string, uint64](prefix))
+			query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](prefix))
 	}
 	byStatus := func() {
 		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.ByStatus, req.Pagination,
@@ -114,9 +123,9 @@ func (q queryServer) Audits(ctx context.Context, req *types.QueryAuditsRequest) 
 		// index keeps every audit it had until pruning: walk the open status's index.
 		byStatus()
 	case req.Verifier != "":
-		byString(q.k.ByVerifier, req.Verifier)
+		byAddress(q.k.ByVerifier, verifier)
 	case req.Provider != "":
-		byString(q.k.ByProvider, req.Provider)
+		byAddress(q.k.ByProvider, provider)
 	case req.Status != types.AUDIT_STATUS_UNSPECIFIED:
 		byStatus()
 	default:

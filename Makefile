@@ -65,12 +65,15 @@ LLAMA_SERVER_BIN = $(abspath $(or $(LLAMA_DIR),.llama))/server/bin/llama-server
 llama-server:
 	bash scripts/build-llama-server.sh $(if $(LLAMA_DIR),--dir $(LLAMA_DIR))
 
-## lint: gofmt and go vet
+## lint: gofmt, gofumpt, go vet, cmd/ imports no testutil/, golangci-lint (.golangci.yml), buf lint proto/
 lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
+	GO=$(GO) bash scripts/lint.sh
 
-.PHONY: help build install test test-unit bench localnet localnet-stop proto-gen proto-check lint demo
+## lint-tools: build gofumpt, golangci-lint and buf (pinned in tools/go.mod) into .cache/tools/bin, when missing or outdated
+lint-tools:
+	bash scripts/tools.sh gofumpt golangci-lint buf
+
+.PHONY: help build install test test-unit bench localnet localnet-stop proto-gen proto-check lint lint-tools demo
 
 ## demo: the README's first command: a localnet, 3 providers and workers, jobs bought, settled, paid (MODEL=x.gguf, VALIDATORS=N)
 demo:

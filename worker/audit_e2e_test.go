@@ -905,19 +905,8 @@ func (r *auditRun) submitJobs(s *auditSubmitter, prompts []string, maxTokens []u
 	require.NoError(tb, err)
 	tx, err := r.rpc.Tx(r.ctx, hash, false)
 	require.NoError(tb, err)
-	var ids []uint64
-	for _, ev := range tx.TxResult.Events {
-		if ev.Type != tasktypes.EventJobSubmitted {
-			continue
-		}
-		for _, a := range ev.Attributes {
-			if a.Key == tasktypes.AttrJobID {
-				id, err := strconv.ParseUint(a.Value, 10, 64)
-				require.NoError(tb, err)
-				ids = append(ids, id)
-			}
-		}
-	}
+	ids, err := tasktypes.SubmittedJobIDs(tx.TxResult.Events)
+	require.NoError(tb, err)
 	require.Len(tb, ids, len(prompts))
 	r.mu.Lock()
 	r.jobIDs = append(r.jobIDs, ids...)

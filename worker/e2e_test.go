@@ -173,14 +173,13 @@ func TestWorkerCommitsRealInference(t *testing.T) {
 	res, err := cli.Tx("task", "submit", "demo-tiny", prompt, "--max-tokens", "16",
 		"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
 	require.NoError(t, err)
-	idStr, ok := res.Attr("job_submitted", "job_id")
-	require.True(t, ok)
+	id, err := res.JobID()
+	require.NoError(t, err)
+	idStr := strconv.FormatUint(id, 10)
 
 	client, err := chain.Dial(cfg.ChainID, cfg.GRPCAddress, cfg.RPCAddress)
 	require.NoError(t, err)
 	defer client.Close()
-	id, err := strconv.ParseUint(idStr, 10, 64)
-	require.NoError(t, err)
 	job := waitJob(t, ctx, client, id, tasktypes.JOB_STATUS_SETTLED, 90*time.Second)
 	t.Logf("job %d settled %s after submit (test at %s)", id, time.Since(submitted).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	require.Equal(t, prov, job.Provider)
@@ -216,9 +215,7 @@ func TestWorkerCommitsRealInference(t *testing.T) {
 	for _, h := range hashes {
 		res, err := cli.WaitForTx(h)
 		require.NoError(t, err)
-		s, ok := res.Attr("job_submitted", "job_id")
-		require.True(t, ok)
-		jid, err := strconv.ParseUint(s, 10, 64)
+		jid, err := res.JobID()
 		require.NoError(t, err)
 		ids = append(ids, jid)
 	}
@@ -345,9 +342,7 @@ func TestWorkerCommitsEmptyOutput(t *testing.T) {
 	res, err := cli.Tx("task", "submit", "demo-tiny", emptyOutputPrompt, "--max-tokens", "16",
 		"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
 	require.NoError(t, err)
-	idStr, ok := res.Attr("job_submitted", "job_id")
-	require.True(t, ok)
-	id, err := strconv.ParseUint(idStr, 10, 64)
+	id, err := res.JobID()
 	require.NoError(t, err)
 	client, err := chain.Dial(cfg.ChainID, cfg.GRPCAddress, cfg.RPCAddress)
 	require.NoError(t, err)

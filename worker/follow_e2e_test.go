@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -235,9 +234,7 @@ func submitJob(t *testing.T, cli *e2e.CLI, prompt string) uint64 {
 	res, err := cli.Tx("task", "submit", "demo-tiny", prompt, "--max-tokens", "12",
 		"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
 	require.NoError(t, err)
-	s, ok := res.Attr("job_submitted", "job_id")
-	require.True(t, ok)
-	id, err := strconv.ParseUint(s, 10, 64)
+	id, err := res.JobID()
 	require.NoError(t, err)
 	return id
 }

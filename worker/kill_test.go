@@ -111,9 +111,9 @@ func testWorkerKilled(t *testing.T, afterBroadcast bool) {
 	res, err := cli.Tx("task", "submit", "demo-tiny", "The worker crashed", "--max-tokens", "16",
 		"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
 	require.NoError(t, err)
-	idStr, _ := res.Attr("job_submitted", "job_id")
-	id, err := strconv.ParseUint(idStr, 10, 64)
+	id, err := res.JobID()
 	require.NoError(t, err)
+	idStr := strconv.FormatUint(id, 10)
 
 	recPath := filepath.Join(cfg.DataDir, "jobs", idStr+".json")
 	deadline := time.Now().Add(60 * time.Second)

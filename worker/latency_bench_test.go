@@ -192,11 +192,7 @@ func (m *latencyMeter) submit(from, prompt string) (submission, error) {
 		return submission{}, err
 	}
 	included := time.Now()
-	idStr, ok := res.Attr("job_submitted", "job_id")
-	if !ok {
-		return submission{}, fmt.Errorf("tx %s: no job_submitted event", res.TxHash)
-	}
-	id, err := strconv.ParseUint(idStr, 10, 64)
+	id, err := res.JobID()
 	if err != nil {
 		return submission{}, err
 	}

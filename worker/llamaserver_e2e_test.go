@@ -66,9 +66,7 @@ func TestWorkerLlamaServerCommitsRealInference(t *testing.T) {
 		res, err := cli.Tx("task", "submit", "demo-tiny", j.prompt, "--max-tokens", strconv.Itoa(j.maxTokens),
 			"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
 		require.NoError(t, err)
-		idStr, ok := res.Attr("job_submitted", "job_id")
-		require.True(t, ok)
-		jobs[i].id, err = strconv.ParseUint(idStr, 10, 64)
+		jobs[i].id, err = res.JobID()
 		require.NoError(t, err)
 	}
 	settled := make([]tasktypes.Job, len(jobs))

@@ -98,9 +98,7 @@ func TestTwoWorkerProcesses(t *testing.T) {
 		res, err := cli.Tx("task", "submit", "demo-tiny", prompt, "--max-tokens", "12",
 			"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
 		require.NoError(t, err)
-		idStr, ok := res.Attr("job_submitted", "job_id")
-		require.True(t, ok)
-		id, err := strconv.ParseUint(idStr, 10, 64)
+		id, err := res.JobID()
 		require.NoError(t, err)
 		job := waitJob(t, ctx, client, id, tasktypes.JOB_STATUS_SETTLED, 90*time.Second)
 		require.True(t, provs[job.Provider])
@@ -108,7 +106,7 @@ func TestTwoWorkerProcesses(t *testing.T) {
 
 		want, err := direct.Generate(ctx, inference.Request{Prompt: prompt, MaxTokens: 12, Seed: job.Sampling.Seed})
 		require.NoError(t, err)
-		out, err := cli.Run("q", "task", "output", idStr, "--from", "alice", "--keyring-backend", "test")
+		out, err := cli.Run("q", "task", "output", strconv.FormatUint(id, 10), "--from", "alice", "--keyring-backend", "test")
 		require.NoError(t, err)
 		require.Equal(t, want.Text+"\n", out, "job %d: decrypted output = direct generation", id)
 

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"cosmossdk.io/math"
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	tasktypes "github.com/sovra-network/sovra/x/task/types"
 )
 
 // CLI runs sovrad commands against a network. Run adds --home (always),
@@ -198,38 +201,26 @@ func (c *CLI) Height() (int64, error) {
 
 // TxResult is a transaction's outcome (the SDK's TxResponse, in part).
 type TxResult struct {
-	TxHash    string    `json:"txhash"`
-	Height    jsonInt   `json:"height"`
-	Code      uint32    `json:"code"`
-	Codespace string    `json:"codespace"`
-	RawLog    string    `json:"raw_log"`
-	GasWanted jsonInt   `json:"gas_wanted"`
-	GasUsed   jsonInt   `json:"gas_used"`
-	Events    []TxEvent `json:"events"`
+	TxHash    string       `json:"txhash"`
+	Height    jsonInt      `json:"height"`
+	Code      uint32       `json:"code"`
+	Codespace string       `json:"codespace"`
+	RawLog    string       `json:"raw_log"`
+	GasWanted jsonInt      `json:"gas_wanted"`
+	GasUsed   jsonInt      `json:"gas_used"`
+	Events    []abci.Event `json:"events"`
 }
 
-// TxEvent is one ABCI event of a transaction.
-type TxEvent struct {
-	Type       string `json:"type"`
-	Attributes []struct {
-		Key   string `json:"key"`
-		Value string `json:"value"`
-	} `json:"attributes"`
-}
-
-// Attr returns the value of the first attribute key in an event of eventType.
-func (r *TxResult) Attr(eventType, key string) (string, bool) {
-	for _, e := range r.Events {
-		if e.Type != eventType {
-			continue
-		}
-		for _, a := range e.Attributes {
-			if a.Key == key {
-				return a.Value, true
-			}
-		}
+// JobID is the id of the job the transaction submitted (its x/task EventJobSubmitted).
+func (r *TxResult) JobID() (uint64, error) {
+	ids, err := tasktypes.SubmittedJobIDs(r.Events)
+	if err != nil {
+		return 0, fmt.Errorf("tx %s: %w", r.TxHash, err)
 	}
-	return "", false
+	if len(ids) != 1 {
+		return 0, fmt.Errorf("tx %s submitted %d jobs, not one", r.TxHash, len(ids))
+	}
+	return ids[0], nil
 }
 
 // TxFailedError is a transaction refused by CheckTx or failed in its block.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -104,8 +105,9 @@ func testJobLifecycle(t *testing.T, validators int) {
 	res, err := cli.Tx("task", "submit", "demo-tiny", "Once upon a time", "--max-tokens", "16",
 		"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
 	require.NoError(t, err)
-	id, ok := res.Attr("job_submitted", "job_id")
-	require.True(t, ok, "submit tx has a job_submitted event")
+	jobID, err := res.JobID()
+	require.NoError(t, err, "submit tx has an EventJobSubmitted")
+	id := strconv.FormatUint(jobID, 10)
 
 	j := waitStatus(t, cli, id, "JOB_STATUS_ASSIGNED", 30*time.Second)
 	require.Equal(t, prov, j.Job.Provider)
@@ -156,7 +158,9 @@ func testJobLifecycle(t *testing.T, validators int) {
 	res, err = cli.Tx("task", "submit", "demo-tiny", "Tell me a story", "--max-tokens", "8",
 		"--max-fee", "50000usovra", "--deadline", "3", "--from", "alice", "--gas", "300000")
 	require.NoError(t, err)
-	id2, _ := res.Attr("job_submitted", "job_id")
+	jobID2, err := res.JobID()
+	require.NoError(t, err)
+	id2 := strconv.FormatUint(jobID2, 10)
 	mid, err := cli.Balance(alice, "usovra")
 	require.NoError(t, err)
 	require.Equal(t, aliceBefore.SubRaw(50_000).String(), mid.String(), "the fee is escrowed")

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,7 +87,9 @@ func TestAuditByHandThroughTheCLI(t *testing.T) {
 		res, err := cli.Tx("task", "submit", "demo-tiny", "Once upon a time", "--max-tokens", "8",
 			"--max-fee", "100000usovra", "--from", "alice", "--gas", "300000")
 		require.NoError(t, err)
-		id, _ = res.Attr("job_submitted", "job_id")
+		jobID, err := res.JobID()
+		require.NoError(t, err)
+		id = strconv.FormatUint(jobID, 10)
 		j := waitStatus(t, cli, id, "JOB_STATUS_ASSIGNED", 30*time.Second)
 		providerWorker = workerOf[j.Job.Provider]
 		out, err := cli.Run("tx", "task", "commit-result", id, "--output-file", result, "--from", providerWorker,

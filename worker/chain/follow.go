@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/gorilla/websocket"
 
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
@@ -122,22 +123,14 @@ type rpcEvent struct {
 					} `json:"header"`
 				} `json:"block"`
 				ResultFinalizeBlock struct {
-					Events    []abciEvent `json:"events"`
+					Events    []abci.Event `json:"events"`
 					TxResults []struct {
-						Events []abciEvent `json:"events"`
+						Events []abci.Event `json:"events"`
 					} `json:"tx_results"`
 				} `json:"result_finalize_block"`
 			} `json:"value"`
 		} `json:"data"`
 	} `json:"result"`
-}
-
-type abciEvent struct {
-	Type       string `json:"type"`
-	Attributes []struct {
-		Key   string `json:"key"`
-		Value string `json:"value"`
-	} `json:"attributes"`
 }
 
 // parseBlockEvent reads one websocket message; ok is false for messages that are not a
@@ -175,23 +168,15 @@ func parseBlockEvent(raw []byte) (Block, bool, error) {
 					b.AuditParties[a.Value] = true
 				}
 			}
-			continue
 		}
-		if e.Type != tasktypes.EventJobAssigned {
-			continue
-		}
-		var id uint64
-		var prov string
-		for _, a := range e.Attributes {
-			switch a.Key {
-			case tasktypes.AttrJobID:
-				id, _ = strconv.ParseUint(a.Value, 10, 64)
-			case tasktypes.AttrProvider:
-				prov = a.Value
-			}
-		}
-		if id > 0 && prov != "" {
-			b.Assigned[id] = prov
+	}
+	taskEvents, err := tasktypes.ParseEvents(events)
+	if err != nil {
+		return Block{}, false, fmt.Errorf("block %d: %w", h, err)
+	}
+	for _, e := range taskEvents {
+		if a, ok := e.(*tasktypes.EventJobAssigned); ok && a.JobId > 0 && a.Provider != "" {
+			b.Assigned[a.JobId] = a.Provider
 		}
 	}
 	return b, true, nil

@@ -10,15 +10,15 @@ import (
 func TestParseBlockEvent(t *testing.T) {
 	block := `{"jsonrpc":"2.0","id":1,"result":{"query":"tm.event='NewBlock'","data":{"type":"tendermint/event/NewBlock",
 	"value":{"block":{"header":{"height":"42"}},"result_finalize_block":{"events":[
-	{"type":"job_assigned","attributes":[{"key":"job_id","value":"7","index":true},{"key":"provider","value":"sovra1p"}]},
-	{"type":"job_assigned","attributes":[{"key":"job_id","value":"8"},{"key":"provider","value":"sovra1q"}]},
-	{"type":"job_settled","attributes":[{"key":"job_id","value":"5"},{"key":"provider","value":"sovra1p"}]},
-	{"type":"job_assigned","attributes":[{"key":"job_id","value":"x"},{"key":"provider","value":"sovra1p"}]}]}}}}}`
+	{"type":"sovra.task.v1.EventJobAssigned","attributes":[{"key":"job_id","value":"\"7\"","index":true},{"key":"provider","value":"\"sovra1p\""},{"key":"mode","value":"BeginBlock"}]},
+	{"type":"sovra.task.v1.EventJobAssigned","attributes":[{"key":"job_id","value":"\"8\""},{"key":"provider","value":"\"sovra1q\""}]},
+	{"type":"sovra.task.v1.EventJobSettled","attributes":[{"key":"job_id","value":"\"5\""},{"key":"provider","value":"\"sovra1p\""}]},
+	{"type":"job_assigned","attributes":[{"key":"job_id","value":"9"},{"key":"provider","value":"sovra1p"}]}]}}}}}`
 	b, ok, err := parseBlockEvent([]byte(block))
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Equal(t, int64(42), b.Height)
-	require.Equal(t, map[uint64]string{7: "sovra1p", 8: "sovra1q"}, b.Assigned, "settlements and bad ids are ignored")
+	require.Equal(t, map[uint64]string{7: "sovra1p", 8: "sovra1q"}, b.Assigned, "settlements and untyped events are ignored")
 	require.True(t, b.AssignedTo("sovra1p"))
 	require.False(t, b.AssignedTo("sovra1z"))
 
@@ -36,6 +36,8 @@ func TestParseBlockEvent(t *testing.T) {
 		"no height":      `{"result":{"data":{"type":"x","value":{"block":{"header":{}}}}}}`,
 		"zero height":    `{"result":{"data":{"type":"x","value":{"block":{"header":{"height":"0"}}}}}}`,
 		"numeric height": `{"result":{"data":{"type":"x","value":{"block":{"header":{"height":12}}}}}}`,
+		"bad job id": `{"result":{"data":{"value":{"block":{"header":{"height":"3"}},"result_finalize_block":{"events":[
+		{"type":"sovra.task.v1.EventJobAssigned","attributes":[{"key":"job_id","value":"\"x\""}]}]}}}}}`,
 	} {
 		_, _, err := parseBlockEvent([]byte(raw))
 		require.Error(t, err, name)

@@ -166,10 +166,9 @@ func (k Keeper) decide(ctx sdk.Context, id uint64) error {
 			return err
 		}
 	}
-	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobAudit,
-		sdk.NewAttribute(types.AttrJobID, u64(id)),
-		sdk.NewAttribute(types.AttrAudited, boolString(decision != types.DecisionSettle)),
-	))
+	if err := ctx.EventManager().EmitTypedEvent(&types.EventJobAuditDecision{JobId: id, Audited: decision != types.DecisionSettle}); err != nil {
+		return err
+	}
 	switch decision {
 	case types.DecisionAudit:
 		job.Status = types.JOB_STATUS_AUDITING
@@ -244,11 +243,4 @@ func (k Keeper) dueAt(ctx context.Context, q collections.KeySet[collections.Pair
 // busy or too expensive), so waiting jobs do not make every block's work grow.
 func retryDelay(age int64) int64 {
 	return min(maxRetryDelay, max(1, age/2))
-}
-
-func boolString(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
 }

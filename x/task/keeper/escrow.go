@@ -103,10 +103,9 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job 
 	}
 	// A block event for each job: kept to what a worker filters on (its provider); the
 	// rest of the job is one query away.
-	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobAssigned,
-		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
-		sdk.NewAttribute(types.AttrProvider, p.Operator),
-	))
+	if err := ctx.EventManager().EmitTypedEvent(&types.EventJobAssigned{JobId: job.Id, Provider: p.Operator}); err != nil {
+		return false, err
+	}
 	return true, nil
 }
 
@@ -143,14 +142,14 @@ func (k Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
 // the submitter gets the whole escrow back, and the collateral lock is released (x/verify
 // has slashed the bond already). The job ends SLASHED.
 func (k Keeper) FailJob(ctx context.Context, job types.Job) error {
-	return k.refundAudited(ctx, job, types.JOB_STATUS_SLASHED, types.EventJobSlashed)
+	return k.refundAudited(ctx, job, types.JOB_STATUS_SLASHED)
 }
 
 // RefundAuditedJob ends an audit that reached no majority: nobody is convicted, the
 // provider is not paid, the submitter gets the whole escrow back and the collateral lock is
 // released. The job ends FAILED.
 func (k Keeper) RefundAuditedJob(ctx context.Context, job types.Job) error {
-	return k.refundAudited(ctx, job, types.JOB_STATUS_FAILED, types.EventJobFailed)
+	return k.refundAudited(ctx, job, types.JOB_STATUS_FAILED)
 }
 
 // refundCommitted ends a committed job that was drawn for audit when no verifier could
@@ -163,12 +162,12 @@ func (k Keeper) refundCommitted(ctx context.Context, job types.Job) error {
 	if err := k.saveJob(ctx, job, types.JOB_STATUS_COMMITTED); err != nil {
 		return err
 	}
-	return k.refundAudited(ctx, job, types.JOB_STATUS_FAILED, types.EventJobFailed)
+	return k.refundAudited(ctx, job, types.JOB_STATUS_FAILED)
 }
 
 // refundAudited ends an audited job without paying its provider: full refund, collateral
-// released, the job in status, one event.
-func (k Keeper) refundAudited(ctx context.Context, job types.Job, status types.JobStatus, event string) error {
+// released, the job in status (SLASHED or FAILED), one event of that name.
+func (k Keeper) refundAudited(ctx context.Context, job types.Job, status types.JobStatus) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	if job.Status != types.JOB_STATUS_AUDITING {
 		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot end its audit as %s", job.Id, job.Status, status)
@@ -188,12 +187,10 @@ func (k Keeper) refundAudited(ctx context.Context, job types.Job, status types.J
 	if err := k.finish(sdkCtx, job, status); err != nil {
 		return err
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(event,
-		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
-		sdk.NewAttribute(types.AttrProvider, job.Provider),
-		sdk.NewAttribute(types.AttrRefund, job.MaxFee.String()),
-	))
-	return nil
+	if status == types.JOB_STATUS_SLASHED {
+		return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobSlashed{JobId: job.Id, Provider: job.Provider, Refund: job.MaxFee})
+	}
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobFailed{JobId: job.Id, Provider: job.Provider, Refund: job.MaxFee})
 }
 
 // RetentionBlocks is how long a terminal job is kept (x/verify keeps audits as long).
@@ -233,13 +230,7 @@ func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
 	if err := k.finish(sdkCtx, job, types.JOB_STATUS_SETTLED); err != nil {
 		return err
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobSettled,
-		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
-		sdk.NewAttribute(types.AttrProvider, job.Provider),
-		sdk.NewAttribute(types.AttrFee, fee.String()),
-		sdk.NewAttribute(types.AttrRefund, refund.String()),
-	))
-	return nil
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobSettled{JobId: job.Id, Provider: job.Provider, Fee: fee, Refund: refund})
 }
 
 // expire ends a job nobody committed in time: full refund; an assigned provider loses
@@ -265,12 +256,7 @@ func (k Keeper) expire(ctx sdk.Context, job types.Job) error {
 	if err := k.finish(ctx, job, types.JOB_STATUS_EXPIRED); err != nil {
 		return err
 	}
-	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobExpired,
-		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
-		sdk.NewAttribute(types.AttrProvider, job.Provider),
-		sdk.NewAttribute(types.AttrRefund, job.MaxFee.String()),
-	))
-	return nil
+	return ctx.EventManager().EmitTypedEvent(&types.EventJobExpired{JobId: job.Id, Provider: job.Provider, Refund: job.MaxFee})
 }
 
 func (k Keeper) refund(ctx context.Context, job types.Job, amount sdk.Coin) error {

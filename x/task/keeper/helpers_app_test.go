@@ -96,21 +96,11 @@ func submitMsg(f *appfixture.Fixture, submitter string, maxFee int64, deadline u
 func submit(t *testing.T, f *appfixture.Fixture, submitter string, maxFee int64, deadline uint64) uint64 {
 	t.Helper()
 	res := f.MustDeliver(f.Accounts[submitter], submitMsg(f, submitter, maxFee, deadline))
-	for _, ev := range res.Events {
-		if ev.Type == types.EventJobSubmitted {
-			for _, a := range ev.Attributes {
-				if a.Key == types.AttrJobID {
-					var id uint64
-					if err := json.Unmarshal([]byte(a.Value), &id); err != nil {
-						t.Fatal(err)
-					}
-					return id
-				}
-			}
-		}
+	ids, err := types.SubmittedJobIDs(res.Events)
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("submitted job ids %v: %v", ids, err)
 	}
-	t.Fatal("no job_submitted event")
-	return 0
+	return ids[0]
 }
 
 func job(t *testing.T, f *appfixture.Fixture, id uint64) types.Job {

@@ -4,8 +4,11 @@ import (
 	"testing"
 
 	sdkmath "cosmossdk.io/math"
+	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/gogoproto/proto"
 
+	"github.com/sovra-network/sovra/testutil/appfixture"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"
 	"github.com/sovra-network/sovra/x/task/types"
@@ -34,6 +37,7 @@ func TestJobSettlesAndPays(t *testing.T) {
 	if j.Status != types.JOB_STATUS_ASSIGNED || j.Provider != prov.Address.String() {
 		t.Fatalf("after one block: status %s provider %q", j.Status, j.Provider)
 	}
+	requireBlockEvent(t, f, &types.EventJobAssigned{JobId: id, Provider: prov.Address.String()})
 	p, err := f.App.ProviderKeeper.GetProvider(f.Ctx(), prov.Address)
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +58,8 @@ func TestJobSettlesAndPays(t *testing.T) {
 	if !j.FeePaid.Amount.Equal(sdkmath.NewInt(160)) || !j.Refunded.Amount.Equal(sdkmath.NewInt(100_000-160)) {
 		t.Fatalf("fee %s refund %s, want 160 and %d", j.FeePaid, j.Refunded, 100_000-160)
 	}
+	requireBlockEvent(t, f, &types.EventJobAuditDecision{JobId: id, Audited: false})
+	requireBlockEvent(t, f, &types.EventJobSettled{JobId: id, Provider: prov.Address.String(), Fee: j.FeePaid, Refund: j.Refunded})
 	if j.DecisionHeight < j.CommitHeight+2 || j.DecisionHeight > j.CommitHeight+2+2 {
 		t.Fatalf("decision height %d outside [commit+2, commit+2+K-1] (commit %d, K 3)", j.DecisionHeight, j.CommitHeight)
 	}
@@ -202,4 +208,24 @@ func TestManyJobsKeepInvariants(t *testing.T) {
 		t.Fatalf("escrow left: %s", escrow)
 	}
 	t.Logf("invariants held over %d blocks", checker.Blocks)
+}
+
+// requireBlockEvent asserts that the last block emitted want, decoded from the block's
+// events as a client reads them from the node (compared as proto JSON, amounts by value).
+func requireBlockEvent(t *testing.T, f *appfixture.Fixture, want proto.Message) {
+	t.Helper()
+	evs, err := types.ParseEvents(f.LastBlock.Events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, err := codec.ProtoMarshalJSON(want, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if got, err := codec.ProtoMarshalJSON(e, nil); err == nil && string(got) == string(wantJSON) {
+			return
+		}
+	}
+	t.Fatalf("block %d: no %s in %v", f.Height(), wantJSON, evs)
 }

@@ -55,9 +55,8 @@ func (m msgServer) CancelJob(ctx context.Context, msg *types.MsgCancelJob) (*typ
 	if err := m.finish(sdkCtx, job, types.JOB_STATUS_CANCELLED); err != nil {
 		return nil, err
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobCancelled,
-		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
-		sdk.NewAttribute(types.AttrRefund, job.MaxFee.String()),
-	))
+	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventJobCancelled{JobId: job.Id, Refund: job.MaxFee}); err != nil {
+		return nil, err
+	}
 	return &types.MsgCancelJobResponse{}, nil
 }

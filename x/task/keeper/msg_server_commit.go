@@ -69,10 +69,9 @@ func (m msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult)
 		if err := m.DecisionSchedule.Set(ctx, collections.Join(h+1, job.Id)); err != nil {
 			return nil, err
 		}
-		sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventJobCommitted,
-			sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
-			sdk.NewAttribute(types.AttrProvider, provider.Operator),
-		))
+		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventJobCommitted{JobId: job.Id, Provider: provider.Operator}); err != nil {
+			return nil, err
+		}
 	}
 	return &types.MsgCommitResultResponse{}, nil
 }

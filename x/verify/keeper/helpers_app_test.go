@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -454,20 +453,9 @@ func (e *env) submitMsg(submitter, model string, maxFee int64) *tasktypes.MsgSub
 // jobIDs returns the ids of the jobs a tx submitted.
 func jobIDs(t *testing.T, res *abci.ExecTxResult) []uint64 {
 	t.Helper()
-	var ids []uint64
-	for _, ev := range res.Events {
-		if ev.Type != tasktypes.EventJobSubmitted {
-			continue
-		}
-		for _, a := range ev.Attributes {
-			if a.Key == tasktypes.AttrJobID {
-				id, err := strconv.ParseUint(strings.Trim(a.Value, `"`), 10, 64)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ids = append(ids, id)
-			}
-		}
+	ids, err := tasktypes.SubmittedJobIDs(res.Events)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return ids
 }

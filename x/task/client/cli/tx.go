@@ -62,7 +62,14 @@ to an X25519 key derived from the --from key, so 'sovrad q task output ID --from
 			if err != nil || res == nil {
 				return err
 			}
-			id, _ := eventAttr(res, types.EventJobSubmitted, types.AttrJobID)
+			ids, err := types.SubmittedJobIDs(res.Events)
+			if err != nil {
+				return err
+			}
+			id := ""
+			if len(ids) > 0 {
+				id = strconv.FormatUint(ids[0], 10)
+			}
 			return printResult(clientCtx, map[string]string{"job_id": id, "txhash": res.TxHash, "height": strconv.FormatInt(res.Height, 10)})
 		},
 	}

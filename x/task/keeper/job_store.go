@@ -86,6 +86,31 @@ func (k Keeper) jobIDs(ctx context.Context, status types.JobStatus) ([]uint64, e
 	return pairSuffixes(ctx, k.ByStatus, int32(status))
 }
 
+// lowestQueuedID is the lowest id a job in status (PENDING or ASSIGNED, which the status
+// index skips) can have: a pending job is at or above the assignment cursor or in the
+// retry queue, an assigned job is in the deadline queue. With no such job it is
+// NextJobID, above every job.
+func (k Keeper) lowestQueuedID(ctx context.Context, status types.JobStatus) (uint64, error) {
+	low, err := k.NextJobID.Peek(ctx)
+	if err != nil {
+		return 0, err
+	}
+	queue := k.DeadlineQueue
+	if status == types.JOB_STATUS_PENDING {
+		cursor, err := k.AssignCursor.Peek(ctx)
+		if err != nil {
+			return 0, err
+		}
+		low = min(low, max(cursor, 1))
+		queue = k.RetryQueue
+	}
+	err = queue.Walk(ctx, nil, func(key collections.Pair[int64, uint64]) (bool, error) {
+		low = min(low, key.K2())
+		return false, nil
+	})
+	return low, err
+}
+
 // pendingIDs lists the pending jobs: those never tried for assignment (ids from the
 // cursor on) and those waiting in the retry queue.
 func (k Keeper) pendingIDs(ctx context.Context) ([]uint64, error) {

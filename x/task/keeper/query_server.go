@@ -1,9 +1,11 @@
 package keeper
 
 import (
+	"bytes"
 	"context"
 
 	"cosmossdk.io/collections"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -11,10 +13,8 @@ import (
 	"github.com/sovra-network/sovra/x/task/types"
 )
 
-const (
-	defaultPageLimit = 100
-	maxPageLimit     = 1000
-)
+// maxPageLimit caps a jobs page.
+const maxPageLimit = 1000
 
 type queryServer struct{ k Keeper }
 
@@ -42,7 +42,11 @@ func (q queryServer) Job(ctx context.Context, req *types.QueryJobRequest) (*type
 	return &types.QueryJobResponse{Job: job}, nil
 }
 
-// Jobs lists jobs in id order, filtered by at most one index.
+// Jobs lists jobs in id order, filtered by at most one index, with the SDK's collections
+// pagination (a key or an offset, limit, count_total, reverse). Each filter walks its own
+// collection: the submitter's or provider's index, the status index for committed,
+// auditing and terminal jobs, and, for pending and assigned jobs (not in the status
+// index, see job_store.go), the tail of Jobs from the lowest id their queues hold.
 func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*types.QueryJobsResponse, error) {
 	if req == nil {
 		req = &types.QueryJobsRequest{}
@@ -56,63 +60,87 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 	if filters > 1 {
 		return nil, status.Error(codes.InvalidArgument, "filter by at most one of submitter, provider, status")
 	}
-	offset, limit := pageBounds(req.Pagination)
-	var ids []uint64
-	var err error
+	page := pageRequest(req.Pagination)
+	load := func(id uint64) (types.Job, error) { return q.k.Jobs.Get(ctx, id) }
+	byAddress := func(set collections.KeySet[collections.Pair[sdk.AccAddress, uint64]], addr sdk.AccAddress) ([]types.Job, *query.PageResponse, error) {
+		return query.CollectionPaginate(ctx, set, page,
+			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Job, error) {
+				return load(key.K2())
+			},
+			query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](addr))
+	}
+	var (
+		jobs []types.Job
+		res  *query.PageResponse
+		err  error
+	)
 	switch {
 	case req.Submitter != "":
 		addr, aerr := q.k.accAddress(req.Submitter)
 		if aerr != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "submitter: %s", aerr)
 		}
-		ids, err = pairSuffixes(ctx, q.k.BySubmitter, addr)
+		jobs, res, err = byAddress(q.k.BySubmitter, addr)
 	case req.Provider != "":
 		// A provider filter that is no address matches no job (as when the index was
 		// keyed by the address string).
-		if addr, aerr := q.k.accAddress(req.Provider); aerr == nil {
-			ids, err = pairSuffixes(ctx, q.k.ByProvider, addr)
+		addr, aerr := q.k.accAddress(req.Provider)
+		if aerr != nil {
+			return &types.QueryJobsResponse{Jobs: []types.Job{}, Pagination: &query.PageResponse{}}, nil
 		}
-	case req.Status != types.JOB_STATUS_UNSPECIFIED:
-		ids, err = q.k.jobIDs(ctx, req.Status)
-	default:
-		var it collections.Iterator[uint64, types.Job]
-		it, err = q.k.Jobs.Iterate(ctx, nil)
-		if err == nil {
-			ids, err = it.Keys()
-		}
-	}
-	if err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
-	}
-	total := uint64(len(ids))
-	if offset > total {
-		offset = total
-	}
-	end := offset + limit
-	if end > total {
-		end = total
-	}
-	jobs := make([]types.Job, 0, end-offset)
-	for _, id := range ids[offset:end] {
-		job, err := q.k.Jobs.Get(ctx, id)
-		if err != nil {
+		jobs, res, err = byAddress(q.k.ByProvider, addr)
+	case req.Status == types.JOB_STATUS_PENDING || req.Status == types.JOB_STATUS_ASSIGNED:
+		var from uint64
+		if from, err = q.k.lowestQueuedID(ctx, req.Status); err != nil {
 			return nil, status.Error(codes.Internal, err.Error())
 		}
-		jobs = append(jobs, job)
+		jobs, res, err = query.CollectionFilteredPaginate(ctx, jobsFrom{Map: q.k.Jobs, from: from}, page,
+			func(_ uint64, job types.Job) (bool, error) { return job.Status == req.Status, nil },
+			func(_ uint64, job types.Job) (types.Job, error) { return job, nil })
+	case req.Status != types.JOB_STATUS_UNSPECIFIED:
+		jobs, res, err = query.CollectionPaginate(ctx, q.k.ByStatus, page,
+			func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Job, error) {
+				return load(key.K2())
+			},
+			query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.Status)))
+	default:
+		jobs, res, err = query.CollectionPaginate(ctx, q.k.Jobs, page,
+			func(_ uint64, job types.Job) (types.Job, error) { return job, nil })
 	}
-	return &types.QueryJobsResponse{Jobs: jobs, Pagination: &query.PageResponse{Total: total}}, nil
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	if jobs == nil {
+		jobs = []types.Job{}
+	}
+	return &types.QueryJobsResponse{Jobs: jobs, Pagination: res}, nil
 }
 
-func pageBounds(p *query.PageRequest) (offset, limit uint64) {
-	limit = defaultPageLimit
-	if p == nil {
-		return 0, limit
+// pageRequest caps the page size at maxPageLimit (the SDK's default of 100 applies when
+// no limit is given).
+func pageRequest(p *query.PageRequest) *query.PageRequest {
+	if p == nil || p.Limit <= maxPageLimit {
+		return p
 	}
-	if p.Limit > 0 {
-		limit = p.Limit
+	capped := *p
+	capped.Limit = maxPageLimit
+	return &capped
+}
+
+// jobsFrom is the Jobs map from id from on, as a collection to paginate: iteration never
+// starts below from (pagination keys are big-endian ids, so bytes order is id order).
+type jobsFrom struct {
+	collections.Map[uint64, types.Job]
+	from uint64
+}
+
+func (j jobsFrom) IterateRaw(ctx context.Context, start, end []byte, order collections.Order) (collections.Iterator[uint64, types.Job], error) {
+	low := make([]byte, j.KeyCodec().Size(j.from))
+	if _, err := j.KeyCodec().Encode(low, j.from); err != nil {
+		return collections.Iterator[uint64, types.Job]{}, err
 	}
-	if limit > maxPageLimit {
-		limit = maxPageLimit
+	if start == nil || bytes.Compare(start, low) < 0 {
+		start = low
 	}
-	return p.Offset, limit
+	return j.Map.IterateRaw(ctx, start, end, order)
 }

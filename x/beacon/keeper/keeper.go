@@ -60,7 +60,7 @@ func NewKeeper(
 	stakingKeeper types.StakingKeeper,
 ) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
-		panic(fmt.Sprintf("x/beacon: invalid authority address %q: %v", authority, err))
+		panic(fmt.Sprintf("x/%s: invalid authority address %q: %s", types.ModuleName, authority, err))
 	}
 	sb := collections.NewSchemaBuilder(storeService)
 	k := Keeper{

@@ -53,15 +53,15 @@ func NewKeeper(
 	hooks types.VerificationHooks,
 ) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
-		panic(fmt.Sprintf("invalid rewards authority %q: %s", authority, err))
+		panic(fmt.Sprintf("x/%s: invalid authority address %q: %s", types.ModuleName, authority, err))
 	}
 	rewardsAddr := accountKeeper.GetModuleAddress(types.ModuleName)
 	if rewardsAddr == nil {
-		panic(fmt.Sprintf("module account %q is not registered", types.ModuleName))
+		panic(fmt.Sprintf("x/%s: module account %q has not been set", types.ModuleName, types.ModuleName))
 	}
 	poolAddr := accountKeeper.GetModuleAddress(types.VerificationPoolName)
 	if poolAddr == nil {
-		panic(fmt.Sprintf("module account %q is not registered", types.VerificationPoolName))
+		panic(fmt.Sprintf("x/%s: module account %q has not been set", types.ModuleName, types.VerificationPoolName))
 	}
 
 	sb := collections.NewSchemaBuilder(storeService)

@@ -78,8 +78,11 @@ func NewKeeper(
 	rewards types.RewardsKeeper,
 	hooks types.AuditHooks,
 ) Keeper {
+	if _, err := addressCodec.StringToBytes(authority); err != nil {
+		panic(fmt.Sprintf("x/%s: invalid authority address %q: %s", types.ModuleName, authority, err))
+	}
 	if accounts.GetModuleAddress(types.ModuleName) == nil {
-		panic(fmt.Sprintf("the %s module account has not been set", types.ModuleName))
+		panic(fmt.Sprintf("x/%s: module account has not been set", types.ModuleName))
 	}
 	sb := collections.NewSchemaBuilder(storeService)
 	heightJob := collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)

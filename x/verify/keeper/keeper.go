@@ -65,11 +65,11 @@ func NewKeeper(
 	bank types.BankKeeper,
 ) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
-		panic(fmt.Sprintf("invalid verify authority %q: %s", authority, err))
+		panic(fmt.Sprintf("x/%s: invalid authority address %q: %s", types.ModuleName, authority, err))
 	}
 	moduleAddr := accounts.GetModuleAddress(types.ModuleName)
 	if moduleAddr == nil {
-		panic(fmt.Sprintf("module account %q is not registered", types.ModuleName))
+		panic(fmt.Sprintf("x/%s: module account has not been set", types.ModuleName))
 	}
 	sb := collections.NewSchemaBuilder(storeService)
 	addrJob := collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)

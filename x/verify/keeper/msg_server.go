@@ -7,7 +7,6 @@ import (
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
-	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 	"github.com/sovra-network/sovra/x/verify/types"
@@ -276,7 +275,7 @@ func verifierIndex(a types.Audit, op string, round uint32) int {
 // UpdateParams replaces the params (authority only), checked with x/rewards' verification share.
 func (ms msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
 	if ms.authority != msg.Authority {
-		return nil, errorsmod.Wrapf(govtypes.ErrInvalidSigner, "expected %s, got %s", ms.authority, msg.Authority)
+		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", ms.authority, msg.Authority)
 	}
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err

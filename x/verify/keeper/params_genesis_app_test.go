@@ -36,7 +36,7 @@ func TestUpdateParams(t *testing.T) {
 	valid := orig
 	valid.AuditRate = dec("0.5")
 	before := e.verifyState()
-	expectErr(t, "update by a non-authority", e.deliver(alice, &types.MsgUpdateParams{Authority: alice.Address.String(), Params: valid}), govtypes.ErrInvalidSigner)
+	expectErr(t, "update by a non-authority", e.deliver(alice, &types.MsgUpdateParams{Authority: alice.Address.String(), Params: valid}), types.ErrInvalidAuthority)
 	if e.verifyState() != before {
 		t.Fatal("a refused update changed the state")
 	}

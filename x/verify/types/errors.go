@@ -15,4 +15,5 @@ var (
 	ErrInvalidMsg       = errorsmod.Register(ModuleName, 10, "invalid message")
 	ErrUnauthorized     = errorsmod.Register(ModuleName, 11, "unauthorized")
 	ErrInvalidTrace     = errorsmod.Register(ModuleName, 12, "invalid trace")
+	ErrInvalidAuthority = errorsmod.Register(ModuleName, 13, "signer is not the module authority")
 )

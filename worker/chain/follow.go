@@ -41,12 +41,6 @@ func (b Block) Concerns(provider string) bool {
 	return b.AssignedTo(provider) || b.AuditParties[provider]
 }
 
-// auditEvents are the x/verify events that call a party to act.
-var auditEvents = map[string]bool{
-	verifytypes.EventAuditStarted: true, verifytypes.EventAuditVerifier: true,
-	verifytypes.EventAuditReveal: true, verifytypes.EventAuditEscalate: true,
-}
-
 // ErrFollowClosed: the node closed the subscription (it is stopping or restarting).
 var ErrFollowClosed = errors.New("websocket subscription closed")
 
@@ -161,15 +155,6 @@ func parseBlockEvent(raw []byte) (Block, bool, error) {
 	for _, tx := range v.ResultFinalizeBlock.TxResults {
 		events = append(events, tx.Events...)
 	}
-	for _, e := range events {
-		if auditEvents[e.Type] {
-			for _, a := range e.Attributes {
-				if a.Key == verifytypes.AttrProvider || a.Key == verifytypes.AttrVerifier {
-					b.AuditParties[a.Value] = true
-				}
-			}
-		}
-	}
 	taskEvents, err := tasktypes.ParseEvents(events)
 	if err != nil {
 		return Block{}, false, fmt.Errorf("block %d: %w", h, err)
@@ -178,6 +163,13 @@ func parseBlockEvent(raw []byte) (Block, bool, error) {
 		if a, ok := e.(*tasktypes.EventJobAssigned); ok && a.JobId > 0 && a.Provider != "" {
 			b.Assigned[a.JobId] = a.Provider
 		}
+	}
+	parties, err := verifytypes.AuditParties(events)
+	if err != nil {
+		return Block{}, false, fmt.Errorf("block %d: %w", h, err)
+	}
+	for _, p := range parties {
+		b.AuditParties[p] = true
 	}
 	return b, true, nil
 }

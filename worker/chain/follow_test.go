@@ -60,12 +60,14 @@ func TestWebsocketURL(t *testing.T) {
 
 func TestParseBlockEventReadsTxEvents(t *testing.T) {
 	raw := `{"result":{"data":{"value":{"block":{"header":{"height":"9"}},"result_finalize_block":{
-	"events":[{"type":"audit_verifier","attributes":[{"key":"job_id","value":"3"},{"key":"verifier","value":"sovra1v"}]}],
-	"tx_results":[{"events":[{"type":"audit_reveal_open","attributes":[{"key":"job_id","value":"3"},{"key":"provider","value":"sovra1p"}]}]}]}}}}}`
+	"events":[{"type":"sovra.verify.v1.EventAuditVerifier","attributes":[{"key":"job_id","value":"\"3\""},{"key":"verifier","value":"\"sovra1v\""},{"key":"mode","value":"EndBlock"}]},
+	{"type":"sovra.verify.v1.EventAuditCommitOpen","attributes":[{"key":"job_id","value":"\"3\""},{"key":"provider","value":"\"sovra1c\""}]}],
+	"tx_results":[{"events":[{"type":"sovra.verify.v1.EventAuditRevealOpen","attributes":[{"key":"job_id","value":"\"3\""},{"key":"provider","value":"\"sovra1p\""},{"key":"msg_index","value":"0"}]}]}]}}}}}`
 	b, ok, err := parseBlockEvent([]byte(raw))
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.True(t, b.Concerns("sovra1v"), "a drawn verifier (block event)")
 	require.True(t, b.Concerns("sovra1p"), "the audited provider (event of a transaction)")
+	require.False(t, b.Concerns("sovra1c"), "the commit phase calls on the verifiers, not the provider")
 	require.False(t, b.Concerns("sovra1x"))
 }

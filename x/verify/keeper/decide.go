@@ -55,11 +55,11 @@ func (k Keeper) DecideAudit(ctx context.Context, job tasktypes.Job) (tasktypes.A
 	}
 	if len(drawn) == 0 {
 		stats.Unverifiable++
-		sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventAuditVerdict,
-			sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
-			sdk.NewAttribute(types.AttrProvider, job.Provider),
-			sdk.NewAttribute(types.AttrVerdict, "unverifiable"),
-		))
+		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventAuditVerdict{
+			JobId: job.Id, Provider: job.Provider, Verdict: types.AUDIT_STATUS_UNVERIFIABLE,
+		}); err != nil {
+			return 0, err
+		}
 		return tasktypes.DecisionRefund, k.Stats.Set(ctx, stats)
 	}
 	stats.Audits++
@@ -77,10 +77,9 @@ func (k Keeper) DecideAudit(ctx context.Context, job tasktypes.Job) (tasktypes.A
 	if err := k.provider.AuditOpened(ctx, operator); err != nil {
 		return 0, err
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventAuditStarted,
-		sdk.NewAttribute(types.AttrJobID, u64(job.Id)),
-		sdk.NewAttribute(types.AttrProvider, job.Provider),
-	))
+	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventAuditStarted{JobId: job.Id, Provider: job.Provider}); err != nil {
+		return 0, err
+	}
 	return tasktypes.DecisionAudit, k.openRound(sdkCtx, params, &a, 1, seed, drawn, types.AUDIT_STATUS_UNSPECIFIED)
 }
 
@@ -156,12 +155,11 @@ func (k Keeper) openRound(ctx sdk.Context, params types.Params, a *types.Audit, 
 		if err := k.ByVerifier.Set(ctx, collections.Join(d.addr, a.JobId)); err != nil {
 			return err
 		}
-		ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventAuditVerifier,
-			sdk.NewAttribute(types.AttrJobID, u64(a.JobId)),
-			sdk.NewAttribute(types.AttrVerifier, d.operator),
-			sdk.NewAttribute(types.AttrRound, u64(uint64(round))),
-			sdk.NewAttribute(types.AttrDeadline, i64(a.PhaseDeadline)),
-		))
+		if err := ctx.EventManager().EmitTypedEvent(&types.EventAuditVerifier{
+			JobId: a.JobId, Verifier: d.operator, Round: round, Deadline: a.PhaseDeadline,
+		}); err != nil {
+			return err
+		}
 	}
 	if err := k.PhaseQueue.Set(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
 		return err
@@ -169,8 +167,9 @@ func (k Keeper) openRound(ctx sdk.Context, params types.Params, a *types.Audit, 
 	return k.saveAudit(ctx, *a, prev)
 }
 
-// movePhase requeues an audit at the new phase's deadline and saves it.
-func (k Keeper) movePhase(ctx sdk.Context, a *types.Audit, status types.AuditStatus, blocks uint64, event string) error {
+// movePhase requeues an audit at the new phase's deadline (COMMIT or REVEAL), announces the
+// phase and saves the audit.
+func (k Keeper) movePhase(ctx sdk.Context, a *types.Audit, status types.AuditStatus, blocks uint64) error {
 	prev := a.Status
 	if err := k.PhaseQueue.Remove(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
 		return err
@@ -180,13 +179,14 @@ func (k Keeper) movePhase(ctx sdk.Context, a *types.Audit, status types.AuditSta
 	if err := k.PhaseQueue.Set(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
 		return err
 	}
-	if event != "" {
-		ctx.EventManager().EmitEvent(sdk.NewEvent(event,
-			sdk.NewAttribute(types.AttrJobID, u64(a.JobId)),
-			sdk.NewAttribute(types.AttrProvider, a.Provider),
-			sdk.NewAttribute(types.AttrRound, u64(uint64(a.Round))),
-			sdk.NewAttribute(types.AttrDeadline, i64(a.PhaseDeadline)),
-		))
+	var err error
+	if status == types.AUDIT_STATUS_REVEAL {
+		err = ctx.EventManager().EmitTypedEvent(&types.EventAuditRevealOpen{JobId: a.JobId, Provider: a.Provider, Round: a.Round, Deadline: a.PhaseDeadline})
+	} else {
+		err = ctx.EventManager().EmitTypedEvent(&types.EventAuditCommitOpen{JobId: a.JobId, Provider: a.Provider, Round: a.Round, Deadline: a.PhaseDeadline})
+	}
+	if err != nil {
+		return err
 	}
 	return k.saveAudit(ctx, *a, prev)
 }
@@ -194,7 +194,7 @@ func (k Keeper) movePhase(ctx sdk.Context, a *types.Audit, status types.AuditSta
 // openCommit ends the OPEN phase once the provider opened the claimed output to every
 // verifier of the round.
 func (k Keeper) openCommit(ctx sdk.Context, params types.Params, a *types.Audit) error {
-	return k.movePhase(ctx, a, types.AUDIT_STATUS_COMMIT, params.CommitPhaseBlocks, types.EventAuditCommit)
+	return k.movePhase(ctx, a, types.AUDIT_STATUS_COMMIT, params.CommitPhaseBlocks)
 }
 
 // openReveal ends the commit phase (early when every verifier of the round committed) and
@@ -205,7 +205,7 @@ func (k Keeper) openReveal(ctx sdk.Context, params types.Params, a *types.Audit)
 		a.Status = types.AUDIT_STATUS_REVEAL
 		return k.resolve(ctx, params, a, prev)
 	}
-	return k.movePhase(ctx, a, types.AUDIT_STATUS_REVEAL, params.RevealPhaseBlocks, types.EventAuditReveal)
+	return k.movePhase(ctx, a, types.AUDIT_STATUS_REVEAL, params.RevealPhaseBlocks)
 }
 
 // committedAll reports whether every verifier of the current round has committed or

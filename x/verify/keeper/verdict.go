@@ -172,10 +172,9 @@ func (k Keeper) escalate(ctx sdk.Context, params types.Params, a *types.Audit) e
 	if err := k.Stats.Set(ctx, stats); err != nil {
 		return err
 	}
-	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventAuditEscalate,
-		sdk.NewAttribute(types.AttrJobID, u64(a.JobId)),
-		sdk.NewAttribute(types.AttrProvider, a.Provider),
-	))
+	if err := ctx.EventManager().EmitTypedEvent(&types.EventAuditEscalated{JobId: a.JobId, Provider: a.Provider}); err != nil {
+		return err
+	}
 	return k.openRound(ctx, params, a, 2, seed, drawn, a.Status)
 }
 
@@ -327,7 +326,6 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 	a.Slashed = sdk.NewCoin(bondDenom, slashed)
 	a.VerdictHeight = ctx.BlockHeight()
 	a.Reason = j.Reason
-	verdict := map[types.Outcome]string{types.OutcomePass: "passed", types.OutcomeFail: "failed", types.OutcomeUndecided: "undecided"}[j.Outcome]
 	a.Status = map[types.Outcome]types.AuditStatus{types.OutcomePass: types.AUDIT_STATUS_PASSED, types.OutcomeFail: types.AUDIT_STATUS_FAILED,
 		types.OutcomeUndecided: types.AUDIT_STATUS_UNDECIDED}[j.Outcome]
 	if err := k.Stats.Set(ctx, stats); err != nil {
@@ -336,13 +334,11 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 	if err := k.schedulePrune(ctx, a.JobId, a.VerdictHeight); err != nil {
 		return err
 	}
-	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventAuditVerdict,
-		sdk.NewAttribute(types.AttrJobID, u64(a.JobId)),
-		sdk.NewAttribute(types.AttrProvider, a.Provider),
-		sdk.NewAttribute(types.AttrVerdict, verdict),
-		sdk.NewAttribute(types.AttrAmount, a.Slashed.String()),
-		sdk.NewAttribute(types.AttrReason, a.Reason),
-	))
+	if err := ctx.EventManager().EmitTypedEvent(&types.EventAuditVerdict{
+		JobId: a.JobId, Provider: a.Provider, Verdict: a.Status, Slashed: a.Slashed, Reason: a.Reason,
+	}); err != nil {
+		return err
+	}
 	return k.saveAudit(ctx, *a, prev)
 }
 
@@ -370,11 +366,9 @@ func (k Keeper) slash(ctx sdk.Context, addr sdk.AccAddress, amount math.Int, jai
 	if err != nil {
 		return math.ZeroInt(), err
 	}
-	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventPartySlashed,
-		sdk.NewAttribute(types.AttrParty, addr.String()),
-		sdk.NewAttribute(types.AttrAmount, taken.String()),
-		sdk.NewAttribute(types.AttrReason, reason),
-	))
+	if err := ctx.EventManager().EmitTypedEvent(&types.EventAuditPartySlashed{Party: addr.String(), Amount: taken, Reason: reason}); err != nil {
+		return math.ZeroInt(), err
+	}
 	return taken, nil
 }
 

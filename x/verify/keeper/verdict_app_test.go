@@ -2,10 +2,12 @@ package keeper_test
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	sdkmath "cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/sovra-network/sovra/testutil/appfixture"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
@@ -73,6 +75,9 @@ func TestAuditPasses(t *testing.T) {
 	if j.Status != tasktypes.JOB_STATUS_SETTLED || !j.FeePaid.Equal(coin(jobFee)) || !j.Refunded.Equal(coin(100_000-jobFee)) {
 		t.Fatalf("job: %s fee %s refund %s", j.Status, j.FeePaid, j.Refunded)
 	}
+	requireEvent(t, e, func(ev *types.EventAuditVerdict) bool {
+		return ev.JobId == id && ev.Provider == a.Provider && ev.Verdict == types.AUDIT_STATUS_PASSED && ev.Slashed.IsZero()
+	})
 	if got := e.f.Balance(e.f.Accounts["alice"].Address); !got.Equal(aliceBefore.SubRaw(jobFee)) {
 		t.Fatalf("alice paid %s, want the fee %d", aliceBefore.Sub(got), jobFee)
 	}
@@ -159,6 +164,11 @@ func TestCheatingProviderIsSlashed(t *testing.T) {
 			if len(r2) != 3 {
 				t.Fatalf("escalation drew %d verifiers, want escalation_k = 3", len(r2))
 			}
+			for _, v := range r2 {
+				requireEvent(t, e, func(ev *types.EventAuditVerifier) bool {
+					return ev.JobId == id && ev.Verifier == v.Operator && ev.Round == 2 && ev.Deadline == a.PhaseDeadline
+				})
+			}
 			seen := map[string]bool{first.name: true}
 			for _, v := range r2 {
 				p := e.of(v.Operator)
@@ -194,6 +204,13 @@ func TestCheatingProviderIsSlashed(t *testing.T) {
 			if a.Status != types.AUDIT_STATUS_FAILED || a.VerdictHeight != h || !a.Slashed.Equal(coin(tc.slash)) {
 				t.Fatalf("audit: %s at %d slashed %s, want FAILED at %d with %d", a.Status, a.VerdictHeight, a.Slashed, h, tc.slash)
 			}
+			requireEvent(t, e, func(ev *types.EventAuditVerdict) bool {
+				return ev.JobId == id && ev.Provider == a.Provider && ev.Verdict == types.AUDIT_STATUS_FAILED &&
+					ev.Slashed.Equal(coin(tc.slash)) && ev.Reason == a.Reason
+			})
+			requireEvent(t, e, func(ev *types.EventAuditPartySlashed) bool {
+				return ev.Party == a.Provider && ev.Amount.Equal(sdkmath.NewInt(tc.slash))
+			})
 			if j.Status != tasktypes.JOB_STATUS_SLASHED || !j.Refunded.Equal(coin(maxFee)) || !j.FeePaid.IsZero() {
 				t.Fatalf("job: %s refund %s fee %s", j.Status, j.Refunded, j.FeePaid)
 			}
@@ -427,4 +444,25 @@ func TestMismatchTieIsNoPass(t *testing.T) {
 			}
 		})
 	}
+}
+
+// requireEvent asserts that the last block emitted an x/verify event of type T for which
+// match holds: a block event or one of its transactions', decoded as a client decodes them.
+func requireEvent[T proto.Message](t *testing.T, e *env, match func(T) bool) {
+	t.Helper()
+	events := slices.Clone(e.f.LastBlock.Events)
+	for _, tx := range e.f.LastBlock.TxResults {
+		events = append(events, tx.Events...)
+	}
+	evs, err := types.ParseEvents(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev, ok := ev.(T); ok && match(ev) {
+			return
+		}
+	}
+	var zero T
+	t.Fatalf("block %d: no matching %T in %v", e.f.Height(), zero, evs)
 }

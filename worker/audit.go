@@ -157,6 +157,7 @@ func (w *Worker) sendAudit(ctx context.Context, batch []auditMsg) {
 			msgs[i] = b.msg
 		}
 		tx, err := w.signer.Send(ctx, nil, msgs...)
+		w.reportSend(ctx, err)
 		if err == nil {
 			for _, b := range batch {
 				w.auditSent(b, tx)
@@ -168,6 +169,7 @@ func (w *Worker) sendAudit(ctx context.Context, batch []auditMsg) {
 	}
 	for _, b := range batch {
 		tx, err := w.signer.Send(ctx, nil, b.msg)
+		w.reportSend(ctx, err)
 		if err != nil {
 			w.metrics.TxFailures.Inc()
 			w.logf("audit of job %d: %s failed: %v", b.jobID, auditKind(b.msg), err)
@@ -393,6 +395,7 @@ func (w *Worker) runVerification(ctx context.Context, a verifytypes.Audit, openi
 	claimed := o.Claimed
 	start := time.Now()
 	v, err := w.verify(ctx, w, job, a, claimed)
+	w.reportInference(ctx, err)
 	if err != nil {
 		return store.Record{}, fmt.Errorf("re-score: %w", err)
 	}

@@ -76,11 +76,11 @@ func TestCheaterIsSlashed(t *testing.T) {
 	r := startAuditRun(t, auditSetup{providers: 5, verify: cheaterRunParams()})
 	cheater := r.provs[4]
 	for i := range r.provs {
-		opts := worker.Options{}
+		var h worker.Hooks
 		if i == 4 {
-			opts.Tamper = attack.CheatOnFraction(cheatFraction, cheatSeed)
+			h.Tamper = attack.CheatOnFraction(cheatFraction, cheatSeed)
 		}
-		r.startWorker(i, opts)
+		r.startHookedWorker(i, worker.Options{}, h)
 	}
 	before := r.snapshot(r.height())
 
@@ -251,14 +251,14 @@ func TestGriefingAndLazyVerifiersAreSlashed(t *testing.T) {
 	})
 	griefer, lazy := r.provs[3], r.provs[4]
 	for i := range r.provs {
-		opts := worker.Options{}
+		var h worker.Hooks
 		switch i {
 		case 3:
-			opts.Verify = attack.GriefingVerify
+			h.Verify = attack.GriefingVerify
 		case 4:
-			opts.Verify = attack.CopyVerify
+			h.Verify = attack.CopyVerify
 		}
-		r.startWorker(i, opts)
+		r.startHookedWorker(i, worker.Options{}, h)
 	}
 	before := r.snapshot(r.height())
 
@@ -582,7 +582,7 @@ func TestMismatchWithoutEscalationIsNotAPass(t *testing.T) {
 	for _, i := range []int{0, 2, 3} {
 		r.standby(i) // provider1's worker starts later; it finds its audit key published
 	}
-	r.startWorker(1, worker.Options{Tamper: attack.CheatOnFraction(1, 1)})
+	r.startHookedWorker(1, worker.Options{}, worker.Hooks{Tamper: attack.CheatOnFraction(1, 1)})
 	before := r.snapshot(r.height())
 	var id uint64
 	for n := 0; ; n++ {
@@ -862,11 +862,17 @@ func (r *auditRun) standby(i int) {
 // startWorker runs provider i's worker in process with opts (Logf is set here) until the
 // test ends.
 func (r *auditRun) startWorker(i int, opts worker.Options) *worker.Worker {
+	return r.startHookedWorker(i, opts, worker.Hooks{})
+}
+
+// startHookedWorker is startWorker for a dishonest worker: h holds the attacks of
+// testutil/attack (export_test.go).
+func (r *auditRun) startHookedWorker(i int, opts worker.Options, h worker.Hooks) *worker.Worker {
 	tb := r.tb
 	cfg := r.workerConfig(i)
 	prefix := r.provs[i].name + ": "
 	opts.Logf = func(format string, args ...any) { r.logs.add(prefix, format, args...) }
-	w, err := worker.New(r.ctx, cfg, opts)
+	w, err := worker.NewWithHooks(r.ctx, cfg, opts, h)
 	require.NoError(tb, err)
 	runCtx, stop := context.WithCancel(r.ctx)
 	done := make(chan error, 1)

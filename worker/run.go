@@ -33,7 +33,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		w.lostChain()
+		w.lostChain(err)
 		w.logf("reconcile with chain: %v; retrying", err)
 		if !sleep(ctx, w.cfg.PollInterval) {
 			return nil

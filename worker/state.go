@@ -19,23 +19,27 @@ type liveState struct {
 	mu        sync.Mutex
 	height    int64
 	reachable bool
-	lastSeen  time.Time // last answer from the node
 	following string
 	started   time.Time
 }
 
+// sawChain records an answer from the node (a status or a new block): the follow step's
+// success.
 func (w *Worker) sawChain(height int64) {
+	w.health.follow.ReportSuccess()
 	w.live.mu.Lock()
 	defer w.live.mu.Unlock()
 	if height > w.live.height {
 		w.live.height = height
 	}
-	w.live.reachable, w.live.lastSeen = true, time.Now()
+	w.live.reachable = true
 	w.metrics.ChainHeight.Set(float64(w.live.height))
 	w.metrics.ChainReachable.Set(1)
 }
 
-func (w *Worker) lostChain() {
+// lostChain records that the node did not answer: the follow step's failure.
+func (w *Worker) lostChain(err error) {
+	w.health.follow.ReportFailure(err)
 	w.live.mu.Lock()
 	defer w.live.mu.Unlock()
 	w.live.reachable = false
@@ -96,23 +100,4 @@ func (w *Worker) Status() (*workerv1.StatusResponse, error) {
 	}
 	s.TxFailures = uint64(counterValue(w.metrics.TxFailures))
 	return s, nil
-}
-
-// Healthy returns nil while the node has answered within maxSilence.
-func (w *Worker) Healthy(maxSilence time.Duration) error {
-	w.live.mu.Lock()
-	defer w.live.mu.Unlock()
-	if w.live.lastSeen.IsZero() || time.Since(w.live.lastSeen) > maxSilence {
-		return errChainSilent{since: w.live.lastSeen}
-	}
-	return nil
-}
-
-type errChainSilent struct{ since time.Time }
-
-func (e errChainSilent) Error() string {
-	if e.since.IsZero() {
-		return "the node has not answered yet"
-	}
-	return "no answer from the node since " + e.since.UTC().Format(time.RFC3339)
 }

@@ -32,23 +32,28 @@ type Options struct {
 	Logf Logf
 	// ReadyTimeout bounds the wait for the chain at start (default 2 minutes).
 	ReadyTimeout time.Duration
-	// Verify computes a verifier's verification (default HonestVerify). Tests replace it
-	// with the attacks of testutil/attack; the shipped binary never does.
-	Verify VerifyFunc
-	// Tamper, when set, changes a result before it is hashed and committed (tests only: a
-	// cheating provider).
-	Tamper func(job tasktypes.Job, out inference.Result) inference.Result
+}
+
+// hooks are the seams of a dishonest worker, which only tests set (export_test.go, with the
+// attacks of testutil/attack); New leaves them at the honest defaults.
+type hooks struct {
+	// verify computes a verifier's verification (HonestVerify when nil).
+	verify VerifyFunc
+	// tamper, when set, changes a result before it is hashed and committed.
+	tamper func(job tasktypes.Job, out inference.Result) inference.Result
 }
 
 // Worker serves one provider.
 type Worker struct {
-	cfg      *config.Config
-	client   *chain.Client
-	signer   *chain.Signer
-	store    *store.Store
-	models   map[string]providertypes.Model
-	backends map[string]inference.Backend
-	logf     Logf
+	cfg    *config.Config
+	client ChainReader
+	signer TxSender
+	// closeChain releases the connection (nil for fakes).
+	closeChain func() error
+	store      *store.Store
+	models     map[string]providertypes.Model
+	backends   map[string]inference.Backend
+	logf       Logf
 	// open holds the ids of records still "built": their jobs are checked on chain at
 	// every poll, since a commit sent before a restart may land after it.
 	open map[uint64]bool
@@ -67,22 +72,22 @@ type Worker struct {
 	auditPriv, auditPub *[32]byte
 	// auditsOpen: an audit this worker is party to is still open (tick every block).
 	auditsOpen bool
+	// health: the last success and failure of each step of the loop (health.go).
+	health loopHealth
 }
 
 // New connects to the chain, checks the worker key against the provider's registration
 // and every model file against the chain's sha256, and opens the backends.
-func New(ctx context.Context, cfg *config.Config, opts Options) (w *Worker, err error) {
-	if opts.NewBackend == nil {
-		opts.NewBackend = DefaultBackend
-	}
+func New(ctx context.Context, cfg *config.Config, opts Options) (*Worker, error) {
+	return newWorker(ctx, cfg, opts, hooks{})
+}
+
+func newWorker(ctx context.Context, cfg *config.Config, opts Options, h hooks) (w *Worker, err error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
 	if opts.ReadyTimeout == 0 {
 		opts.ReadyTimeout = 2 * time.Minute
-	}
-	if opts.Verify == nil {
-		opts.Verify = HonestVerify
 	}
 	st, err := store.Open(cfg.DataDir)
 	if err != nil {
@@ -116,6 +121,34 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (w *Worker, err 
 	if err != nil {
 		return nil, err
 	}
+	return startWorker(ctx, cfg, opts, h, deps{chain: client, sender: signer, closeChain: client.Close, store: st, verifications: vst, height: height})
+}
+
+// deps are what New connects and opens before it starts the worker; the unit tests pass
+// fakes and temporary stores.
+type deps struct {
+	chain         ChainReader
+	sender        TxSender
+	closeChain    func() error
+	store         *store.Store
+	verifications *store.Store
+	// height is the chain's height when it answered.
+	height int64
+}
+
+// startWorker checks the worker key against the provider's registration and every model
+// file against the chain's sha256, opens the backends and publishes the audit key.
+func startWorker(ctx context.Context, cfg *config.Config, opts Options, h hooks, d deps) (*Worker, error) {
+	if opts.NewBackend == nil {
+		opts.NewBackend = DefaultBackend
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if h.verify == nil {
+		h.verify = HonestVerify
+	}
+	client, signer, height := d.chain, d.sender, d.height
 	prov, err := client.Provider(ctx, cfg.Provider)
 	if err != nil {
 		return nil, err
@@ -132,10 +165,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (w *Worker, err 
 	if err != nil {
 		return nil, err
 	}
-	w = &Worker{cfg: cfg, client: client, signer: signer, store: st, models: models,
+	w := &Worker{
+		cfg: cfg, client: client, signer: signer, closeChain: d.closeChain, store: d.store, models: models,
 		backends: map[string]inference.Backend{}, logf: opts.Logf, open: map[uint64]bool{},
-		failures: map[uint64]int{}, metrics: newMetrics(), verifications: vst, verify: opts.Verify, tamper: opts.Tamper,
-		rescorers: map[string]inference.Rescorer{}, auditPriv: auditPriv, auditPub: auditPub}
+		failures: map[uint64]int{}, metrics: newMetrics(), verifications: d.verifications, verify: h.verify, tamper: h.tamper,
+		rescorers: map[string]inference.Rescorer{}, auditPriv: auditPriv, auditPub: auditPub, health: newLoopHealth(nil),
+	}
 	w.live.started = time.Now()
 	w.setFollowing(FollowPolling)
 	w.sawChain(height)
@@ -172,7 +207,10 @@ func (w *Worker) SequenceMismatches() int {
 // Close releases the backends and the connection.
 func (w *Worker) Close() error {
 	w.closeBackends()
-	return w.client.Close()
+	if w.closeChain == nil {
+		return nil
+	}
+	return w.closeChain()
 }
 
 func (w *Worker) closeBackends() {
@@ -208,6 +246,7 @@ func (w *Worker) publishAuditKey(ctx context.Context, prov providertypes.Provide
 		return nil
 	}
 	tx, err := w.signer.Send(ctx, nil, &providertypes.MsgSetAuditKey{Worker: w.signer.Address(), AuditKey: w.auditPub[:]})
+	w.reportSend(ctx, err)
 	if err != nil {
 		return fmt.Errorf("publish the audit key: %w", err)
 	}
@@ -299,10 +338,13 @@ type pendingResult struct {
 
 // Tick runs one poll: every job assigned to the provider that the store has not finished
 // is run (or rebuilt from its record), persisted, then committed in batches.
-func (w *Worker) Tick(ctx context.Context) error {
+func (w *Worker) Tick(ctx context.Context) (err error) {
+	// The tick's health: its error, or the audits' (logged, not returned).
+	var auditErr error
+	defer func() { w.reportTick(ctx, errors.Join(err, auditErr)) }()
 	_, height, err := w.client.Status(ctx)
 	if err != nil {
-		w.lostChain()
+		w.lostChain(err)
 		return err
 	}
 	w.sawChain(height)
@@ -321,6 +363,7 @@ func (w *Worker) Tick(ctx context.Context) error {
 	// Audits first: their phases are a few blocks, a job's deadline is tens.
 	if err := w.auditTick(ctx); err != nil {
 		w.logf("audits: %v", err)
+		auditErr = fmt.Errorf("audits: %w", err)
 	}
 	var ready []pendingResult
 	for _, job := range jobs {
@@ -389,6 +432,7 @@ func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (
 		if isBadRequest(err) {
 			return fail(OutcomeRejected, "inference: "+err.Error())
 		}
+		w.health.inference.ReportFailure(err)
 		w.metrics.InferenceFailures.Inc()
 		w.failures[job.Id]++
 		if n := w.failures[job.Id]; n >= w.cfg.MaxInferenceAttempts {
@@ -397,6 +441,7 @@ func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (
 		return pendingResult{}, false, fmt.Errorf("inference attempt %d of %d failed (will retry): %w", w.failures[job.Id], w.cfg.MaxInferenceAttempts, err)
 	}
 	delete(w.failures, job.Id)
+	w.health.inference.ReportSuccess()
 	elapsed := time.Since(start)
 	if w.tamper != nil {
 		out = w.tamper(job, out)
@@ -411,6 +456,7 @@ func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (
 	if trace.Len() == 0 {
 		// A backend that records no trace (llama-server): score the output in one pass.
 		if _, trace, err = w.Rescore(ctx, job, claimed, nil); err != nil {
+			w.reportInference(ctx, err)
 			return pendingResult{}, false, fmt.Errorf("trace the result: %w", err)
 		}
 	}
@@ -492,6 +538,7 @@ func (w *Worker) commit(ctx context.Context, height int64, batch []pendingResult
 		return nil
 	}
 	tx, err := w.signer.Send(ctx, markSent, msg)
+	w.reportSend(ctx, err)
 	if err == nil {
 		for _, p := range batch {
 			r := p.rec

@@ -1,7 +1,9 @@
-// Package attack implements dishonest workers as worker.Options hooks, so that end-to-end
+// Package attack implements dishonest workers as the worker's test hooks, so that end-to-end
 // tests can run them against the real chain: a provider that cheats on a fraction of its
-// jobs (Options.Tamper), a lazy verifier that commits without re-running the job and a
-// griefing verifier that re-scores it and reveals a wrong trace anyway (Options.Verify).
+// jobs (Hooks.Tamper), a lazy verifier that commits without re-running the job and a
+// griefing verifier that re-scores it and reveals a wrong trace anyway (Hooks.Verify). The
+// worker's tests pass them to worker.NewWithHooks (worker/export_test.go); the shipped
+// worker's Options have no such hooks.
 //
 // Tests only: shipped code never imports this package.
 package attack
@@ -46,7 +48,7 @@ func Cheats(c float64, seed, jobID uint64) bool {
 	return x < uint64(c*(1<<64))
 }
 
-// CheatOnFraction returns an Options.Tamper that replaces the result of the jobs Cheats
+// CheatOnFraction returns a Hooks.Tamper that replaces the result of the jobs Cheats
 // selects with Wrong(result), and leaves the other results alone.
 func CheatOnFraction(c float64, seed uint64) func(tasktypes.Job, inference.Result) inference.Result {
 	return func(job tasktypes.Job, out inference.Result) inference.Result {
@@ -188,7 +190,7 @@ func GriefTrace(t verifytypes.Trace) verifytypes.Trace {
 	return g
 }
 
-// Compile-time checks that the verifiers fit worker.Options.Verify.
+// Compile-time checks that the verifiers fit Hooks.Verify (a worker.VerifyFunc).
 var (
 	_ worker.VerifyFunc = LazyVerify
 	_ worker.VerifyFunc = CopyVerify

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	workerv1 "github.com/sovra-network/sovra/worker/api/workerv1"
+	"github.com/sovra-network/sovra/worker/health"
 	"github.com/sovra-network/sovra/worker/store"
 )
 
@@ -28,11 +29,13 @@ import (
 type Source interface {
 	Status() (*workerv1.StatusResponse, error)
 	Store() *store.Store
-	Healthy(maxSilence time.Duration) error
+	// Health is the last success and failure of each step of the worker's loop, served
+	// on /healthz.
+	Health() health.Report
 }
 
 // HealthMaxSilence: /healthz fails when the node has not answered for this long.
-const HealthMaxSilence = 30 * time.Second
+const HealthMaxSilence = health.MaxSilence
 
 // Limits of the Jobs listing.
 const (
@@ -80,14 +83,15 @@ func Start(src Source, reg *prometheus.Registry, grpcAddr, httpAddr string) (*Se
 		mux := http.NewServeMux()
 		mux.Handle("/v1/", gw)
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		// 200 while every step of the loop is healthy, 503 otherwise; the body is the report:
+		// status, reason, and each step's last success and failure.
 		mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) {
 			rw.Header().Set("Content-Type", "application/json")
-			if err := src.Healthy(HealthMaxSilence); err != nil {
+			rep := src.Health()
+			if rep.Err() != nil {
 				rw.WriteHeader(http.StatusServiceUnavailable)
-				_ = json.NewEncoder(rw).Encode(map[string]string{"status": "unhealthy", "reason": err.Error()})
-				return
 			}
-			_ = json.NewEncoder(rw).Encode(map[string]string{"status": "ok"})
+			_ = json.NewEncoder(rw).Encode(rep)
 		})
 		s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		s.HTTPAddr = lis.Addr().String()

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
@@ -18,6 +17,7 @@ import (
 
 	workerv1 "github.com/sovra-network/sovra/worker/api/workerv1"
 	"github.com/sovra-network/sovra/worker/apiserver"
+	"github.com/sovra-network/sovra/worker/health"
 	"github.com/sovra-network/sovra/worker/store"
 )
 
@@ -29,8 +29,13 @@ type fakeSource struct {
 func (f *fakeSource) Status() (*workerv1.StatusResponse, error) {
 	return &workerv1.StatusResponse{ChainId: "sovra-test", Height: 12, Following: "websocket", ChainReachable: true}, nil
 }
-func (f *fakeSource) Store() *store.Store         { return f.st }
-func (f *fakeSource) Healthy(time.Duration) error { return f.healthy }
+func (f *fakeSource) Store() *store.Store { return f.st }
+func (f *fakeSource) Health() health.Report {
+	if f.healthy != nil {
+		return health.Report{Status: health.StatusUnhealthy, Reason: f.healthy.Error()}
+	}
+	return health.Report{Status: health.StatusOK}
+}
 
 func start(t *testing.T) (*fakeSource, *apiserver.Server) {
 	t.Helper()

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/internal/localnet"
+	"github.com/sovra-network/sovra/internal/proc"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/store"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
@@ -26,7 +27,7 @@ import (
 
 // workerProcess is a running sovra-worker binary.
 type workerProcess struct {
-	cmd *exec.Cmd
+	cmd *proc.Process // reaped in the background: cmd.Wait() waits for the exit
 	log *bytes.Buffer
 }
 
@@ -63,23 +64,18 @@ func startWorker(t *testing.T, bin, home, apiHTTP string) *workerProcess {
 func startWorkerProcess(t *testing.T, bin, home, apiHTTP string, logAlways bool, env ...string) *workerProcess {
 	t.Helper()
 	var log bytes.Buffer
-	cmd := exec.Command(bin, "start", "--home", home, "--poll-interval", "100ms", "--api-grpc-address", "127.0.0.1:0")
-	cmd.Env = append(append(os.Environ(), "SOVRA_WORKER_API_HTTP_ADDRESS="+apiHTTP), env...)
-	cmd.Stdout, cmd.Stderr = &log, &log
 	// The worker dies with the test process.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	require.NoError(t, cmd.Start())
-	p := &workerProcess{cmd: cmd, log: &log}
+	cmd, err := proc.Start(bin, []string{"start", "--home", home, "--poll-interval", "100ms", "--api-grpc-address", "127.0.0.1:0"},
+		proc.Options{Env: proc.Env(append([]string{"SOVRA_WORKER_API_HTTP_ADDRESS=" + apiHTTP}, env...)...),
+			Output: &log, DeathSignal: syscall.SIGKILL})
+	require.NoError(t, err)
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
+		_ = cmd.Kill()
 		if logAlways || t.Failed() {
-			t.Logf("sovra-worker (pid %d) log:\n%s", cmd.Process.Pid, log.String())
+			t.Logf("sovra-worker (pid %d) log:\n%s", cmd.Pid(), log.String())
 		}
 	})
-	return p
+	return &workerProcess{cmd: cmd, log: &log}
 }
 
 // TestWorkerKilledAfterPersist and TestWorkerKilledAfterBroadcast: the worker process is

@@ -8,15 +8,13 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/sovra-network/sovra/internal/localnet"
+	"github.com/sovra-network/sovra/internal/proc"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/config"
 )
@@ -34,9 +32,8 @@ type workerProc struct {
 	price              string // per token
 	node               int    // the validator it talks to
 	home               string
-	grpcAddr, httpAddr string // its own API
-	pid                int
-	exited             chan struct{} // closed when the process has exited
+	grpcAddr, httpAddr string        // its own API
+	proc               *proc.Process // once started
 }
 
 // threads shares the CPUs between the workers.
@@ -114,64 +111,40 @@ func (d *demo) startWorkers() error {
 	}
 	start := time.Now()
 	for _, w := range d.workers {
-		if err := w.waitReady(start.Add(readyTimeout)); err != nil {
+		if err := w.proc.WaitReady(w.ready, start.Add(readyTimeout), 200*time.Millisecond); err != nil {
 			return err
 		}
 		d.out.printf("  %s  pid %-7d serves %s on validator %d, ready after %s; log %s\n",
-			w.name, w.pid, w.provider, w.node, seconds(time.Since(start)), rel(w.logPath()))
+			w.name, w.proc.Pid(), w.provider, w.node, seconds(time.Since(start)), rel(w.logPath()))
 	}
 	return nil
 }
 
-func (w *workerProc) start(bin string) error {
-	logFile, err := os.OpenFile(w.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+// start starts `sovra-worker start` in its own process group: Ctrl-C on the demo does
+// not reach it, and localnet.sh stop signals the group (found by the pid file).
+func (w *workerProc) start(bin string) (err error) {
+	w.proc, err = proc.Start(bin, []string{"start", "--home", w.home}, proc.Options{
+		Log:     rel(w.logPath()), // relative, as the demo prints paths (WaitReady's errors quote it)
+		Group:   true,
+		PIDFile: filepath.Join(w.home, "worker.pid"),
+		Name:    w.name,
+	})
 	if err != nil {
-		return err
-	}
-	defer logFile.Close() // the child keeps its own descriptor
-	cmd := exec.Command(bin, "start", "--home", w.home)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// Its own process group: Ctrl-C on the demo does not reach it, and localnet.sh stop
-	// signals the group.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", w.name, err)
 	}
-	w.pid, w.exited = cmd.Process.Pid, make(chan struct{})
-	go func() {
-		_ = cmd.Wait() // only while this command runs; then the worker is init's child
-		close(w.exited)
-	}()
-	return os.WriteFile(filepath.Join(w.home, "worker.pid"), []byte(strconv.Itoa(w.pid)+"\n"), 0o644)
+	return nil
 }
 
-// readyLine is what sovra-worker start logs once its models are verified and loaded.
+// readyLines are what sovra-worker start logs once its models are verified and loaded.
 var readyLines = [][]byte{[]byte("started;"), []byte("serving provider")}
 
-func (w *workerProc) waitReady(deadline time.Time) error {
-	for {
-		raw, _ := os.ReadFile(w.logPath())
-		for _, l := range readyLines {
-			if bytes.Contains(raw, l) {
-				return nil
-			}
+// ready reports whether the worker's log has a ready line.
+func (w *workerProc) ready() bool {
+	raw, _ := os.ReadFile(w.logPath())
+	for _, l := range readyLines {
+		if bytes.Contains(raw, l) {
+			return true
 		}
-		select {
-		case <-w.exited:
-			return fmt.Errorf("%s exited at start; the end of %s:\n%s", w.name, rel(w.logPath()), tail(string(raw), 15))
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after %s; the end of %s:\n%s", w.name, readyTimeout, rel(w.logPath()), tail(string(raw), 15))
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return "  " + strings.Join(lines, "\n  ")
+	return false
 }

@@ -5,10 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
+
+	"github.com/sovra-network/sovra/internal/proc"
 )
 
 // runBinary runs one short sovrad command. HOME points at the network's home, so even
@@ -29,15 +30,7 @@ func runBinary(ctx context.Context, binary, safeHome, stdin string, args ...stri
 }
 
 // childEnv is the environment for sovrad: ours, with HOME moved into the network.
-func childEnv(safeHome string) []string {
-	env := make([]string, 0, len(os.Environ())+1)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HOME=") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, "HOME="+safeHome)
-}
+func childEnv(safeHome string) []string { return proc.Env("HOME=" + safeHome) }
 
 // firstJSONObject decodes the first line of text that is a JSON object.
 func firstJSONObject(text string, out any) error {
@@ -50,12 +43,8 @@ func firstJSONObject(text string, out any) error {
 	return fmt.Errorf("no JSON object in output: %s", tail(text, 500))
 }
 
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "..." + s[len(s)-n:]
-}
+// tail is the last n bytes of s.
+func tail(s string, n int) string { return proc.TailBytes(s, n) }
 
 // forEach runs fn(0..n-1) with at most limit at a time and joins the errors.
 func forEach(n, limit int, fn func(i int) error) error {

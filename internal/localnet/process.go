@@ -4,23 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sovra-network/sovra/internal/proc"
 )
 
 // StopTimeout is how long a node gets to exit after SIGTERM before SIGKILL.
 const StopTimeout = 15 * time.Second
 
 // process is a node started by this Network value.
-type process struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has exited and been reaped
-	err  error         // exit error, valid after done
-}
+type process = proc.Process
 
 // Start starts every validator that is not running.
 func (n *Network) Start() error {
@@ -49,36 +43,19 @@ func (n *Network) StartNode(i int) error {
 		return nil
 	}
 	v := n.st.Validators[i]
-	logFile, err := os.OpenFile(n.NodeLog(i), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	defer logFile.Close() // the child keeps its own descriptor
-	fmt.Fprintf(logFile, "\n==== localnet: sovrad start at %s ====\n", time.Now().Format(time.RFC3339))
-
-	cmd := exec.Command(n.st.Binary, "start", "--home", v.Home, "--log_no_color")
-	cmd.Dir = v.Home
-	cmd.Env = childEnv(n.home)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Its own process group: Ctrl-C on a terminal does not reach it, and Stop can
 	// signal the whole group. Attached to a test, it also dies with the test process.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	o := proc.Options{Dir: v.Home, Env: childEnv(n.home), Log: n.NodeLog(i), Group: true, PIDFile: n.pidFile(i),
+		LogHeader: fmt.Sprintf("\n==== localnet: sovrad start at %s ====\n", time.Now().Format(time.RFC3339))}
 	if !n.detached {
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+		o.DeathSignal = syscall.SIGKILL
 	}
-	if err := cmd.Start(); err != nil {
+	p, err := proc.Start(n.st.Binary, []string{"start", "--home", v.Home, "--log_no_color"}, o)
+	if err != nil {
 		return fmt.Errorf("localnet: start validator %d: %w", i, err)
 	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
 	n.procs[i] = p
-	n.st.Validators[i].PID = cmd.Process.Pid
-	if err := os.WriteFile(n.pidFile(i), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
-		return err
-	}
+	n.st.Validators[i].PID = p.Pid()
 	return n.saveLocked()
 }
 
@@ -112,12 +89,13 @@ func (n *Network) StopNode(i int) error {
 	n.mu.Unlock()
 
 	if running {
-		_ = syscall.Kill(-pid, syscall.SIGTERM)
-		if !waitExit(pid, p, StopTimeout) {
-			_ = syscall.Kill(-pid, syscall.SIGKILL)
-			if !waitExit(pid, p, 5*time.Second) {
-				return fmt.Errorf("localnet: validator %d (pid %d) does not exit", i, pid)
-			}
+		var exited <-chan struct{} // nil: a node another process started, polled
+		if p != nil {
+			exited = p.Done()
+		}
+		// SIGTERM to its process group, SIGKILL after StopTimeout.
+		if err := proc.Stop(pid, true, exited, StopTimeout); err != nil {
+			return fmt.Errorf("localnet: validator %d (pid %d) does not exit", i, pid)
 		}
 	}
 
@@ -138,70 +116,13 @@ func (n *Network) Running(i int) bool {
 	return n.runningLocked(i)
 }
 
-// runningLocked checks our own child, or else that the recorded pid is still a sovrad
-// for this validator's home (a stale pid may have been reused by another program).
+// runningLocked checks our own child, or else that the recorded pid is still a live
+// sovrad whose command line names this validator's home (a stale pid may have been
+// reused by another program).
 func (n *Network) runningLocked(i int) bool {
 	if p := n.procs[i]; p != nil {
-		select {
-		case <-p.done:
-			return false
-		default:
-			return true
-		}
+		return !p.Exited()
 	}
 	pid := n.st.Validators[i].PID
-	return pid > 0 && isNodeProcess(pid, n.st.Validators[i].Home)
-}
-
-// isNodeProcess reports whether pid is a live (not zombie) process whose command line
-// names home.
-func isNodeProcess(pid int, home string) bool {
-	if !processAlive(pid) {
-		return false
-	}
-	cmdline, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
-	if err != nil {
-		return false
-	}
-	for _, arg := range strings.Split(string(cmdline), "\x00") {
-		if arg == home {
-			return true
-		}
-	}
-	return false
-}
-
-func waitExit(pid int, p *process, timeout time.Duration) bool {
-	if p != nil {
-		select {
-		case <-p.done:
-			return true
-		case <-time.After(timeout):
-			return false
-		}
-	}
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if !processAlive(pid) {
-			return true
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return !processAlive(pid)
-}
-
-// processAlive reports whether pid exists and is not a zombie (an orphan's zombie may
-// linger where PID 1 does not reap).
-func processAlive(pid int) bool {
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return false
-	}
-	// The state is the field after "pid (comm) "; Z and X are dead.
-	s := string(stat)
-	if i := strings.LastIndex(s, ") "); i >= 0 {
-		st := strings.SplitN(s[i+2:], " ", 2)[0]
-		return st != "Z" && st != "X"
-	}
-	return true
+	return pid > 0 && proc.HasArg(pid, n.st.Validators[i].Home)
 }

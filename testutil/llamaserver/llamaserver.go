@@ -3,21 +3,18 @@
 package llamaserver
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sovra-network/sovra/internal/localnet"
+	"github.com/sovra-network/sovra/internal/proc"
 )
 
 // Binary returns the llama-server binary: SOVRA_LLAMA_SERVER, else
@@ -57,7 +54,6 @@ type Options struct {
 type Server struct {
 	URL string // http://127.0.0.1:PORT
 	Log string // file with its output
-	cmd *exec.Cmd
 }
 
 // Start starts llama-server (Binary) on a free loopback port with one slot, flash attention
@@ -99,48 +95,24 @@ func start(t testing.TB, bin string, port, threads int, opts Options) (*Server, 
 	}
 	args = append(args, opts.Args...)
 	logPath := filepath.Join(t.TempDir(), fmt.Sprintf("llama-server-%d.log", port))
-	logFile, err := os.Create(logPath)
+	p, err := proc.Start(bin, args, proc.Options{Log: logPath})
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
+	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Log: logPath}
+	// Ready once /health answers 200 while the process runs (another server may hold the
+	// port this one failed to bind).
+	err = p.WaitReady(func() bool { return healthy(s.URL) }, time.Now().Add(2*time.Minute), 100*time.Millisecond)
+	if err != nil {
+		_ = p.Stop(stopGrace)
 		return nil, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); logFile.Close() }()
-	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Log: logPath, cmd: cmd}
-	stop := func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}
-
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		select {
-		case err := <-exited:
-			exited <- err // for stop
-			return nil, fmt.Errorf("exited (%v) before it was ready; log %s:\n%s", err, logPath, tail(logPath))
-		default:
-		}
-		if healthy(s.URL) {
-			t.Cleanup(stop)
-			return s, nil
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return nil, fmt.Errorf("no healthy /health after 2m; log %s:\n%s", logPath, tail(logPath))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	t.Cleanup(func() { _ = p.Stop(stopGrace) })
+	return s, nil
 }
+
+// stopGrace is how long llama-server gets to exit after SIGTERM before SIGKILL.
+const stopGrace = 10 * time.Second
 
 func healthy(base string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -155,17 +127,4 @@ func healthy(base string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
-}
-
-// tail returns the last lines of a log file.
-func tail(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
-	if len(lines) > 30 {
-		lines = lines[len(lines)-30:]
-	}
-	return strings.TrimSpace(string(bytes.Join(lines, []byte("\n"))))
 }

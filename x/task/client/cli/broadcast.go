@@ -107,18 +107,3 @@ func txResponse(r txclient.Result) *sdk.TxResponse {
 		GasWanted: r.GasWanted, GasUsed: r.GasUsed, Events: r.Events,
 	}
 }
-
-// eventAttr returns the first value of attribute key in events of type typ.
-func eventAttr(res *sdk.TxResponse, typ, key string) (string, bool) {
-	for _, ev := range res.Events {
-		if ev.Type != typ {
-			continue
-		}
-		for _, a := range ev.Attributes {
-			if a.Key == key {
-				return a.Value, true
-			}
-		}
-	}
-	return "", false
-}

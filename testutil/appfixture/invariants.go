@@ -1,6 +1,7 @@
 package appfixture
 
 import (
+	"context"
 	"fmt"
 
 	sdkmath "cosmossdk.io/math"
@@ -29,6 +30,20 @@ func (f *Fixture) CheckModuleAccounts() error {
 		return err
 	}
 	return f.App.RewardsKeeper.CheckUnclaimed(ctx)
+}
+
+// CheckIndexes rebuilds every hand-kept index of the Sovra modules from their primary
+// state and compares it with the stored one (each module's CheckIndexes).
+func (f *Fixture) CheckIndexes() error {
+	ctx := f.Ctx()
+	for _, check := range []func(context.Context) error{
+		f.App.TaskKeeper.CheckIndexes,
+	} {
+		if err := check(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Supply is the total usovra supply.
@@ -84,6 +99,9 @@ func NewInvariantChecker(f *Fixture) *InvariantChecker {
 func (c *InvariantChecker) Check() error {
 	c.Blocks++
 	if err := c.f.CheckModuleAccounts(); err != nil {
+		return fmt.Errorf("height %d: %w", c.f.Height(), err)
+	}
+	if err := c.f.CheckIndexes(); err != nil {
 		return fmt.Errorf("height %d: %w", c.f.Height(), err)
 	}
 	minted, burned, err := MintedAndBurned(c.f.LastBlock)

@@ -34,7 +34,7 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 		return err
 	}
 	for _, id := range k.dueAt(ctx, k.DecisionSchedule, h) {
-		if err := k.DecisionSchedule.Remove(ctx, collections.Join(h, id)); err != nil {
+		if err := k.indexes.dequeue(ctx, k.DecisionSchedule, h, id); err != nil {
 			return err
 		}
 		if err := k.scheduleDecision(sdkCtx, params, id); err != nil {
@@ -42,7 +42,7 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 		}
 	}
 	for _, id := range k.dueAt(ctx, k.DecisionQueue, h) {
-		if err := k.DecisionQueue.Remove(ctx, collections.Join(h, id)); err != nil {
+		if err := k.indexes.dequeue(ctx, k.DecisionQueue, h, id); err != nil {
 			return err
 		}
 		if err := k.decide(sdkCtx, id); err != nil {
@@ -118,7 +118,7 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
 	for _, id := range k.dueAt(ctx, k.DeadlineQueue, h) {
-		if err := k.DeadlineQueue.Remove(ctx, collections.Join(h, id)); err != nil {
+		if err := k.indexes.dequeue(ctx, k.DeadlineQueue, h, id); err != nil {
 			return err
 		}
 		job, err := k.Jobs.Get(ctx, id)
@@ -148,7 +148,7 @@ func (k Keeper) scheduleDecision(ctx sdk.Context, params types.Params, id uint64
 	seed := jobSeed(b.Output, id)
 	offset := binary.BigEndian.Uint64(seed[:8]) % params.DecisionWindow
 	job.DecisionHeight = job.CommitHeight + 2 + int64(offset)
-	if err := k.DecisionQueue.Set(ctx, collections.Join(job.DecisionHeight, id)); err != nil {
+	if err := k.indexes.decisionFixed(ctx, job); err != nil {
 		return err
 	}
 	return k.saveJob(ctx, job, job.Status)

@@ -92,10 +92,7 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job 
 	job.Collateral = collateral
 	job.AssignHeight = height
 	job.DeadlineHeight = height + int64(job.DeadlineBlocks)
-	if err := k.DeadlineQueue.Set(ctx, collections.Join(job.DeadlineHeight, job.Id)); err != nil {
-		return false, err
-	}
-	if err := k.ByProvider.Set(ctx, collections.Join(operator, job.Id)); err != nil {
+	if err := k.indexes.assigned(ctx, job, operator); err != nil {
 		return false, err
 	}
 	if err := k.saveJob(ctx, job, types.JOB_STATUS_PENDING); err != nil {

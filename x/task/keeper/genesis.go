@@ -23,24 +23,13 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		return err
 	}
 	for _, job := range gs.Jobs {
-		submitter, err := k.accAddress(job.Submitter)
-		if err != nil {
+		if err := k.Jobs.Set(ctx, job.Id, job); err != nil {
 			return err
 		}
-		if err := k.addJob(ctx, job, submitter); err != nil {
+		// Every index entry and the deadline or decision queue entry that drives an
+		// assigned or committed job derive from the job.
+		if err := k.indexes.insert(ctx, job); err != nil {
 			return err
-		}
-		if err := k.indexStatus(ctx, job); err != nil {
-			return err
-		}
-		if job.Provider != "" {
-			provider, err := k.accAddress(job.Provider)
-			if err != nil {
-				return err
-			}
-			if err := k.ByProvider.Set(ctx, collections.Join(provider, job.Id)); err != nil {
-				return err
-			}
 		}
 		if err := k.requeue(ctx, job); err != nil {
 			return err
@@ -49,18 +38,12 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	return nil
 }
 
-// requeue restores the queue entry that drives a job's next step.
+// requeue restores what jobIndexes does not derive: the retry of a pending job (the
+// assignment cursor starts past it). Ended jobs are not queued for pruning on import: they
+// stay until a later export drops them.
 func (k Keeper) requeue(ctx context.Context, job types.Job) error {
-	switch job.Status {
-	case types.JOB_STATUS_PENDING:
+	if job.Status == types.JOB_STATUS_PENDING {
 		return k.RetryQueue.Set(ctx, collections.Join(job.SubmitHeight+1, job.Id))
-	case types.JOB_STATUS_ASSIGNED:
-		return k.DeadlineQueue.Set(ctx, collections.Join(job.DeadlineHeight, job.Id))
-	case types.JOB_STATUS_COMMITTED:
-		if job.DecisionHeight > 0 {
-			return k.DecisionQueue.Set(ctx, collections.Join(job.DecisionHeight, job.Id))
-		}
-		return k.DecisionSchedule.Set(ctx, collections.Join(job.CommitHeight+1, job.Id))
 	}
 	return nil
 }

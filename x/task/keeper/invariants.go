@@ -4,28 +4,54 @@ import (
 	"context"
 	"fmt"
 
+	"cosmossdk.io/collections"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/sovra-network/sovra/x/task/types"
 )
 
-// OpenEscrow sums max_fee over every job that still holds escrow.
+// OpenEscrow sums max_fee over every job that still holds escrow. It walks every job:
+// for invariant checks and tests, not for transactions.
 func (k Keeper) OpenEscrow(ctx context.Context) (sdk.Coins, error) {
 	total := sdk.NewCoins()
-	for _, st := range types.OpenStatuses {
-		ids, err := k.jobIDs(ctx, st)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			job, err := k.Jobs.Get(ctx, id)
-			if err != nil {
-				return nil, err
+	err := k.Jobs.Walk(ctx, nil, func(_ uint64, job types.Job) (bool, error) {
+		for _, st := range types.OpenStatuses {
+			if job.Status == st {
+				total = total.Add(job.MaxFee)
 			}
-			total = total.Add(job.MaxFee)
 		}
+		return false, nil
+	})
+	return total, err
+}
+
+// CheckIndexes is the index invariant: it rebuilds from the jobs the entries jobIndexes
+// keeps (the submitter, provider and status indexes, the deadline and decision queues)
+// and compares them with the stored ones, and checks that every pending job can still be
+// assigned: at or above the assignment cursor, or in the retry queue (the jobs query
+// lists pending jobs from there). It walks every job: for invariant checks and tests.
+func (k Keeper) CheckIndexes(ctx context.Context) error {
+	if err := k.indexes.check(ctx, k.Jobs); err != nil {
+		return types.ErrInvariantBroken.Wrap(err.Error())
 	}
-	return total, nil
+	cursor, err := k.AssignCursor.Peek(ctx)
+	if err != nil {
+		return err
+	}
+	retrying := map[uint64]bool{}
+	err = k.RetryQueue.Walk(ctx, nil, func(key collections.Pair[int64, uint64]) (bool, error) {
+		retrying[key.K2()] = true
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	return k.Jobs.Walk(ctx, nil, func(id uint64, job types.Job) (bool, error) {
+		if job.Status == types.JOB_STATUS_PENDING && id < cursor && !retrying[id] {
+			return true, types.ErrInvariantBroken.Wrapf("pending job %d is below the assignment cursor %d and not in the retry queue", id, cursor)
+		}
+		return false, nil
+	})
 }
 
 // CheckEscrow is the module invariant: the escrow account holds exactly the open escrows.

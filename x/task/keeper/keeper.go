@@ -30,17 +30,21 @@ type Keeper struct {
 	// only settles, fails and refunds jobs, which never reach a hook) and runs the module
 	// with the one with, so x/verify can be built before this keeper with no setter.
 	hooks types.AuditHooks
+	// indexes writes every entry derived from a job (job_indexes.go): the submitter,
+	// provider and status indexes and the deadline and decision queues below.
+	indexes jobIndexes
 
 	Schema    collections.Schema
 	Params    collections.Item[types.Params]
 	NextJobID collections.Sequence
 	Jobs      collections.Map[uint64, types.Job]
-	// The job indexes are kept by hand (job_store.go), not by an IndexedMap: an
-	// IndexedMap rereads the job and deletes and rewrites every index entry on each of
-	// the four writes of a job's life, and each rewritten key is IAVL work in Commit.
-	// By hand, an entry is written when its field changes: submitter once, provider
-	// once, status at each change (pending and assigned jobs are not indexed: the retry
-	// queue, the cursor range and the deadline queue list them).
+	// The job indexes are kept by hand, by jobIndexes (job_indexes.go), not by an
+	// IndexedMap: an IndexedMap rereads the job and deletes and rewrites every index entry
+	// on each of the four writes of a job's life, and each rewritten key is IAVL work in
+	// Commit. By hand, an entry is written when its field changes: submitter once,
+	// provider once, status at each change (pending and assigned jobs are not indexed: the
+	// retry queue, the cursor range and the deadline queue list them). CheckIndexes
+	// rebuilds them from the jobs and compares.
 	BySubmitter collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
 	ByStatus    collections.KeySet[collections.Pair[int32, uint64]]
 	// ByProvider: (provider, job) for every assigned job. Kept by hand rather than as a
@@ -115,6 +119,7 @@ func NewKeeper(
 		panic(err)
 	}
 	k.Schema = schema
+	k.indexes = newJobIndexes(k)
 	return k
 }
 

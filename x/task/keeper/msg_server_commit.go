@@ -3,7 +3,6 @@ package keeper
 import (
 	"context"
 
-	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -54,9 +53,6 @@ func (m msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult)
 		case uint64(len(r.SealedOutput)) > params.MaxSealedOutputBytes:
 			return nil, errorsmod.Wrapf(types.ErrOutputTooLarge, "job %d: %d bytes > %d", job.Id, len(r.SealedOutput), params.MaxSealedOutputBytes)
 		}
-		if err := m.DeadlineQueue.Remove(ctx, collections.Join(job.DeadlineHeight, job.Id)); err != nil {
-			return nil, err
-		}
 		job.Status = types.JOB_STATUS_COMMITTED
 		job.Commitment = r.Commitment
 		job.PromptTokens = r.PromptTokens
@@ -66,7 +62,8 @@ func (m msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult)
 		if err := m.saveJob(ctx, job, types.JOB_STATUS_ASSIGNED); err != nil {
 			return nil, err
 		}
-		if err := m.DecisionSchedule.Set(ctx, collections.Join(h+1, job.Id)); err != nil {
+		// Off the deadline queue; the decision height is fixed at h+1.
+		if err := m.indexes.committed(ctx, job); err != nil {
 			return nil, err
 		}
 		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventJobCommitted{JobId: job.Id, Provider: provider.Operator}); err != nil {

@@ -30,3 +30,8 @@ var (
 	ErrDuplicateResult   = errorsmod.Register(ModuleName, 29, "job appears twice in one commit")
 	ErrInvalidTransition = errorsmod.Register(ModuleName, 30, "job is not in a state that allows this")
 )
+
+// Invariant errors.
+var (
+	ErrInvariantBroken = errorsmod.Register(ModuleName, 40, "task invariant broken")
+)

@@ -38,6 +38,7 @@ func (f *Fixture) CheckIndexes() error {
 	ctx := f.Ctx()
 	for _, check := range []func(context.Context) error{
 		f.App.TaskKeeper.CheckIndexes,
+		f.App.VerifyKeeper.CheckIndexes,
 	} {
 		if err := check(ctx); err != nil {
 			return err

@@ -42,7 +42,7 @@ func (k Keeper) endPhases(ctx sdk.Context, h int64) error {
 	for _, key := range ids {
 		a, err := k.Audits.Get(ctx, key.K2())
 		if isNotFound(err) || (err == nil && (a.PhaseDeadline != h || !a.Status.IsOpen())) {
-			if err := k.PhaseQueue.Remove(ctx, key); err != nil { // a stale entry
+			if err := k.indexes.phaseEnded(ctx, key.K1(), key.K2()); err != nil { // a stale entry
 				return err
 			}
 			continue

@@ -3,7 +3,6 @@ package keeper
 import (
 	"context"
 
-	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -71,7 +70,7 @@ func (k Keeper) DecideAudit(ctx context.Context, job tasktypes.Job) (tasktypes.A
 		DecisionHeight: h, WeakBeacon: b.Weak, Pay: job.Fee(),
 		Slashed: sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt()),
 	}
-	if err := k.ByProvider.Set(ctx, collections.Join(sdk.AccAddress(operator), a.JobId)); err != nil {
+	if err := k.indexes.opened(ctx, a.JobId, operator); err != nil {
 		return 0, err
 	}
 	if err := k.provider.AuditOpened(ctx, operator); err != nil {
@@ -152,7 +151,7 @@ func (k Keeper) openRound(ctx sdk.Context, params types.Params, a *types.Audit, 
 	a.ChallengeSeeds = append(a.ChallengeSeeds, seed)
 	for _, d := range drawn {
 		a.Verifiers = append(a.Verifiers, types.Verifier{Operator: d.operator, Round: round, Stake: d.stake})
-		if err := k.ByVerifier.Set(ctx, collections.Join(d.addr, a.JobId)); err != nil {
+		if err := k.indexes.verifierDrawn(ctx, a.JobId, d.addr); err != nil {
 			return err
 		}
 		if err := ctx.EventManager().EmitTypedEvent(&types.EventAuditVerifier{
@@ -161,7 +160,7 @@ func (k Keeper) openRound(ctx sdk.Context, params types.Params, a *types.Audit, 
 			return err
 		}
 	}
-	if err := k.PhaseQueue.Set(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
+	if err := k.indexes.phaseQueued(ctx, *a); err != nil {
 		return err
 	}
 	return k.saveAudit(ctx, *a, prev)
@@ -171,12 +170,12 @@ func (k Keeper) openRound(ctx sdk.Context, params types.Params, a *types.Audit, 
 // phase and saves the audit.
 func (k Keeper) movePhase(ctx sdk.Context, a *types.Audit, status types.AuditStatus, blocks uint64) error {
 	prev := a.Status
-	if err := k.PhaseQueue.Remove(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
+	if err := k.indexes.phaseEnded(ctx, a.PhaseDeadline, a.JobId); err != nil {
 		return err
 	}
 	a.Status = status
 	a.PhaseDeadline = ctx.BlockHeight() + int64(blocks)
-	if err := k.PhaseQueue.Set(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
+	if err := k.indexes.phaseQueued(ctx, *a); err != nil {
 		return err
 	}
 	var err error

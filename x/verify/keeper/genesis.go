@@ -3,8 +3,6 @@ package keeper
 import (
 	"context"
 
-	"cosmossdk.io/collections"
-
 	"github.com/sovra-network/sovra/x/verify/types"
 )
 
@@ -28,29 +26,12 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		return err
 	}
 	for _, a := range gs.Audits {
-		if err := k.saveAudit(ctx, a, types.AUDIT_STATUS_UNSPECIFIED); err != nil {
+		if err := k.Audits.Set(ctx, a.JobId, a); err != nil {
 			return err
 		}
-		provider, err := k.accAddress(a.Provider)
-		if err != nil {
+		// The indexes and the open phase's queue entry derive from the audit.
+		if err := k.indexes.insert(ctx, a); err != nil {
 			return err
-		}
-		if err := k.ByProvider.Set(ctx, collections.Join(provider, a.JobId)); err != nil {
-			return err
-		}
-		for _, v := range a.Verifiers {
-			verifier, err := k.accAddress(v.Operator)
-			if err != nil {
-				return err
-			}
-			if err := k.ByVerifier.Set(ctx, collections.Join(verifier, a.JobId)); err != nil {
-				return err
-			}
-		}
-		if a.Status.IsOpen() {
-			if err := k.PhaseQueue.Set(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
-				return err
-			}
 		}
 		if ended(a.Status) {
 			if err := k.schedulePrune(ctx, a.JobId, a.VerdictHeight); err != nil {

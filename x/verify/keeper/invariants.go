@@ -27,3 +27,14 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 		return false, nil
 	})
 }
+
+// CheckIndexes is the index invariant: it rebuilds from the audits every entry
+// auditIndexes keeps (the verifier, provider and status indexes and the phase queue) and
+// compares them with the stored ones, and checks that the prune queue holds exactly one
+// entry for each ended audit. It walks every audit: for invariant checks and tests.
+func (k Keeper) CheckIndexes(ctx context.Context) error {
+	if err := k.indexes.check(ctx, k.Audits); err != nil {
+		return types.ErrInvariantBroken.Wrap(err.Error())
+	}
+	return nil
+}

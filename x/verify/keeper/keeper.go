@@ -29,6 +29,9 @@ type Keeper struct {
 	bank     types.BankKeeper
 	// moduleAddr holds slashed coins only between a slash and their payout or burn.
 	moduleAddr sdk.AccAddress
+	// indexes writes every entry derived from an audit (audit_indexes.go): the indexes
+	// and queues below.
+	indexes auditIndexes
 
 	Schema collections.Schema
 	Params collections.Item[types.Params]
@@ -90,6 +93,7 @@ func NewKeeper(
 		panic(err)
 	}
 	k.Schema = schema
+	k.indexes = newAuditIndexes(k)
 	return k
 }
 
@@ -120,15 +124,8 @@ func (k Keeper) stats(ctx context.Context) (types.Stats, error) {
 
 // saveAudit writes an audit and moves its status index entry from prev.
 func (k Keeper) saveAudit(ctx context.Context, a types.Audit, prev types.AuditStatus) error {
-	if prev != a.Status {
-		if prev != types.AUDIT_STATUS_UNSPECIFIED {
-			if err := k.ByStatus.Remove(ctx, collections.Join(int32(prev), a.JobId)); err != nil {
-				return err
-			}
-		}
-		if err := k.ByStatus.Set(ctx, collections.Join(int32(a.Status), a.JobId)); err != nil {
-			return err
-		}
+	if err := k.indexes.statusChanged(ctx, a, prev); err != nil {
+		return err
 	}
 	return k.Audits.Set(ctx, a.JobId, a)
 }

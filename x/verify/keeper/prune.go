@@ -17,7 +17,7 @@ func (k Keeper) schedulePrune(ctx context.Context, jobID uint64, verdictHeight i
 	if err != nil {
 		return err
 	}
-	return k.PruneQueue.Set(ctx, collections.Join(verdictHeight+int64(retention), jobID))
+	return k.indexes.pruneQueued(ctx, verdictHeight+int64(retention), jobID)
 }
 
 // prune deletes the ended audits due at or before h, at most maxPrunePerBlock.
@@ -38,7 +38,7 @@ func (k Keeper) prune(ctx context.Context, h int64) error {
 	}
 	it.Close()
 	for _, key := range due {
-		if err := k.PruneQueue.Remove(ctx, key); err != nil {
+		if err := k.indexes.pruneTaken(ctx, key); err != nil {
 			return err
 		}
 		if err := k.removeAudit(ctx, key.K2()); err != nil {
@@ -57,24 +57,8 @@ func (k Keeper) removeAudit(ctx context.Context, jobID uint64) error {
 	if err != nil {
 		return err
 	}
-	if err := k.ByStatus.Remove(ctx, collections.Join(int32(a.Status), jobID)); err != nil {
+	if err := k.indexes.remove(ctx, a); err != nil {
 		return err
-	}
-	provider, err := k.accAddress(a.Provider)
-	if err != nil {
-		return err
-	}
-	if err := k.ByProvider.Remove(ctx, collections.Join(provider, jobID)); err != nil {
-		return err
-	}
-	for _, v := range a.Verifiers {
-		verifier, err := k.accAddress(v.Operator)
-		if err != nil {
-			return err
-		}
-		if err := k.ByVerifier.Remove(ctx, collections.Join(verifier, jobID)); err != nil {
-			return err
-		}
 	}
 	return k.Audits.Remove(ctx, jobID)
 }

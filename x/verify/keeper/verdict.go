@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -41,7 +40,7 @@ func parties(a types.Audit) (types.Party, []types.Party) {
 // one did); any other round-1 outcome with a revealed provider escalates once, drawn in
 // the next block. Otherwise the judge decides on everything revealed.
 func (k Keeper) resolve(ctx sdk.Context, params types.Params, a *types.Audit, prev types.AuditStatus) error {
-	if err := k.PhaseQueue.Remove(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
+	if err := k.indexes.phaseEnded(ctx, a.PhaseDeadline, a.JobId); err != nil {
 		return err
 	}
 	job, err := k.task.GetJob(ctx, a.JobId)
@@ -71,7 +70,7 @@ func (k Keeper) resolve(ctx sdk.Context, params types.Params, a *types.Audit, pr
 		// proposer that included (or held back) the last message of round 1.
 		a.Status = types.AUDIT_STATUS_ESCALATING
 		a.PhaseDeadline = ctx.BlockHeight() + 1
-		if err := k.PhaseQueue.Set(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
+		if err := k.indexes.phaseQueued(ctx, *a); err != nil {
 			return err
 		}
 		return k.saveAudit(ctx, *a, prev)
@@ -128,7 +127,7 @@ func (k Keeper) judgeComplaints(ctx context.Context, a types.Audit, job tasktype
 // escalate draws escalation_k verifiers that took no part yet, from this block's beacon,
 // and opens round 2; with nobody eligible the judge decides on round 1's reveals.
 func (k Keeper) escalate(ctx sdk.Context, params types.Params, a *types.Audit) error {
-	if err := k.PhaseQueue.Remove(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
+	if err := k.indexes.phaseEnded(ctx, a.PhaseDeadline, a.JobId); err != nil {
 		return err
 	}
 	job, err := k.task.GetJob(ctx, a.JobId)
@@ -192,7 +191,7 @@ func (k Keeper) judge(ctx sdk.Context, params types.Params, a *types.Audit, job 
 // Verifiers that revealed did their work and are paid; those never opened to are neither
 // paid nor slashed; the rest (silent after an opening) are slashed.
 func (k Keeper) forfeit(ctx sdk.Context, params types.Params, a *types.Audit) error {
-	if err := k.PhaseQueue.Remove(ctx, collections.Join(a.PhaseDeadline, a.JobId)); err != nil {
+	if err := k.indexes.phaseEnded(ctx, a.PhaseDeadline, a.JobId); err != nil {
 		return err
 	}
 	job, err := k.task.GetJob(ctx, a.JobId)

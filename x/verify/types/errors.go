@@ -16,4 +16,5 @@ var (
 	ErrUnauthorized     = errorsmod.Register(ModuleName, 11, "unauthorized")
 	ErrInvalidTrace     = errorsmod.Register(ModuleName, 12, "invalid trace")
 	ErrInvalidAuthority = errorsmod.Register(ModuleName, 13, "signer is not the module authority")
+	ErrInvariantBroken  = errorsmod.Register(ModuleName, 14, "verify invariant broken")
 )

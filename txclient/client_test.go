@@ -82,8 +82,10 @@ func (n *fakeNode) BroadcastSync(_ context.Context, txBytes []byte) (txclient.Ch
 	}
 	hash := sha256.Sum256(txBytes)
 	if seq := n.sequenceOf(txBytes); seq != n.seq {
-		return txclient.CheckResult{Hash: hash[:], Codespace: sdkerrors.RootCodespace, Code: sdkerrors.ErrWrongSequence.ABCICode(),
-			Log: fmt.Sprintf("account sequence mismatch, expected %d, got %d: incorrect account sequence", n.seq, seq)}, nil
+		return txclient.CheckResult{
+			Hash: hash[:], Codespace: sdkerrors.RootCodespace, Code: sdkerrors.ErrWrongSequence.ABCICode(),
+			Log: fmt.Sprintf("account sequence mismatch, expected %d, got %d: incorrect account sequence", n.seq, seq),
+		}, nil
 	}
 	tx, err := n.enc.TxConfig.TxDecoder()(txBytes)
 	require.NoError(n.t, err)

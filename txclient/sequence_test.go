@@ -22,4 +22,3 @@ func TestExpectedSequence(t *testing.T) {
 		require.Equal(t, tc.want, got, tc.log)
 	}
 }
-

@@ -350,8 +350,10 @@ func (w *Worker) verifierStep(ctx context.Context, a verifytypes.Audit) (sdk.Msg
 		if err != nil {
 			return nil, rec, err
 		}
-		return &verifytypes.MsgCommitVerification{Signer: w.signer.Address(), JobId: a.JobId,
-			Commitment: verifytypes.VerifierCommitment(hash, rec.Trace.Hash(), salt, op)}, rec, nil
+		return &verifytypes.MsgCommitVerification{
+			Signer: w.signer.Address(), JobId: a.JobId,
+			Commitment: verifytypes.VerifierCommitment(hash, rec.Trace.Hash(), salt, op),
+		}, rec, nil
 	case verifytypes.AUDIT_STATUS_REVEAL:
 		if len(me.Commitment) == 0 || me.Revealed {
 			return nil, rec, nil
@@ -403,9 +405,11 @@ func (w *Worker) runVerification(ctx context.Context, a verifytypes.Audit, openi
 	if _, err := rand.Read(salt); err != nil {
 		return store.Record{}, err
 	}
-	rec := store.Record{JobID: a.JobId, ModelID: a.ModelId, Status: store.StatusBuilt, Round: a.Round,
+	rec := store.Record{
+		JobID: a.JobId, ModelID: a.ModelId, Status: store.StatusBuilt, Round: a.Round,
 		Salt: hex.EncodeToString(salt), OutputHash: hex.EncodeToString(v.Hash[:]), Trace: &v.Trace,
-		OutputTokens: claimed.OutputTokens, StopToken: claimed.StopToken, InferenceMs: time.Since(start).Milliseconds()}
+		OutputTokens: claimed.OutputTokens, StopToken: claimed.StopToken, InferenceMs: time.Since(start).Milliseconds(),
+	}
 	if err := w.verifications.Save(rec); err != nil {
 		return rec, fmt.Errorf("persist verification: %w", err)
 	}

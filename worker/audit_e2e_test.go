@@ -30,10 +30,10 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
-	"github.com/sovra-network/sovra/testutil/attack"
-	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/internal/gguf"
 	"github.com/sovra-network/sovra/internal/localnet"
+	"github.com/sovra-network/sovra/testutil/attack"
+	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/worker"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/config"
@@ -237,7 +237,8 @@ func TestGriefingAndLazyVerifiersAreSlashed(t *testing.T) {
 		t.Skip("starts sovrad processes and five workers")
 	}
 	start := time.Now()
-	r := startAuditRun(t, auditSetup{providers: 5,
+	r := startAuditRun(t, auditSetup{
+		providers: 5,
 		verify: map[string]any{
 			"audit_rate": "0.9", "verifiers_per_audit": 1, "escalation_k": 3, "collateral_multiplier": "2",
 			"verifier_slash_fraction": "0.02",
@@ -391,9 +392,10 @@ func TestWorkerKilledBetweenCommitAndReveal(t *testing.T) {
 	}
 	start := time.Now()
 	bin := buildWorker(t)
-	r := startAuditRun(t, auditSetup{providers: 4,
-		prices: map[int]string{1: "1000000usovra", 2: "1000000usovra", 3: "1000000usovra"},
-		bonds:  map[int]int64{1: 10 * auditBond},
+	r := startAuditRun(t, auditSetup{
+		providers: 4,
+		prices:    map[int]string{1: "1000000usovra", 2: "1000000usovra", 3: "1000000usovra"},
+		bonds:     map[int]int64{1: 10 * auditBond},
 		verify: map[string]any{
 			"audit_rate": "0.9", "verifiers_per_audit": 1, "escalation_k": 3, "collateral_multiplier": "2",
 			// The reveal phase fits a restart (process start, chain check, model load) many times.
@@ -565,12 +567,15 @@ func TestMismatchWithoutEscalationIsNotAPass(t *testing.T) {
 		t.Skip("starts sovrad processes and two workers")
 	}
 	const dear = "1000000usovra"
-	r := startAuditRun(t, auditSetup{providers: 4,
-		prices: map[int]string{0: dear, 2: dear, 3: dear},
-		bonds:  map[int]int64{0: 100 * auditBond, 2: 1_000_000, 3: 1_000_000},
-		verify: map[string]any{"audit_rate": "0.9", "verifiers_per_audit": 1, "escalation_k": 3, "collateral_multiplier": "2",
+	r := startAuditRun(t, auditSetup{
+		providers: 4,
+		prices:    map[int]string{0: dear, 2: dear, 3: dear},
+		bonds:     map[int]int64{0: 100 * auditBond, 2: 1_000_000, 3: 1_000_000},
+		verify: map[string]any{
+			"audit_rate": "0.9", "verifiers_per_audit": 1, "escalation_k": 3, "collateral_multiplier": "2",
 			// The commit phase waits for provider1's worker while the standbys unbond.
-			"commit_phase_blocks": "30"},
+			"commit_phase_blocks": "30",
+		},
 		rewards: map[string]any{
 			"provider_share": "0.05", "verification_share": "0.9", "validator_share": "0.05",
 			"community_share": "0", "burn_share": "0",
@@ -902,8 +907,10 @@ func (r *auditRun) submitJobs(s *auditSubmitter, prompts []string, maxTokens []u
 	tb := r.tb
 	msgs := make([]sdk.Msg, len(prompts))
 	for i, p := range prompts {
-		msgs[i] = &tasktypes.MsgSubmitJob{Submitter: s.addr, ModelId: "demo-tiny", Prompt: p, MaxOutputTokens: maxTokens[i],
-			Sampling: tasktypes.Sampling{TopPMilli: 1000}, MaxFee: sdk.NewInt64Coin(auditDenom, auditMaxFee), OutputKey: s.outKey}
+		msgs[i] = &tasktypes.MsgSubmitJob{
+			Submitter: s.addr, ModelId: "demo-tiny", Prompt: p, MaxOutputTokens: maxTokens[i],
+			Sampling: tasktypes.Sampling{TopPMilli: 1000}, MaxFee: sdk.NewInt64Coin(auditDenom, auditMaxFee), OutputKey: s.outKey,
+		}
 	}
 	res, err := s.signer.Send(r.ctx, nil, msgs...)
 	require.NoError(tb, err, "submit from %s", s.name)
@@ -1165,8 +1172,10 @@ type ledger struct {
 	jobs      map[uint64]tasktypes.Job
 }
 
-var auditModules = []string{tasktypes.ModuleName, providertypes.ModuleName, rewardstypes.ModuleName,
-	rewardstypes.VerificationPoolName, verifytypes.ModuleName}
+var auditModules = []string{
+	tasktypes.ModuleName, providertypes.ModuleName, rewardstypes.ModuleName,
+	rewardstypes.VerificationPoolName, verifytypes.ModuleName,
+}
 
 func moduleAddr(name string) string { return authtypes.NewModuleAddress(name).String() }
 
@@ -1175,8 +1184,10 @@ func (r *auditRun) snapshot(h int64) ledger {
 	tb := r.tb
 	ctx := metadata.AppendToOutgoingContext(r.ctx, grpctypes.GRPCBlockHeightHeader, strconv.FormatInt(h, 10))
 	bank := banktypes.NewQueryClient(r.conn)
-	l := ledger{height: h, balances: map[string]math.Int{}, providers: map[string]providertypes.Provider{},
-		pending: map[string]rewardstypes.QueryPendingResponse{}, jobs: map[uint64]tasktypes.Job{}}
+	l := ledger{
+		height: h, balances: map[string]math.Int{}, providers: map[string]providertypes.Provider{},
+		pending: map[string]rewardstypes.QueryPendingResponse{}, jobs: map[uint64]tasktypes.Job{},
+	}
 	// CometBFT reports a block as the latest once it is stored, a moment before the app
 	// has committed it: wait until the app answers at h.
 	var sup *banktypes.QuerySupplyOfResponse

@@ -86,12 +86,15 @@ func TestCrossVariantAuditsE2E(t *testing.T) {
 
 	variants := []string{variantX64, variantHaswell, variantX64, variantHaswell, variantQ8}
 	const cheaterIdx = 4
-	r := startAuditRun(t, auditSetup{providers: len(variants),
-		libDirs: map[int]string{0: x64, 1: haswell, 2: x64, 3: haswell, cheaterIdx: x64},
+	r := startAuditRun(t, auditSetup{
+		providers: len(variants),
+		libDirs:   map[int]string{0: x64, 1: haswell, 2: x64, 3: haswell, cheaterIdx: x64},
 		// The profile is descriptive (verifiers are drawn whatever it says); the
 		// substitute claims the f32 one.
-		profiles: map[int]string{0: "cpu-x64-f32-greedy-v1", 1: "cpu-haswell-f32-greedy-v1", 2: "cpu-x64-f32-greedy-v1",
-			3: "cpu-haswell-f32-greedy-v1", cheaterIdx: "cpu-x64-f32-greedy-v1"},
+		profiles: map[int]string{
+			0: "cpu-x64-f32-greedy-v1", 1: "cpu-haswell-f32-greedy-v1", 2: "cpu-x64-f32-greedy-v1",
+			3: "cpu-haswell-f32-greedy-v1", cheaterIdx: "cpu-x64-f32-greedy-v1",
+		},
 		timeout: 15 * time.Minute,
 	})
 	variantOf := map[string]string{}

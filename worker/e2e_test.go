@@ -13,9 +13,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/internal/gguf"
 	"github.com/sovra-network/sovra/internal/localnet"
+	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/worker"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/config"
@@ -64,8 +64,10 @@ func workerHomeWithKey(t testing.TB, keyName, chainID, grpcAddr, rpcAddr, provid
 	dst, err := chain.OpenKeyring("test", filepath.Join(home, "keyring"))
 	require.NoError(t, err)
 	require.NoError(t, dst.ImportPrivKey(keyName, armor, "pass1234"))
-	_, err = config.InitValues{ChainID: chainID, GRPC: grpcAddr, RPC: rpcAddr, Provider: provider,
-		KeyName: keyName, Models: models, LibDir: libDir, Threads: 2}.WriteFile(home)
+	_, err = config.InitValues{
+		ChainID: chainID, GRPC: grpcAddr, RPC: rpcAddr, Provider: provider,
+		KeyName: keyName, Models: models, LibDir: libDir, Threads: 2,
+	}.WriteFile(home)
 	require.NoError(t, err)
 	cfg, err := config.Load(home, nil)
 	require.NoError(t, err)
@@ -244,8 +246,10 @@ func TestWorkerCommitsRealInference(t *testing.T) {
 	// The decrypted output is exactly what the library generates for that prompt.
 	direct, err := inference.NewLlama(inference.LlamaConfig{LibDir: libDir, ModelPath: modelPath, Threads: 1})
 	require.NoError(t, err)
-	want, err := direct.Generate(ctx, inference.Request{Prompt: prompt, MaxTokens: 16, Seed: job.Sampling.Seed,
-		TemperatureMilli: job.Sampling.TemperatureMilli, TopK: job.Sampling.TopK, TopPMilli: job.Sampling.TopPMilli})
+	want, err := direct.Generate(ctx, inference.Request{
+		Prompt: prompt, MaxTokens: 16, Seed: job.Sampling.Seed,
+		TemperatureMilli: job.Sampling.TemperatureMilli, TopK: job.Sampling.TopK, TopPMilli: job.Sampling.TopPMilli,
+	})
 	require.NoError(t, err)
 	require.NoError(t, direct.Close())
 	require.NotEmpty(t, want.OutputTokens)

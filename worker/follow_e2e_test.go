@@ -12,9 +12,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/internal/gguf"
 	"github.com/sovra-network/sovra/internal/localnet"
+	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/worker"
 	workerv1 "github.com/sovra-network/sovra/worker/api/workerv1"
 	"github.com/sovra-network/sovra/worker/apiserver"
@@ -52,8 +52,10 @@ func TestWorkersFollowTheChainThroughOutages(t *testing.T) {
 	// provider1 and provider2 serve the jobs; provider3 and provider4, too dear for them,
 	// run workers that only verify: a job is assigned only when three other operators
 	// could verify it.
-	provs := []string{net.AccountAddress("provider1"), net.AccountAddress("provider2"),
-		net.AccountAddress("provider3"), net.AccountAddress("provider4")}
+	provs := []string{
+		net.AccountAddress("provider1"), net.AccountAddress("provider2"),
+		net.AccountAddress("provider3"), net.AccountAddress("provider4"),
+	}
 	for i := range provs {
 		price := "10usovra"
 		if i >= 2 {

@@ -45,8 +45,10 @@ func TestWorkerGivesUpOnBrokenBackend(t *testing.T) {
 	backend := &brokenBackend{}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	w, err := worker.New(ctx, cfg, worker.Options{Logf: t.Logf,
-		NewBackend: func(*config.Config, string, string) (inference.Backend, error) { return backend, nil }})
+	w, err := worker.New(ctx, cfg, worker.Options{
+		Logf:       t.Logf,
+		NewBackend: func(*config.Config, string, string) (inference.Backend, error) { return backend, nil },
+	})
 	require.NoError(t, err)
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)

@@ -17,9 +17,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/internal/localnet"
 	"github.com/sovra-network/sovra/internal/proc"
+	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/store"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
@@ -66,8 +66,10 @@ func startWorkerProcess(t *testing.T, bin, home, apiHTTP string, logAlways bool,
 	var log bytes.Buffer
 	// The worker dies with the test process.
 	cmd, err := proc.Start(bin, []string{"start", "--home", home, "--poll-interval", "100ms", "--api-grpc-address", "127.0.0.1:0"},
-		proc.Options{Env: proc.Env(append([]string{"SOVRA_WORKER_API_HTTP_ADDRESS=" + apiHTTP}, env...)...),
-			Output: &log, DeathSignal: syscall.SIGKILL})
+		proc.Options{
+			Env:    proc.Env(append([]string{"SOVRA_WORKER_API_HTTP_ADDRESS=" + apiHTTP}, env...)...),
+			Output: &log, DeathSignal: syscall.SIGKILL,
+		})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		_ = cmd.Kill()

@@ -18,9 +18,9 @@ import (
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/internal/gguf"
 	"github.com/sovra-network/sovra/internal/localnet"
+	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/worker"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/store"
@@ -207,8 +207,10 @@ func (m *latencyMeter) wait(ctx context.Context, sub submission) (jobSample, err
 		if err == nil {
 			switch {
 			case job.CommitHeight > 0: // COMMITTED, or already past it (AUDITING, SETTLED, ...)
-				s := jobSample{submission: sub, latency: time.Since(sub.included),
-					assignHeight: job.AssignHeight, commitHeight: job.CommitHeight}
+				s := jobSample{
+					submission: sub, latency: time.Since(sub.included),
+					assignHeight: job.AssignHeight, commitHeight: job.CommitHeight,
+				}
 				rec, err := m.store.Get(sub.id)
 				if err != nil {
 					return s, fmt.Errorf("job %d committed but not in the worker store: %w", sub.id, err)

@@ -85,8 +85,10 @@ func TestWorkerLlamaServerCommitsRealInference(t *testing.T) {
 	require.NoError(t, err)
 	for i, j := range jobs {
 		job := settled[i]
-		want, err := direct.Generate(ctx, inference.Request{Prompt: j.prompt, MaxTokens: j.maxTokens, Seed: job.Sampling.Seed,
-			TemperatureMilli: job.Sampling.TemperatureMilli, TopK: job.Sampling.TopK, TopPMilli: job.Sampling.TopPMilli})
+		want, err := direct.Generate(ctx, inference.Request{
+			Prompt: j.prompt, MaxTokens: j.maxTokens, Seed: job.Sampling.Seed,
+			TemperatureMilli: job.Sampling.TemperatureMilli, TopK: job.Sampling.TopK, TopPMilli: job.Sampling.TopPMilli,
+		})
 		require.NoError(t, err)
 		require.NotEmpty(t, want.OutputTokens)
 		idStr := strconv.FormatUint(j.id, 10)
@@ -114,7 +116,8 @@ func TestWorkerLlamaServerCommitsRealInference(t *testing.T) {
 		stop := want.StopToken
 		_, hash, salt, err := taskcli.BuildResult(job, model, taskcli.ResultFile{
 			PromptTokens: want.PromptTokens, OutputTokens: want.OutputTokens, Text: want.Text, Salt: rec.Salt,
-			StopToken: &stop, Trace: *rec.Trace})
+			StopToken: &stop, Trace: *rec.Trace,
+		})
 		require.NoError(t, err)
 		require.Equal(t, rec.OutputHash, hex.EncodeToString(hash[:]), "job %d: output hash", j.id)
 		require.Equal(t, job.Commitment, tasktypes.Commitment(hash, rec.Trace.Hash(), salt), "job %d: commitment on chain", j.id)

@@ -11,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/internal/gguf"
 	"github.com/sovra-network/sovra/internal/localnet"
+	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/inference"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"

@@ -63,9 +63,11 @@ func runDemo(o runOptions, stdout io.Writer) error {
 		return err
 	}
 	defer conn.Close()
-	d := &demo{o: o, net: net, cli: net.Client(), conn: conn, out: &printer{w: stdout},
+	d := &demo{
+		o: o, net: net, cli: net.Client(), conn: conn, out: &printer{w: stdout},
 		task: tasktypes.NewQueryClient(conn), prov: providertypes.NewQueryClient(conn),
-		rewards: rewardstypes.NewQueryClient(conn), verify: verifytypes.NewQueryClient(conn), names: map[string]string{}}
+		rewards: rewardstypes.NewQueryClient(conn), verify: verifytypes.NewQueryClient(conn), names: map[string]string{},
+	}
 	for _, name := range net.KeyNames() {
 		d.names[net.AccountAddress(name)] = name
 	}

@@ -69,10 +69,12 @@ func (d *demo) setupWorkers() error {
 	}
 	for i := 0; i < d.o.providers; i++ {
 		n := strconv.Itoa(i + 1)
-		w := &workerProc{name: "worker" + n, provider: "provider" + n,
+		w := &workerProc{
+			name: "worker" + n, provider: "provider" + n,
 			price: strconv.Itoa(prices[i]) + d.net.BondDenom(), node: i % d.net.NumValidators(),
 			home:     filepath.Join(d.net.Home(), WorkersDir, "worker"+n),
-			grpcAddr: "127.0.0.1:" + strconv.Itoa(ports[2*i]), httpAddr: "127.0.0.1:" + strconv.Itoa(ports[2*i+1])}
+			grpcAddr: "127.0.0.1:" + strconv.Itoa(ports[2*i]), httpAddr: "127.0.0.1:" + strconv.Itoa(ports[2*i+1]),
+		}
 		w.addr, w.providerAddr = d.net.AccountAddress(w.name), d.net.AccountAddress(w.provider)
 		if w.addr == "" || w.providerAddr == "" {
 			return fmt.Errorf("the network has no key %s or %s (config.yml accounts)", w.name, w.provider)
@@ -88,9 +90,11 @@ func (d *demo) setupWorkers() error {
 		if err := dst.ImportPrivKey(w.name, armor, "sovra-demo"); err != nil {
 			return err
 		}
-		iv := config.InitValues{ChainID: d.net.ChainID(), GRPC: d.net.GRPC(w.node), RPC: d.net.RPC(w.node),
+		iv := config.InitValues{
+			ChainID: d.net.ChainID(), GRPC: d.net.GRPC(w.node), RPC: d.net.RPC(w.node),
 			Provider: w.providerAddr, KeyName: w.name, Models: map[string]string{d.o.modelID: model},
-			LibDir: libDir, Threads: d.threads(), APIGRPC: w.grpcAddr, APIHTTP: w.httpAddr}
+			LibDir: libDir, Threads: d.threads(), APIGRPC: w.grpcAddr, APIHTTP: w.httpAddr,
+		}
 		if _, err := iv.WriteFile(w.home); err != nil {
 			return err
 		}

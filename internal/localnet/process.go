@@ -45,8 +45,10 @@ func (n *Network) StartNode(i int) error {
 	v := n.st.Validators[i]
 	// Its own process group: Ctrl-C on a terminal does not reach it, and Stop can
 	// signal the whole group. Attached to a test, it also dies with the test process.
-	o := proc.Options{Dir: v.Home, Env: childEnv(n.home), Log: n.NodeLog(i), Group: true, PIDFile: n.pidFile(i),
-		LogHeader: fmt.Sprintf("\n==== localnet: sovrad start at %s ====\n", time.Now().Format(time.RFC3339))}
+	o := proc.Options{
+		Dir: v.Home, Env: childEnv(n.home), Log: n.NodeLog(i), Group: true, PIDFile: n.pidFile(i),
+		LogHeader: fmt.Sprintf("\n==== localnet: sovrad start at %s ====\n", time.Now().Format(time.RFC3339)),
+	}
 	if !n.detached {
 		o.DeathSignal = syscall.SIGKILL
 	}

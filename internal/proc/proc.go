@@ -93,8 +93,10 @@ func Start(bin string, args []string, o Options) (*Process, error) {
 	if name == "" {
 		name = filepath.Base(bin)
 	}
-	p := &Process{Cmd: cmd, Process: cmd.Process, name: name, log: o.Log, group: o.Group,
-		started: time.Now(), done: make(chan struct{})}
+	p := &Process{
+		Cmd: cmd, Process: cmd.Process, name: name, log: o.Log, group: o.Group,
+		started: time.Now(), done: make(chan struct{}),
+	}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.done)

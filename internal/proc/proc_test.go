@@ -27,7 +27,8 @@ func TestStartLogGroupPIDFileAndStop(t *testing.T) {
 	log, pidFile := filepath.Join(dir, "x.log"), filepath.Join(dir, "x.pid")
 	require.NoError(t, os.WriteFile(log, []byte("before\n"), 0o644))
 	p, err := Start("sh", []string{"-c", "echo out; echo err >&2; pwd; echo HOME=$HOME; exec sleep 30"}, Options{
-		Dir: dir, Env: Env("HOME=/nowhere"), Log: log, LogHeader: "==== header ====\n", Group: true, PIDFile: pidFile})
+		Dir: dir, Env: Env("HOME=/nowhere"), Log: log, LogHeader: "==== header ====\n", Group: true, PIDFile: pidFile,
+	})
 	require.NoError(t, err)
 	logged(t, log, "HOME=/nowhere")
 

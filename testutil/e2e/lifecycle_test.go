@@ -12,8 +12,8 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/internal/localnet"
+	"github.com/sovra-network/sovra/testutil/e2e"
 	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"
 )
 

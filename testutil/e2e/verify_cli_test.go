@@ -14,8 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/internal/localnet"
+	"github.com/sovra-network/sovra/testutil/e2e"
 )
 
 type auditView struct {

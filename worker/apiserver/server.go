@@ -74,7 +74,8 @@ func Start(src Source, reg *prometheus.Registry, grpcAddr, httpAddr string) (*Se
 		}
 		// snake_case names as in the .proto, zero values included: what curl users expect.
 		gw := runtime.NewServeMux(runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions: protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}}))
+			MarshalOptions: protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
+		}))
 		if err := workerv1.RegisterWorkerServiceHandlerServer(context.Background(), gw, svc); err != nil {
 			lis.Close()
 			s.Close()

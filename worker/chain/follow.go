@@ -62,8 +62,10 @@ func (c *Client) Follow(ctx context.Context, idle time.Duration, onBlock func(Bl
 	// Closing the connection is how a blocked read learns that ctx ended.
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	sub := map[string]any{"jsonrpc": "2.0", "id": 1, "method": "subscribe",
-		"params": map[string]string{"query": "tm.event='NewBlock'"}}
+	sub := map[string]any{
+		"jsonrpc": "2.0", "id": 1, "method": "subscribe",
+		"params": map[string]string{"query": "tm.event='NewBlock'"},
+	}
 	if err := conn.WriteJSON(sub); err != nil {
 		return fmt.Errorf("websocket subscribe: %w", err)
 	}

@@ -118,9 +118,11 @@ func TestExportCalibration(t *testing.T) {
 			d.Lo = append(d.Lo, int64(a.cross.Lo[i])-int64(a.prov.Lo[i]))
 			d.Hi = append(d.Hi, int64(a.cross.Hi[i])-int64(a.prov.Hi[i]))
 		}
-		out.Audits = append(out.Audits, calibExportAudit{ID: j.ID, Class: class, Family: j.Family, Kind: j.Kind,
+		out.Audits = append(out.Audits, calibExportAudit{
+			ID: j.ID, Class: class, Family: j.Family, Kind: j.Kind,
 			ProviderVariant: j.Variant, VerifierVariant: other, Sampling: j.Sampling,
-			OutputTokens: len(c.OutputTokens), MaxTokens: j.MaxTokens, Provider: a.prov, Verifier: d})
+			OutputTokens: len(c.OutputTokens), MaxTokens: j.MaxTokens, Provider: a.prov, Verifier: d,
+		})
 	}
 	raw, err := json.Marshal(out)
 	if err != nil {

@@ -137,8 +137,10 @@ func (h *honestStats) worst() verifytypes.Tolerances {
 		}
 		return x
 	}
-	return verifytypes.Tolerances{Logprob: m(h.chosen, h.top, h.challenge), MeanMilli: m(h.meanPV, h.meanVV),
-		Margin: m(h.margin), Interval: m(h.lo, h.hi, h.slack, h.ivPair)}
+	return verifytypes.Tolerances{
+		Logprob: m(h.chosen, h.top, h.challenge), MeanMilli: m(h.meanPV, h.meanVV),
+		Margin: m(h.margin), Interval: m(h.lo, h.hi, h.slack, h.ivPair),
+	}
 }
 
 // summary prints quantiles and a log2 histogram of vals.
@@ -188,8 +190,10 @@ func rate(k, n int) string {
 }
 
 func scaleTol(w verifytypes.Tolerances, k uint64) verifytypes.Tolerances {
-	return verifytypes.Tolerances{Logprob: max(1, w.Logprob*k), MeanMilli: max(100, w.MeanMilli*k),
-		Margin: max(1, w.Margin*k), Interval: max(1<<10, w.Interval*k)}
+	return verifytypes.Tolerances{
+		Logprob: max(1, w.Logprob*k), MeanMilli: max(100, w.MeanMilli*k),
+		Margin: max(1, w.Margin*k), Interval: max(1<<10, w.Interval*k),
+	}
 }
 
 // calibGroups are the families whose honest audits set a tolerance together.
@@ -290,8 +294,10 @@ func collectAudits(t *testing.T, jobs []calibJob, gen map[int]calibGenerated, ve
 		if j.Variant == other {
 			other = calibVariants[1]
 		}
-		a := calibAudit{job: j, prov: g.Trace, same: ver[j.Variant][j.ID].Trace, cross: ver[other][j.ID].Trace,
-			vx64: ver["x64"][j.ID].Trace, vhaswel: ver["haswell"][j.ID].Trace}
+		a := calibAudit{
+			job: j, prov: g.Trace, same: ver[j.Variant][j.ID].Trace, cross: ver[other][j.ID].Trace,
+			vx64: ver["x64"][j.ID].Trace, vhaswel: ver["haswell"][j.ID].Trace,
+		}
 		n := g.Claimed.Positions()
 		for name, tr := range map[string]verifytypes.Trace{"provider": a.prov, "same": a.same, "cross": a.cross} {
 			if err := tr.CheckShape(n, j.Sampling.TemperatureMilli > 0, name != "provider"); err != nil {
@@ -332,8 +338,10 @@ func (h *honestStats) String() string {
 }
 
 func maxTol(a, b verifytypes.Tolerances) verifytypes.Tolerances {
-	return verifytypes.Tolerances{Logprob: max(a.Logprob, b.Logprob), MeanMilli: max(a.MeanMilli, b.MeanMilli),
-		Margin: max(a.Margin, b.Margin), Interval: max(a.Interval, b.Interval)}
+	return verifytypes.Tolerances{
+		Logprob: max(a.Logprob, b.Logprob), MeanMilli: max(a.MeanMilli, b.MeanMilli),
+		Margin: max(a.Margin, b.Margin), Interval: max(a.Interval, b.Interval),
+	}
 }
 
 // failureTable prints, per kind, the failure rate overall and per family and mode; for

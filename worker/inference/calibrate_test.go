@@ -84,8 +84,10 @@ func TestCrossVariantCalibration(t *testing.T) {
 		if !ok || g.Skipped != "" {
 			continue
 		}
-		rjobs = append(rjobs, calibRescoreJob{ID: j.ID, Model: models[j.Family+"/real"], Prompt: j.Prompt,
-			Claimed: g.Claimed, Sampling: j.Sampling, ChallengeSeed: challengeSeed(j.ID)})
+		rjobs = append(rjobs, calibRescoreJob{
+			ID: j.ID, Model: models[j.Family+"/real"], Prompt: j.Prompt,
+			Claimed: g.Claimed, Sampling: j.Sampling, ChallengeSeed: challengeSeed(j.ID),
+		})
 	}
 	ver := map[string]map[int]calibRescored{}
 	for _, v := range calibVariants {
@@ -224,9 +226,18 @@ func calibJobs(models map[string]string, scale int) []calibJob {
 		family, kind string
 		n            int
 	}{
-		{"demo", "honest", 1000}, {"5m", "honest", 300}, {"demo-q8", "honest", 300}, {"5m-q8", "honest", 200},
-		{"demo", "f16", 200}, {"demo", "q8_0", 200}, {"demo", "seed", 200}, {"demo", "swap", 200},
-		{"5m", "f16", 100}, {"5m", "q8_0", 100}, {"5m", "seed", 100}, {"5m", "swap", 100},
+		{"demo", "honest", 1000},
+		{"5m", "honest", 300},
+		{"demo-q8", "honest", 300},
+		{"5m-q8", "honest", 200},
+		{"demo", "f16", 200},
+		{"demo", "q8_0", 200},
+		{"demo", "seed", 200},
+		{"demo", "swap", 200},
+		{"5m", "f16", 100},
+		{"5m", "q8_0", 100},
+		{"5m", "seed", 100},
+		{"5m", "swap", 100},
 	}
 	var jobs []calibJob
 	r := NewSplitMix64(20240601)
@@ -239,8 +250,10 @@ func calibJobs(models map[string]string, scale int) []calibJob {
 			continue
 		}
 		for i := range max(c.n/scale, 2) {
-			j := calibJob{ID: len(jobs), Family: c.family, Kind: c.kind, Variant: calibVariants[i%2], Model: model,
-				Prompt: calibPrompt(r), MaxTokens: 32 + int(r.Next()%97)}
+			j := calibJob{
+				ID: len(jobs), Family: c.family, Kind: c.kind, Variant: calibVariants[i%2], Model: model,
+				Prompt: calibPrompt(r), MaxTokens: 32 + int(r.Next()%97),
+			}
 			j.Sampling.Seed = r.Next()
 			if r.Next()%4 == 0 {
 				j.Sampling.TemperatureMilli = 700 + uint32(r.Next()%301)
@@ -337,13 +350,17 @@ func calibChild(t *testing.T, role string) {
 		res := make([]calibRescored, 0, len(jobs))
 		for _, j := range jobs {
 			start := time.Now()
-			r, err := backend(j.Model).Rescore(ctx, RescoreRequest{Prompt: j.Prompt, Claimed: j.Claimed,
-				Sampling: j.Sampling, ChallengeSeed: j.ChallengeSeed})
+			r, err := backend(j.Model).Rescore(ctx, RescoreRequest{
+				Prompt: j.Prompt, Claimed: j.Claimed,
+				Sampling: j.Sampling, ChallengeSeed: j.ChallengeSeed,
+			})
 			if err != nil {
 				t.Fatalf("job %d: %v", j.ID, err)
 			}
-			res = append(res, calibRescored{ID: j.ID, PromptTokens: r.PromptTokens, Trace: r.Trace,
-				StopMismatch: r.StopMismatch, Seconds: time.Since(start).Seconds()})
+			res = append(res, calibRescored{
+				ID: j.ID, PromptTokens: r.PromptTokens, Trace: r.Trace,
+				StopMismatch: r.StopMismatch, Seconds: time.Since(start).Seconds(),
+			})
 		}
 		writeJSON(t, out, res)
 	default:

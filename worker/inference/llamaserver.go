@@ -77,8 +77,10 @@ func NewLlamaServer(cfg LlamaServerConfig) (Backend, error) {
 	if cfg.Context < 0 || cfg.Timeout < 0 {
 		return nil, fmt.Errorf("llama-server: context (%d) and timeout (%s) must not be negative", cfg.Context, cfg.Timeout)
 	}
-	s := &LlamaServer{base: strings.TrimRight(u.String(), "/"), client: cfg.Client, timeout: cfg.Timeout,
-		suppressed: map[uint32]bool{}}
+	s := &LlamaServer{
+		base: strings.TrimRight(u.String(), "/"), client: cfg.Client, timeout: cfg.Timeout,
+		suppressed: map[uint32]bool{},
+	}
 	if s.client == nil {
 		s.client = &http.Client{}
 	}

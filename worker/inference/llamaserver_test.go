@@ -160,9 +160,11 @@ func TestLlamaServerFake(t *testing.T) {
 
 func TestLlamaServerBadAnswers(t *testing.T) {
 	f, _, b := openFake(t)
-	for _, fault := range []string{"http 500", "not json", "tokens not ints", "fractional token", "stop_type not a string",
+	for _, fault := range []string{
+		"http 500", "not json", "tokens not ints", "fractional token", "stop_type not a string",
 		"no tokens", "no stop_type", "token out of vocab", "negative token", "too many tokens", "short at limit",
-		"eos without token", "stop word", "prompt not evaluated", "tokenize 500"} {
+		"eos without token", "stop word", "prompt not evaluated", "tokenize 500",
+	} {
 		f.mu.Lock()
 		f.fault = fault
 		f.mu.Unlock()

@@ -129,8 +129,10 @@ func TestRescoreHonestSampled(t *testing.T) {
 	var worstIv uint64
 	eos := 0
 	for seed := range uint64(24) {
-		req := Request{Prompt: rescorePrompts[seed%4], MaxTokens: 96, Seed: seed, TemperatureMilli: 700 + uint32(seed%4)*100,
-			TopK: []uint32{0, 40}[seed%2], TopPMilli: []uint32{0, 950, 1000}[seed%3]}
+		req := Request{
+			Prompt: rescorePrompts[seed%4], MaxTokens: 96, Seed: seed, TemperatureMilli: 700 + uint32(seed%4)*100,
+			TopK: []uint32{0, 40}[seed%2], TopPMilli: []uint32{0, 950, 1000}[seed%3],
+		}
 		gen := generate(t, l, req)
 		if gen.Stop == StopEOS {
 			eos++

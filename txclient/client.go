@@ -290,7 +290,7 @@ func Wait(ctx context.Context, node Node, hash []byte, timeout, poll time.Durati
 			return res, nil
 		}
 		if time.Now().After(deadline) {
-			return Result{Hash: hexHash}, fmt.Errorf("transaction %s not included after %s (last answer: %v)", hexHash, timeout, err)
+			return Result{Hash: hexHash}, fmt.Errorf("transaction %s not included after %s (last answer: %w)", hexHash, timeout, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -223,7 +223,7 @@ func (m *latencyMeter) wait(ctx context.Context, sub submission) (jobSample, err
 			}
 		}
 		if time.Now().After(deadline) {
-			return jobSample{}, fmt.Errorf("job %d not committed after 2m (last: %v)", sub.id, err)
+			return jobSample{}, fmt.Errorf("job %d not committed after 2m (last: %w)", sub.id, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -14,9 +14,9 @@ import (
 const (
 	// wsIdle: a subscription silent for this long is treated as lost.
 	wsIdle = 30 * time.Second
-	// wsRetryMin/Max bound the backoff between websocket reconnection attempts.
-	wsRetryMin = 500 * time.Millisecond
-	wsRetryMax = 15 * time.Second
+	// wsRetryFloor and wsRetryCeiling bound the backoff between websocket reconnection attempts.
+	wsRetryFloor = 500 * time.Millisecond
+	wsRetryCeiling = 15 * time.Second
 	// safetyTickBlocks: while following by websocket, the store is still reconciled with
 	// the chain at least this often (in blocks), even without an assignment event.
 	safetyTickBlocks = 10
@@ -74,12 +74,12 @@ func (w *Worker) tick(ctx context.Context) {
 // follow keeps a websocket subscription open, forwarding each new block's height and
 // assignments; only the newest block waits in blocks when the loop is busy.
 func (w *Worker) follow(ctx context.Context, blocks chan chain.Block) {
-	delay := wsRetryMin
+	delay := wsRetryFloor
 	for ctx.Err() == nil {
 		connected := false
 		err := w.client.Follow(ctx, wsIdle, func(b chain.Block) {
 			if !connected {
-				connected, delay = true, wsRetryMin
+				connected, delay = true, wsRetryFloor
 				w.setFollowing(FollowWebsocket)
 				w.logf("following blocks over the websocket from height %d", b.Height)
 			}
@@ -100,7 +100,7 @@ func (w *Worker) follow(ctx context.Context, blocks chan chain.Block) {
 		if !sleep(ctx, delay) {
 			return
 		}
-		delay = min(2*delay, wsRetryMax)
+		delay = min(2*delay, wsRetryCeiling)
 	}
 }
 

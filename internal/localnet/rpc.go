@@ -155,7 +155,7 @@ func (n *Network) WaitForNodeHeight(ctx context.Context, i int, h int64) error {
 		lastErr = err
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("localnet: validator %d at height %d, waiting for %d: %w (last RPC error: %v); log tail:\n%s",
+			return fmt.Errorf("localnet: validator %d at height %d, waiting for %d: %w (last RPC error: %w); log tail:\n%s",
 				i, last, h, ctx.Err(), lastErr, n.LogTail(i, 3000))
 		case <-time.After(200 * time.Millisecond):
 		}

@@ -87,7 +87,7 @@ func (c *Client) WaitReady(ctx context.Context, logf func(string, ...any)) (int6
 		}
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("chain unreachable: %w (last error: %v)", ctx.Err(), err)
+			return 0, fmt.Errorf("chain unreachable: %w (last error: %w)", ctx.Err(), err)
 		case <-time.After(delay):
 		}
 		if delay < 5*time.Second {

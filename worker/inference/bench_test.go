@@ -123,11 +123,11 @@ func (d *directLlama) generate(prompt string, n int, out []llama.Token) ([]llama
 	out = out[:0]
 	for len(out) < n {
 		if rc, err := llama.Decode(d.lctx, llama.BatchGetOne(batch)); err != nil || rc != 0 {
-			return nil, fmt.Errorf("decode: rc %d, %v", rc, err)
+			return nil, fmt.Errorf("decode: rc %d, %w", rc, err)
 		}
 		logits, err := llama.GetLogitsIth(d.lctx, -1, d.nVocab)
 		if err != nil || logits == nil {
-			return nil, fmt.Errorf("no logits: %v", err)
+			return nil, fmt.Errorf("no logits: %w", err)
 		}
 		best := 0
 		for i, l := range logits {

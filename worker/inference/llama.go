@@ -211,7 +211,7 @@ func (l *Llama) Generate(ctx context.Context, req Request) (Result, error) {
 		}
 		logits, err := llama.GetLogitsIth(l.lctx, -1, l.nVocab)
 		if err != nil || logits == nil {
-			return Result{}, fmt.Errorf("%w: no logits (%v)", ErrDecode, err)
+			return Result{}, fmt.Errorf("%w: no logits (%w)", ErrDecode, err)
 		}
 		id, lo, hi, err := sampler.SampleInterval(logits)
 		if err != nil {
@@ -240,7 +240,7 @@ func (l *Llama) Generate(ctx context.Context, req Request) (Result, error) {
 func (l *Llama) decode(tokens []llama.Token) error {
 	rc, err := llama.Decode(l.lctx, llama.BatchGetOne(tokens))
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrDecode, err)
+		return fmt.Errorf("%w: %w", ErrDecode, err)
 	}
 	if rc != 0 {
 		return fmt.Errorf("%w: llama_decode returned %d for %d tokens", ErrDecode, rc, len(tokens))

@@ -517,7 +517,7 @@ func (s *LlamaServer) call(ctx context.Context, method, path string, in, out any
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, method, s.base+path, body)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBackend, err)
+		return fmt.Errorf("%w: %w", ErrBackend, err)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -527,7 +527,7 @@ func (s *LlamaServer) call(ctx context.Context, method, path string, in, out any
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("%w: %s %s: %v", ErrBackend, method, path, err)
+		return fmt.Errorf("%w: %s %s: %w", ErrBackend, method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxServerResponse+1))
@@ -535,14 +535,14 @@ func (s *LlamaServer) call(ctx context.Context, method, path string, in, out any
 	case err != nil && ctx.Err() != nil:
 		return ctx.Err()
 	case err != nil:
-		return fmt.Errorf("%w: %s %s: read: %v", ErrBackend, method, path, err)
+		return fmt.Errorf("%w: %s %s: read: %w", ErrBackend, method, path, err)
 	case len(raw) > maxServerResponse:
 		return fmt.Errorf("%w: %s %s: answer larger than %d bytes", ErrBackend, method, path, maxServerResponse)
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return fmt.Errorf("%w: %s %s: HTTP %d: %s", ErrBackend, method, path, resp.StatusCode, snippet(raw))
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("%w: %s %s: bad JSON (%v): %s", ErrBackend, method, path, err, snippet(raw))
+		return fmt.Errorf("%w: %s %s: bad JSON (%w): %s", ErrBackend, method, path, err, snippet(raw))
 	}
 	return nil
 }

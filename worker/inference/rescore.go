@@ -94,7 +94,7 @@ func (l *Llama) Rescore(ctx context.Context, req RescoreRequest) (RescoreResult,
 		// batch index len(prompt)-1+i holds the token before scored[i]
 		logits, err := llama.GetLogitsIth(l.lctx, int32(len(prompt)-1+i), l.nVocab)
 		if err != nil || logits == nil {
-			return RescoreResult{}, fmt.Errorf("%w: no logits at position %d (%v)", ErrDecode, i, err)
+			return RescoreResult{}, fmt.Errorf("%w: no logits at position %d (%w)", ErrDecode, i, err)
 		}
 		var lo, hi uint64
 		if sampled {
@@ -125,7 +125,7 @@ func (l *Llama) decodeTeacherForced(prompt []llama.Token, scored []uint32) error
 	}
 	total := len(prompt) + len(scored) - 1
 	batch := llama.BatchInit(int32(total), 0, 1)
-	defer llama.BatchFree(batch)
+	defer func() { _ = llama.BatchFree(batch) }()
 	seq := []llama.SeqId{0}
 	for i := range total {
 		tok := llama.Token(0)
@@ -135,12 +135,12 @@ func (l *Llama) decodeTeacherForced(prompt []llama.Token, scored []uint32) error
 			tok = llama.Token(scored[i-len(prompt)])
 		}
 		if err := batch.Add(tok, llama.Pos(i), seq, i >= len(prompt)-1); err != nil {
-			return fmt.Errorf("%w: batch: %v", ErrDecode, err)
+			return fmt.Errorf("%w: batch: %w", ErrDecode, err)
 		}
 	}
 	rc, err := llama.Decode(l.lctx, batch)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrDecode, err)
+		return fmt.Errorf("%w: %w", ErrDecode, err)
 	}
 	if rc != 0 {
 		return fmt.Errorf("%w: llama_decode returned %d for %d tokens", ErrDecode, rc, total)

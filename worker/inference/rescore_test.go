@@ -171,7 +171,7 @@ func (l *Llama) bestOther(prompt string, toks []uint32, not uint32) (uint32, err
 	}
 	logits, err := llama.GetLogitsIth(l.lctx, -1, l.nVocab)
 	if err != nil || logits == nil {
-		return 0, fmt.Errorf("no logits: %v", err)
+		return 0, fmt.Errorf("no logits: %w", err)
 	}
 	best := -1
 	for i, v := range logits {

@@ -15,7 +15,7 @@ const (
 	// wsIdle: a subscription silent for this long is treated as lost.
 	wsIdle = 30 * time.Second
 	// wsRetryFloor and wsRetryCeiling bound the backoff between websocket reconnection attempts.
-	wsRetryFloor = 500 * time.Millisecond
+	wsRetryFloor   = 500 * time.Millisecond
 	wsRetryCeiling = 15 * time.Second
 	// safetyTickBlocks: while following by websocket, the store is still reconciled with
 	// the chain at least this often (in blocks), even without an assignment event.

@@ -37,6 +37,7 @@ func (f *Fixture) CheckModuleAccounts() error {
 func (f *Fixture) CheckIndexes() error {
 	ctx := f.Ctx()
 	for _, check := range []func(context.Context) error{
+		f.App.ProviderKeeper.CheckIndexes,
 		f.App.TaskKeeper.CheckIndexes,
 		f.App.VerifyKeeper.CheckIndexes,
 	} {

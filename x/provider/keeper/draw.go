@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"math/big"
 
 	"cosmossdk.io/collections"
-	"cosmossdk.io/math"
 
 	"github.com/sovra-network/sovra/x/provider/types"
 )
@@ -24,13 +22,6 @@ func attemptSeed(seed []byte, attempt uint32) []byte {
 	binary.BigEndian.PutUint32(n[:], attempt)
 	h.Write(n[:])
 	return h.Sum(nil)
-}
-
-// drawOne maps a seed to a slot: r = big-endian(seed) mod total, then a tree descent.
-func (v *drawView) drawOne(ctx context.Context, seed []byte) (uint64, error) {
-	r := new(big.Int).SetBytes(seed)
-	r.Mod(r, v.total.BigIntMut())
-	return v.find(ctx, math.NewIntFromBigIntMut(r))
 }
 
 func (k Keeper) slotProvider(ctx context.Context, model string, slot uint64) (types.Provider, error) {
@@ -50,15 +41,15 @@ func (k Keeper) slotProvider(ctx context.Context, model string, slot uint64) (ty
 func (k Keeper) DrawProvider(
 	ctx context.Context, modelID string, seed []byte, accept func(types.Provider) bool, maxAttempts uint32,
 ) (types.Provider, bool, error) {
-	view, err := k.newDrawView(ctx, modelID)
+	view, err := k.weightTree(modelID).NewDraw(ctx)
 	if err != nil {
 		return types.Provider{}, false, err
 	}
 	if maxAttempts == 0 {
 		maxAttempts = 1
 	}
-	for attempt := uint32(0); attempt < maxAttempts && view.total.IsPositive(); attempt++ {
-		slot, err := view.drawOne(ctx, attemptSeed(seed, attempt))
+	for attempt := uint32(0); attempt < maxAttempts && view.Total().IsPositive(); attempt++ {
+		slot, err := view.FindSeed(attemptSeed(seed, attempt))
 		if err != nil {
 			return types.Provider{}, false, err
 		}
@@ -69,7 +60,7 @@ func (k Keeper) DrawProvider(
 		if accept == nil || accept(p) {
 			return p, true, nil
 		}
-		if err := view.remove(ctx, slot); err != nil {
+		if err := view.Remove(ctx, slot); err != nil {
 			return types.Provider{}, false, err
 		}
 	}
@@ -87,14 +78,14 @@ func (k Keeper) DrawProviders(
 	if n <= 0 {
 		return nil, nil
 	}
-	view, err := k.newDrawView(ctx, modelID)
+	view, err := k.weightTree(modelID).NewDraw(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]types.Provider, 0, n)
 	maxAttempts := uint64(n) + DrawProvidersExtraAttempts
-	for attempt := uint64(0); attempt < maxAttempts && len(out) < n && view.total.IsPositive(); attempt++ {
-		slot, err := view.drawOne(ctx, attemptSeed(seed, uint32(attempt)))
+	for attempt := uint64(0); attempt < maxAttempts && len(out) < n && view.Total().IsPositive(); attempt++ {
+		slot, err := view.FindSeed(attemptSeed(seed, uint32(attempt)))
 		if err != nil {
 			return nil, err
 		}
@@ -102,7 +93,7 @@ func (k Keeper) DrawProviders(
 		if err != nil {
 			return nil, err
 		}
-		if err := view.remove(ctx, slot); err != nil {
+		if err := view.Remove(ctx, slot); err != nil {
 			return nil, err
 		}
 		if exclude != nil && exclude(p) {

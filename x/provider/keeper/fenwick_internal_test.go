@@ -17,6 +17,7 @@ import (
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/sovra-network/sovra/x/provider/types"
+	"github.com/sovra-network/sovra/x/provider/weighttree"
 )
 
 type noAccounts struct{}
@@ -38,22 +39,22 @@ func TestFindBoundaries(t *testing.T) {
 
 	weights := []int64{3, 0, 5, 2, 0} // slots 1..5, tree size 8
 	for i, w := range weights {
-		require.NoError(t, k.setProviderWeight(ctx, "m", sdk.AccAddress{byte(i + 1)}, math.NewInt(w)))
+		require.NoError(t, k.indexes.setWeight(ctx, "m", sdk.AccAddress{byte(i + 1)}, math.NewInt(w)))
 	}
 	want := []uint64{1, 1, 1, 3, 3, 3, 3, 3, 4, 4}
-	v, err := k.newDrawView(ctx, "m")
+	v, err := k.weightTree("m").NewDraw(ctx)
 	require.NoError(t, err)
-	require.Equal(t, uint64(8), v.size)
-	require.Equal(t, int64(10), v.total.Int64())
+	require.Equal(t, uint64(8), v.Size())
+	require.Equal(t, int64(10), v.Total().Int64())
 	for r, slot := range want {
-		got, err := v.find(ctx, math.NewInt(int64(r)))
+		got, err := v.Find(math.NewInt(int64(r)))
 		require.NoError(t, err)
 		require.Equal(t, slot, got, "r=%d", r)
 	}
-	require.NoError(t, v.remove(ctx, 3))
-	require.Equal(t, int64(5), v.total.Int64())
+	require.NoError(t, v.Remove(ctx, 3))
+	require.Equal(t, int64(5), v.Total().Int64())
 	for r, slot := range []uint64{1, 1, 1, 4, 4} {
-		got, err := v.find(ctx, math.NewInt(int64(r)))
+		got, err := v.Find(math.NewInt(int64(r)))
 		require.NoError(t, err)
 		require.Equal(t, slot, got, "after removing slot 3, r=%d", r)
 	}
@@ -77,27 +78,27 @@ func TestFindAcrossPages(t *testing.T) {
 	weights := make([]int64, 41) // slots 1..40
 	for i := 1; i <= 40; i++ {
 		weights[i] = int64((i * 7) % 5)
-		require.NoError(t, k.setProviderWeight(ctx, "m", sdk.AccAddress{byte(i)}, math.NewInt(weights[i])))
+		require.NoError(t, k.indexes.setWeight(ctx, "m", sdk.AccAddress{byte(i)}, math.NewInt(weights[i])))
 	}
-	check := func(v *drawView) {
+	check := func(v *weighttree.Draw) {
 		t.Helper()
 		var cum int64
 		for slot := 1; slot <= 40; slot++ {
 			for r := cum; r < cum+weights[slot]; r++ {
-				got, err := v.find(ctx, math.NewInt(r))
+				got, err := v.Find(math.NewInt(r))
 				require.NoError(t, err)
 				require.Equal(t, uint64(slot), got, "r=%d", r)
 			}
 			cum += weights[slot]
 		}
-		require.Equal(t, cum, v.total.Int64())
+		require.Equal(t, cum, v.Total().Int64())
 	}
-	v, err := k.newDrawView(ctx, "m")
+	v, err := k.weightTree("m").NewDraw(ctx)
 	require.NoError(t, err)
-	require.Equal(t, uint64(64), v.size)
+	require.Equal(t, uint64(64), v.Size())
 	check(v)
 	for _, slot := range []uint64{16, 33, 1, 40} {
-		require.NoError(t, v.remove(ctx, slot))
+		require.NoError(t, v.Remove(ctx, slot))
 		weights[slot] = 0
 		check(v)
 	}

@@ -81,80 +81,57 @@ func (k Keeper) BondsInvariant(ctx context.Context) (string, bool) {
 // CheckWeightTree verifies a model's weight tree against first principles: the size is a
 // power of two covering every slot handed out, every node equals the sum of its slot range,
 // every slot's weight is its owner's weight (bond if ACTIVE with a bond ≥ min_bond and free
-// capacity, else 0) and
-// every provider serving the model owns exactly one slot. O(size · log size): for
-// invariant checks and tests.
+// capacity, else 0) and every provider serving the model owns exactly one slot.
+// O(size · log size): for invariant checks and tests.
 func (k Keeper) CheckWeightTree(ctx context.Context, model string) error {
-	meta, err := k.treeMeta(ctx, model)
-	if err != nil {
-		return err
-	}
 	minBond, err := k.minBond(ctx)
 	if err != nil {
 		return err
 	}
-	if meta.Size&(meta.Size-1) != 0 || meta.NextSlot-1 > meta.Size {
-		return types.ErrInvariantBroken.Wrapf("tree %s: size %d, next slot %d", model, meta.Size, meta.NextSlot)
-	}
-	weights := make([]math.Int, meta.Size+1)
-	for i := range weights {
-		weights[i] = math.ZeroInt()
-	}
-	owned := 0
-	err = k.TreeSlotOwner.Walk(ctx, collections.NewPrefixedPairRange[string, uint64](model),
-		func(key collections.Pair[string, uint64], operator sdk.AccAddress) (bool, error) {
-			slot := key.K2()
-			if slot == 0 || slot >= meta.NextSlot {
-				return true, types.ErrInvariantBroken.Wrapf("tree %s: slot %d beyond next slot %d", model, slot, meta.NextSlot)
-			}
-			back, err := k.TreeSlot.Get(ctx, collections.Join(model, operator))
-			if err != nil || back != slot {
-				return true, types.ErrInvariantBroken.Wrapf("tree %s: slot %d owner %s maps back to %d (%v)", model, slot, k.addrString(operator), back, err)
-			}
-			p, err := k.Providers.Get(ctx, operator)
-			if err != nil {
-				return true, types.ErrInvariantBroken.Wrapf("tree %s: slot %d owner %s: %s", model, slot, k.addrString(operator), err)
-			}
-			if weights[slot], err = k.slotWeight(ctx, model, slot); err != nil {
-				return true, err
-			}
-			if want := weightOf(&p, minBond); !want.Equal(weights[slot]) {
-				return true, types.ErrInvariantBroken.Wrapf("tree %s: provider %s weight %s, want %s", model, p.Operator, weights[slot], want)
-			}
-			owned++
-			return false, nil
-		})
-	if err != nil {
-		return err
-	}
-	serving := 0
-	err = k.ModelProviders.Walk(ctx, collections.NewPrefixedPairRange[string, sdk.AccAddress](model),
-		func(collections.Pair[string, sdk.AccAddress]) (bool, error) {
-			serving++
-			return false, nil
-		})
-	if err != nil {
-		return err
-	}
-	if serving != owned {
-		return types.ErrInvariantBroken.Wrapf("tree %s: %d providers serve the model, %d slots owned", model, serving, owned)
-	}
-	if free := meta.NextSlot - 1 - uint64(owned); free != meta.Free {
-		return types.ErrInvariantBroken.Wrapf("tree %s: %d unowned slots, free stack holds %d", model, free, meta.Free)
-	}
-	prefix := make([]math.Int, meta.Size+1)
-	prefix[0] = math.ZeroInt()
-	for i := uint64(1); i <= meta.Size; i++ {
-		prefix[i] = prefix[i-1].Add(weights[i])
-	}
-	for i := uint64(1); i <= meta.Size; i++ {
-		got, err := k.TreeNode(ctx, model, i)
-		if err != nil {
-			return err
-		}
-		if want := prefix[i].Sub(prefix[i-lowbit(i)]); !got.Equal(want) {
-			return types.ErrInvariantBroken.Wrapf("tree %s: node %d is %s, slot range sums to %s", model, i, got, want)
-		}
+	if err := k.indexes.checkTree(ctx, k.Providers, model, minBond); err != nil {
+		return types.ErrInvariantBroken.Wrap(err.Error())
 	}
 	return nil
+}
+
+// CheckIndexes is the index invariant: it rebuilds from the providers the worker, model
+// and price indexes and the lowest prices and compares them with the stored ones, checks
+// the weight tree of every model (CheckWeightTree), and that every unbonding provider is
+// queued at its completion height. It walks every provider: for invariant checks and tests.
+func (k Keeper) CheckIndexes(ctx context.Context) error {
+	minBond, err := k.minBond(ctx)
+	if err != nil {
+		return err
+	}
+	var models []string
+	seen := map[string]bool{}
+	add := func(m string) (bool, error) {
+		if !seen[m] {
+			seen[m] = true
+			models = append(models, m)
+		}
+		return false, nil
+	}
+	if err := k.Models.Walk(ctx, nil, func(m string, _ types.Model) (bool, error) { return add(m) }); err != nil {
+		return err
+	}
+	if err := k.TreeMeta.Walk(ctx, nil, func(m string, _ TreeMeta) (bool, error) { return add(m) }); err != nil {
+		return err
+	}
+	if err := k.indexes.check(ctx, k.Providers, models, minBond); err != nil {
+		return types.ErrInvariantBroken.Wrap(err.Error())
+	}
+	return k.Providers.Walk(ctx, nil, func(operator sdk.AccAddress, p types.Provider) (bool, error) {
+		if p.Status != types.PROVIDER_STATUS_UNBONDING {
+			return false, nil
+		}
+		queued, err := k.UnbondingQueue.Has(ctx, collections.Join(p.UnbondingHeight, operator))
+		if err != nil {
+			return true, err
+		}
+		if !queued {
+			return true, types.ErrInvariantBroken.Wrapf("unbonding provider %s is not queued at its completion height %d", p.Operator, p.UnbondingHeight)
+		}
+		return false, nil
+	})
 }

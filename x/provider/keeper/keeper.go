@@ -25,6 +25,9 @@ type Keeper struct {
 	authority    string
 	bank         types.BankKeeper
 	accounts     types.AccountKeeper
+	// indexes writes every entry derived from a provider (provider_indexes.go): the
+	// worker, model and price indexes, the lowest prices and the weight trees below.
+	indexes providerIndexes
 
 	Schema collections.Schema
 	Params collections.Item[types.Params]
@@ -32,10 +35,10 @@ type Keeper struct {
 	// Providers by operator, with the unique worker index.
 	Providers collections.Map[sdk.AccAddress, types.Provider]
 	// ProviderByWorker maps a worker address to its provider's operator (one worker, one
-	// provider). Kept by syncIndexes rather than as an IndexedMap index: a provider is
+	// provider). Kept by providerIndexes rather than as an IndexedMap index: a provider is
 	// rewritten for every job it takes or finishes, and an IndexedMap would reread it and
 	// rewrite this entry each time, though the worker almost never changes.
-	ProviderByWorker collections.Map[string, sdk.AccAddress]
+	ProviderByWorker collections.Map[sdk.AccAddress, sdk.AccAddress]
 	// ModelProviders is the (model, operator) index of every provider serving a model.
 	ModelProviders collections.KeySet[collections.Pair[string, sdk.AccAddress]]
 	// PriceIndex orders the ACTIVE providers of a model by price: (model, 32-byte
@@ -55,9 +58,10 @@ type Keeper struct {
 	Departed      collections.Map[sdk.AccAddress, int64]
 	DepartedQueue collections.KeySet[collections.Pair[int64, sdk.AccAddress]]
 
-	// Per-model Fenwick tree of draw weights (see fenwick.go): meta, slot of (model,
-	// operator), operator of (model, slot), weight of (model, slot), the tree nodes stored
-	// in pages of 15 (model, band, block), and a stack of freed slots (model, i) → slot.
+	// Per-model Fenwick tree of draw weights (package weighttree, stored by
+	// weight_trees.go): meta, slot of (model, operator), operator of (model, slot), weight
+	// of (model, slot), the tree nodes stored in pages of 15 (model, band, block), and a
+	// stack of freed slots (model, i) → slot.
 	TreeMeta      collections.Map[string, TreeMeta]
 	TreeSlot      collections.Map[collections.Pair[string, sdk.AccAddress], uint64]
 	TreeSlotOwner collections.Map[collections.Pair[string, uint64], sdk.AccAddress]
@@ -97,7 +101,7 @@ func NewKeeper(
 		Providers: collections.NewMap(sb, types.ProvidersKey, "providers", sdk.AccAddressKey,
 			codec.CollValue[types.Provider](cdc)),
 		ProviderByWorker: collections.NewMap(sb, types.ProviderWorkerKey, "providers_by_worker",
-			collections.StringKey, collcodec.KeyToValueCodec(sdk.AccAddressKey)),
+			sdk.AccAddressKey, collcodec.KeyToValueCodec(sdk.AccAddressKey)),
 		ModelProviders: collections.NewKeySet(sb, types.ModelProvidersKey, "model_providers",
 			collections.PairKeyCodec(collections.StringKey, sdk.AccAddressKey)),
 		PriceIndex: collections.NewKeySet(sb, types.PriceIndexKey, "price_index",
@@ -128,6 +132,7 @@ func NewKeeper(
 		panic(err)
 	}
 	k.Schema = schema
+	k.indexes = newProviderIndexes(k)
 	return k
 }
 

@@ -3,7 +3,6 @@ package keeper
 import (
 	"context"
 	"errors"
-	"math/big"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
@@ -34,11 +33,7 @@ func (k Keeper) GetProvider(ctx context.Context, operator sdk.AccAddress) (types
 // GetProviderByWorker returns the provider whose worker is the given address (O(1) through
 // the unique worker index) or ErrProviderNotFound.
 func (k Keeper) GetProviderByWorker(ctx context.Context, worker sdk.AccAddress) (types.Provider, error) {
-	workerStr, err := k.addressCodec.BytesToString(worker)
-	if err != nil {
-		return types.Provider{}, err
-	}
-	operator, err := k.ProviderByWorker.Get(ctx, workerStr)
+	operator, err := k.ProviderByWorker.Get(ctx, worker)
 	if errors.Is(err, collections.ErrNotFound) {
 		return types.Provider{}, types.ErrProviderNotFound.Wrapf("no provider with worker %s", k.addrString(worker))
 	}
@@ -68,35 +63,6 @@ func (k Keeper) MinPrice(ctx context.Context, modelID string) (math.Int, bool, e
 		return math.Int{}, false, err
 	}
 	return price, true, nil
-}
-
-// refreshMinPrice recomputes a model's cached lowest price from the price index.
-func (k Keeper) refreshMinPrice(ctx context.Context, modelID string) error {
-	price, ok, err := k.scanMinPrice(ctx, modelID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return k.MinPrices.Remove(ctx, modelID)
-	}
-	return k.MinPrices.Set(ctx, modelID, price)
-}
-
-func (k Keeper) scanMinPrice(ctx context.Context, modelID string) (math.Int, bool, error) {
-	it, err := k.PriceIndex.Iterate(ctx,
-		collections.NewPrefixedTripleRange[string, []byte, sdk.AccAddress](modelID))
-	if err != nil {
-		return math.Int{}, false, err
-	}
-	defer it.Close()
-	if !it.Valid() {
-		return math.ZeroInt(), false, nil
-	}
-	key, err := it.Key()
-	if err != nil {
-		return math.Int{}, false, err
-	}
-	return math.NewIntFromBigIntMut(new(big.Int).SetBytes(key.K2())), true, nil
 }
 
 func (k Keeper) addrString(a sdk.AccAddress) string {
@@ -193,7 +159,7 @@ func (k Keeper) writeProviderMin(ctx context.Context, operator sdk.AccAddress, o
 		return err
 	}
 	if sameDrawInputs(old, next) {
-		return k.syncWorker(ctx, operator, old, next)
+		return k.indexes.syncWorker(ctx, operator, old, next)
 	}
 	if minBond.IsNil() {
 		var err error
@@ -201,7 +167,7 @@ func (k Keeper) writeProviderMin(ctx context.Context, operator sdk.AccAddress, o
 			return err
 		}
 	}
-	return k.syncIndexes(ctx, operator, old, next, minBond, minBond)
+	return k.indexes.sync(ctx, operator, old, next, minBond, minBond)
 }
 
 // removeProvider deletes a provider and all its index entries.
@@ -217,21 +183,7 @@ func (k Keeper) removeProvider(ctx context.Context, p types.Provider) error {
 	if err := k.Providers.Remove(ctx, operator); err != nil {
 		return err
 	}
-	return k.syncIndexes(ctx, operator, &p, nil, minBond, minBond)
-}
-
-// syncWorker keeps ProviderByWorker in line when a provider appears, goes, or changes
-// its worker.
-func (k Keeper) syncWorker(ctx context.Context, operator sdk.AccAddress, old, next *types.Provider) error {
-	if old != nil && (next == nil || old.Worker != next.Worker) {
-		if err := k.ProviderByWorker.Remove(ctx, old.Worker); err != nil {
-			return err
-		}
-	}
-	if next != nil && (old == nil || old.Worker != next.Worker) {
-		return k.ProviderByWorker.Set(ctx, next.Worker, operator)
-	}
-	return nil
+	return k.indexes.sync(ctx, operator, &p, nil, minBond, minBond)
 }
 
 func modelsOf(p *types.Provider) []string {
@@ -262,75 +214,6 @@ func sameModels(a, b []string) bool {
 	return true
 }
 
-// syncIndexes updates the derived indexes from old, indexed under min_bond oldMin, to next
-// under newMin (either provider may be nil; the two minimums differ only when the params
-// change). Work is proportional to the models touched; unchanged weights and prices cost
-// no writes.
-func (k Keeper) syncIndexes(ctx context.Context, operator sdk.AccAddress, old, next *types.Provider, oldMin, newMin math.Int) error {
-	if err := k.syncWorker(ctx, operator, old, next); err != nil {
-		return err
-	}
-	oldModels, newModels := modelsOf(old), modelsOf(next)
-	for _, m := range oldModels {
-		if !contains(newModels, m) {
-			if err := k.ModelProviders.Remove(ctx, collections.Join(m, operator)); err != nil {
-				return err
-			}
-			if err := k.releaseSlot(ctx, m, operator); err != nil {
-				return err
-			}
-		}
-	}
-	for _, m := range newModels {
-		if !contains(oldModels, m) {
-			if err := k.ModelProviders.Set(ctx, collections.Join(m, operator)); err != nil {
-				return err
-			}
-		}
-	}
-
-	// Price index: only eligible providers (ACTIVE, bond ≥ min_bond) are listed.
-	oldListed := eligible(old, oldMin)
-	newListed := eligible(next, newMin)
-	priceUnchanged := oldListed == newListed && sameModels(oldModels, newModels) &&
-		(!oldListed || old.PricePerToken.Amount.Equal(next.PricePerToken.Amount))
-	if !priceUnchanged {
-		if oldListed {
-			pk := priceKey(old.PricePerToken.Amount)
-			for _, m := range oldModels {
-				if err := k.PriceIndex.Remove(ctx, collections.Join3(m, pk, operator)); err != nil {
-					return err
-				}
-			}
-		}
-		if newListed {
-			pk := priceKey(next.PricePerToken.Amount)
-			for _, m := range newModels {
-				if err := k.PriceIndex.Set(ctx, collections.Join3(m, pk, operator)); err != nil {
-					return err
-				}
-			}
-		}
-		for _, m := range union(oldModels, newModels) {
-			if err := k.refreshMinPrice(ctx, m); err != nil {
-				return err
-			}
-		}
-	}
-
-	// Weights: every listed model holds a slot (weight possibly zero).
-	newWeight := weightOf(next, newMin)
-	if sameModels(oldModels, newModels) && weightOf(old, oldMin).Equal(newWeight) {
-		return nil
-	}
-	for _, m := range newModels {
-		if err := k.setProviderWeight(ctx, m, operator, newWeight); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // resyncMinBond re-indexes the providers whose eligibility changes when min_bond moves
 // from oldMin to newMin (ACTIVE with a bond between the two). It walks every provider:
 // O(n), run only by a params change.
@@ -350,7 +233,7 @@ func (k Keeper) resyncMinBond(ctx context.Context, oldMin, newMin math.Int) erro
 		if err != nil {
 			return err
 		}
-		if err := k.syncIndexes(ctx, operator, &p, &p, oldMin, newMin); err != nil {
+		if err := k.indexes.sync(ctx, operator, &p, &p, oldMin, newMin); err != nil {
 			return err
 		}
 	}

@@ -8,16 +8,12 @@ import (
 	collcodec "cosmossdk.io/collections/codec"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/x/provider/weighttree"
 )
 
-// TreeMeta describes one model's Fenwick tree: Size is the tree's length (a power of two,
-// 0 before the first slot), NextSlot the next never-used 1-based slot, and Free the number
-// of freed slots on the model's free-slot stack.
-type TreeMeta struct {
-	Size     uint64 `json:"size"`
-	NextSlot uint64 `json:"next_slot"`
-	Free     uint64 `json:"free"`
-}
+// TreeMeta is a model's weight tree meta (weighttree.Meta), stored by treeMetaValue.
+type TreeMeta = weighttree.Meta
 
 // treeMetaValue stores TreeMeta as 24 big-endian bytes.
 type treeMetaValue struct{}

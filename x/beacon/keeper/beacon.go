@@ -87,10 +87,10 @@ func (k Keeper) ResolveProposer(ctx context.Context, sk types.StakingKeeper, pro
 }
 
 // ApplyBlock stores beacon(H) for the block being finalized. The app's PreBlocker
-// (abci.PreBlockHandler) calls it at every height, with the block's txs and proposer. txs[0] should be
-// the proposer's beacon entry; when it is missing, malformed, for another height,
-// or its proof does not verify under the proposer's registered key, beacon(H) is the
-// weak hash chain value instead. Only store failures return an error: bad input from
+// (abci.PreBlockHandler) calls it at every height, with the block's txs and proposer.
+// txs[0] should be the proposer's beacon entry; when it is missing, malformed, for
+// another height, or its proof does not verify under the proposer's registered key,
+// beacon(H) is the weak hash chain value instead. Only store failures return an error: bad input from
 // a proposer must never halt the chain.
 func (k Keeper) ApplyBlock(ctx sdk.Context, txs [][]byte, proposer sdk.ConsAddress) error {
 	height := ctx.BlockHeight()

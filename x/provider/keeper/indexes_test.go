@@ -9,8 +9,6 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	"github.com/sovra-network/sovra/x/provider/types"
 )
 
@@ -66,25 +64,25 @@ func TestIndexesInvariant(t *testing.T) {
 		},
 		"missing model entry": {
 			func() error {
-				return k.ModelProviders.Remove(ctx, collections.Join("tiny_model", sdk.AccAddress(addr(6))))
+				return k.ModelProviders.Remove(ctx, collections.Join("tiny_model", addr(6)))
 			},
 			func() error {
-				return k.ModelProviders.Set(ctx, collections.Join("tiny_model", sdk.AccAddress(addr(6))))
+				return k.ModelProviders.Set(ctx, collections.Join("tiny_model", addr(6)))
 			},
 			"model_providers",
 		},
 		"price at the wrong amount": {
 			func() error {
-				if err := k.PriceIndex.Remove(ctx, collections.Join3("llama-7b", priceKey(price), sdk.AccAddress(addr(5)))); err != nil {
+				if err := k.PriceIndex.Remove(ctx, collections.Join3("llama-7b", priceKey(price), addr(5))); err != nil {
 					return err
 				}
-				return k.PriceIndex.Set(ctx, collections.Join3("llama-7b", priceKey(price.AddRaw(1)), sdk.AccAddress(addr(5))))
+				return k.PriceIndex.Set(ctx, collections.Join3("llama-7b", priceKey(price.AddRaw(1)), addr(5)))
 			},
 			func() error {
-				if err := k.PriceIndex.Remove(ctx, collections.Join3("llama-7b", priceKey(price.AddRaw(1)), sdk.AccAddress(addr(5)))); err != nil {
+				if err := k.PriceIndex.Remove(ctx, collections.Join3("llama-7b", priceKey(price.AddRaw(1)), addr(5))); err != nil {
 					return err
 				}
-				return k.PriceIndex.Set(ctx, collections.Join3("llama-7b", priceKey(price), sdk.AccAddress(addr(5))))
+				return k.PriceIndex.Set(ctx, collections.Join3("llama-7b", priceKey(price), addr(5)))
 			},
 			"price_index",
 		},
@@ -100,10 +98,10 @@ func TestIndexesInvariant(t *testing.T) {
 		},
 		"unbonding provider off the queue": {
 			func() error {
-				return k.UnbondingQueue.Remove(ctx, collections.Join(p4.UnbondingHeight, sdk.AccAddress(addr(4))))
+				return k.UnbondingQueue.Remove(ctx, collections.Join(p4.UnbondingHeight, addr(4)))
 			},
 			func() error {
-				return k.UnbondingQueue.Set(ctx, collections.Join(p4.UnbondingHeight, sdk.AccAddress(addr(4))))
+				return k.UnbondingQueue.Set(ctx, collections.Join(p4.UnbondingHeight, addr(4)))
 			},
 			"not queued",
 		},

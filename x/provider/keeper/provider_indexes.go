@@ -292,8 +292,11 @@ func (x providerIndexes) checkTree(ctx context.Context, providers collections.Ma
 				return true, fmt.Errorf("slot %d beyond next slot %d", slot, meta.NextSlot)
 			}
 			back, err := x.slots.Get(ctx, collections.Join(model, operator))
-			if err != nil || back != slot {
-				return true, fmt.Errorf("slot %d owner %s maps back to %d (%v)", slot, x.addrString(operator), back, err)
+			if err != nil {
+				return true, fmt.Errorf("slot %d owner %s has no slot: %w", slot, x.addrString(operator), err)
+			}
+			if back != slot {
+				return true, fmt.Errorf("slot %d owner %s maps back to %d", slot, x.addrString(operator), back)
 			}
 			p, err := providers.Get(ctx, operator)
 			if err != nil {

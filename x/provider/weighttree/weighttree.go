@@ -87,9 +87,9 @@ func New(store Store) Tree { return Tree{store: store} }
 func lowbit(i uint64) uint64 { return i & -i }
 
 func pageOf(i uint64) (PageRef, int) {
-	band := bits.TrailingZeros64(i) / PageLevels
-	shift := uint(band * PageLevels)
-	return PageRef{Band: uint32(band), Block: i >> (shift + PageLevels)}, int((i >> shift) & pageNodes)
+	band := uint32(bits.TrailingZeros64(i)) / PageLevels //nolint:gosec // at most 64
+	shift := band * PageLevels
+	return PageRef{Band: band, Block: i >> (shift + PageLevels)}, int((i >> shift) & pageNodes)
 }
 
 // page holds node at position p in bytes [(p−1)·16, p·16); bytes past its end are zero
@@ -340,8 +340,8 @@ func (t Tree) Check(ctx context.Context, used uint64) error {
 	if meta.Size&(meta.Size-1) != 0 || meta.NextSlot-1 > meta.Size {
 		return fmt.Errorf("size %d, next slot %d", meta.Size, meta.NextSlot)
 	}
-	if free := meta.NextSlot - 1 - used; used > meta.NextSlot-1 || free != meta.Free {
-		return fmt.Errorf("%d unused slots, free stack holds %d", int64(meta.NextSlot-1)-int64(used), meta.Free)
+	if handedOut := meta.NextSlot - 1; used > handedOut || handedOut-used != meta.Free {
+		return fmt.Errorf("%d slots handed out, %d in use, free stack holds %d", handedOut, used, meta.Free)
 	}
 	prefix := make([]math.Int, meta.Size+1)
 	prefix[0] = math.ZeroInt()

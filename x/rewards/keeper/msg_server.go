@@ -47,14 +47,14 @@ func (m msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", m.authority, msg.Authority)
 	}
 	if m.hooks != nil {
-		min, err := m.hooks.MinVerificationShare(ctx)
+		floor, err := m.hooks.MinVerificationShare(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if msg.Params.VerificationShare.LT(min) {
+		if msg.Params.VerificationShare.LT(floor) {
 			return nil, errorsmod.Wrapf(types.ErrInvalidParams,
 				"verification_share %s is below %s, what audits pay out on average (x/verify: audit_rate × verifiers_per_audit)",
-				msg.Params.VerificationShare, min)
+				msg.Params.VerificationShare, floor)
 		}
 	}
 	if err := m.Params.Set(ctx, msg.Params); err != nil {

@@ -46,7 +46,7 @@ func (q queryServer) Job(ctx context.Context, req *types.QueryJobRequest) (*type
 // pagination (a key or an offset, limit, count_total, reverse). Each filter walks its own
 // collection: the submitter's or provider's index, the status index for committed,
 // auditing and terminal jobs, and, for pending and assigned jobs (not in the status
-// index, see job_store.go), the tail of Jobs from the lowest id their queues hold.
+// index, see job_indexes.go), the tail of Jobs from the lowest id their queues hold.
 func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*types.QueryJobsResponse, error) {
 	if req == nil {
 		req = &types.QueryJobsRequest{}

@@ -19,11 +19,20 @@ build:
 install:
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/sovrad
 
-## test: unit, app-level and end-to-end tests (builds sovrad and llama-server, installs the llama.cpp libraries: x64, and haswell for the cross-variant audits)
-test: build llama-libs llama-libs-haswell llama-server
+## test: unit, app-level and end-to-end tests, and test-race (builds sovrad and llama-server, installs the llama.cpp libraries: x64, and haswell for the cross-variant audits)
+test: build llama-libs llama-libs-haswell llama-server test-race
 	SOVRAD_BIN=$(BUILD_DIR)/sovrad SOVRA_REQUIRE_LLAMA=1 \
 	SOVRA_LLAMA_SERVER=$(LLAMA_SERVER_BIN) SOVRA_REQUIRE_LLAMA_SERVER=1 \
 	$(GO) test -count=1 -timeout 30m ./...
+
+## test-race: the fast, concurrent packages under the race detector (tx client, processes, worker loop on fakes, health, store, chain client, protocol types)
+RACE_PKGS = ./txclient/... ./internal/proc/... ./internal/typedevent/... ./worker/health/... ./worker/store/... \
+	./worker/config/... ./worker/chain/... ./x/task/types/... ./x/verify/types/... ./x/provider/types/... \
+	./x/rewards/types/... ./x/beacon/types/... ./x/provider/weighttree/...
+.PHONY: test-race
+test-race:
+	$(GO) test -race -count=1 -short $(RACE_PKGS)
+	$(GO) test -race -count=1 -short -run 'Unit|Fake' ./worker
 
 ## test-unit: unit and app-level tests only (no processes)
 test-unit:

@@ -114,8 +114,8 @@ func newKeepers(app *App, enc EncodingConfig) Keepers {
 	k.GovKeeper = govkeeper.NewKeeper(cdc, store(govtypes.StoreKey), k.AccountKeeper, k.BankKeeper, k.DistrKeeper,
 		app.MsgServiceRouter(), govtypes.DefaultConfig(), authority, nil)
 
-	k.BeaconKeeper = beaconkeeper.NewKeeper(cdc, store(beacontypes.StoreKey), accCodec, authority, k.StakingKeeper)
-	k.ProviderKeeper = providerkeeper.NewKeeper(cdc, store(providertypes.StoreKey), accCodec, authority, k.BankKeeper, k.AccountKeeper)
+	k.BeaconKeeper = beaconkeeper.NewKeeper(cdc, store(beacontypes.StoreKey), runtime.EventService{}, accCodec, authority, k.StakingKeeper)
+	k.ProviderKeeper = providerkeeper.NewKeeper(cdc, store(providertypes.StoreKey), runtime.EventService{}, accCodec, authority, k.BankKeeper, k.AccountKeeper)
 	k.TaskKeeper, k.RewardsKeeper, k.VerifyKeeper = newAuditKeepers(cdc, store, accCodec, authority, k)
 	return k
 }
@@ -133,15 +133,15 @@ func newKeepers(app *App, enc EncodingConfig) Keepers {
 func newAuditKeepers(
 	cdc codec.Codec, store func(string) corestore.KVStoreService, accCodec address.Codec, authority string, k Keepers,
 ) (taskkeeper.Keeper, rewardskeeper.Keeper, verifykeeper.Keeper) {
-	rewardsNoHooks := rewardskeeper.NewKeeper(cdc, store(rewardstypes.StoreKey), accCodec, authority,
+	rewardsNoHooks := rewardskeeper.NewKeeper(cdc, store(rewardstypes.StoreKey), runtime.EventService{}, accCodec, authority,
 		k.AccountKeeper, k.BankKeeper, k.DistrKeeper, nil)
-	taskNoHooks := taskkeeper.NewKeeper(cdc, store(tasktypes.StoreKey), accCodec, authority, k.BankKeeper,
+	taskNoHooks := taskkeeper.NewKeeper(cdc, store(tasktypes.StoreKey), runtime.EventService{}, accCodec, authority, k.BankKeeper,
 		k.AccountKeeper, k.ProviderKeeper, k.BeaconKeeper, rewardsNoHooks, nil)
-	verify := verifykeeper.NewKeeper(cdc, store(verifytypes.StoreKey), accCodec, authority, k.AccountKeeper,
+	verify := verifykeeper.NewKeeper(cdc, store(verifytypes.StoreKey), runtime.EventService{}, accCodec, authority, k.AccountKeeper,
 		taskNoHooks, k.ProviderKeeper, k.BeaconKeeper, rewardsNoHooks, k.BankKeeper)
-	task := taskkeeper.NewKeeper(cdc, store(tasktypes.StoreKey), accCodec, authority, k.BankKeeper,
+	task := taskkeeper.NewKeeper(cdc, store(tasktypes.StoreKey), runtime.EventService{}, accCodec, authority, k.BankKeeper,
 		k.AccountKeeper, k.ProviderKeeper, k.BeaconKeeper, rewardsNoHooks, verify)
-	rewards := rewardskeeper.NewKeeper(cdc, store(rewardstypes.StoreKey), accCodec, authority,
+	rewards := rewardskeeper.NewKeeper(cdc, store(rewardstypes.StoreKey), runtime.EventService{}, accCodec, authority,
 		k.AccountKeeper, k.BankKeeper, k.DistrKeeper, verify)
 	return task, rewards, verify
 }

@@ -39,18 +39,18 @@ func TestNewKeepersValidateAuthority(t *testing.T) {
 		t.Fatal(err)
 	}
 	build := map[string]func(authority string){
-		"beacon": func(a string) { beaconkeeper.NewKeeper(cdc, store, ac, a, nil) },
+		"beacon": func(a string) { beaconkeeper.NewKeeper(cdc, store, runtime.EventService{}, ac, a, nil) },
 		"provider": func(a string) {
-			providerkeeper.NewKeeper(cdc, store, ac, a, nil, moduleAccounts{})
+			providerkeeper.NewKeeper(cdc, store, runtime.EventService{}, ac, a, nil, moduleAccounts{})
 		},
 		"rewards": func(a string) {
-			rewardskeeper.NewKeeper(cdc, store, ac, a, moduleAccounts{}, nil, nil, nil)
+			rewardskeeper.NewKeeper(cdc, store, runtime.EventService{}, ac, a, moduleAccounts{}, nil, nil, nil)
 		},
 		"task": func(a string) {
-			taskkeeper.NewKeeper(cdc, store, ac, a, nil, moduleAccounts{}, nil, nil, nil, nil)
+			taskkeeper.NewKeeper(cdc, store, runtime.EventService{}, ac, a, nil, moduleAccounts{}, nil, nil, nil, nil)
 		},
 		"verify": func(a string) {
-			verifykeeper.NewKeeper(cdc, store, ac, a, moduleAccounts{}, nil, nil, nil, nil, nil)
+			verifykeeper.NewKeeper(cdc, store, runtime.EventService{}, ac, a, moduleAccounts{}, nil, nil, nil, nil, nil)
 		},
 	}
 	for module, newKeeper := range build {

@@ -131,7 +131,7 @@ func (k Keeper) ApplyBlock(ctx sdk.Context, txs [][]byte, proposer sdk.ConsAddre
 		return err
 	}
 
-	return ctx.EventManager().EmitTypedEvent(&types.EventBeacon{
+	return k.emit(ctx, &types.EventBeacon{
 		Height: height, Output: beacon.Output, Proposer: beacon.Proposer, Weak: beacon.Weak, WeakReason: weakReason,
 	})
 }

@@ -10,8 +10,10 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/collections/indexes"
 	"cosmossdk.io/core/address"
+	"cosmossdk.io/core/event"
 	corestore "cosmossdk.io/core/store"
 	"cosmossdk.io/log/v2"
+	"google.golang.org/protobuf/runtime/protoiface"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -32,6 +34,8 @@ func (i VRFKeyIndexes) IndexesList() []collections.Index[string, types.VRFKey] {
 
 // Keeper of the beacon module.
 type Keeper struct {
+	// events emits the module's typed events (proto/sovra/beacon/v1/events.proto).
+	events        event.Service
 	cdc           codec.BinaryCodec
 	storeService  corestore.KVStoreService
 	addressCodec  address.Codec
@@ -55,6 +59,7 @@ type Keeper struct {
 func NewKeeper(
 	cdc codec.BinaryCodec,
 	storeService corestore.KVStoreService,
+	eventService event.Service,
 	addressCodec address.Codec,
 	authority string,
 	stakingKeeper types.StakingKeeper,
@@ -64,6 +69,7 @@ func NewKeeper(
 	}
 	sb := collections.NewSchemaBuilder(storeService)
 	k := Keeper{
+		events:        eventService,
 		cdc:           cdc,
 		storeService:  storeService,
 		addressCodec:  addressCodec,
@@ -181,4 +187,9 @@ func (k Keeper) SetVRFKey(ctx context.Context, key types.VRFKey, proof []byte) e
 		return err
 	}
 	return k.VRFKeyProofs.Set(ctx, key.Validator, proof)
+}
+
+// emit emits a typed event through the event service.
+func (k Keeper) emit(ctx context.Context, ev protoiface.MessageV1) error {
+	return k.events.EventManager(ctx).Emit(ctx, ev)
 }

@@ -59,7 +59,7 @@ func (s msgServer) RegisterVRFKey(goCtx context.Context, msg *types.MsgRegisterV
 	if err := s.SetVRFKey(ctx, key, msg.Proof); err != nil {
 		return nil, err
 	}
-	if err := ctx.EventManager().EmitTypedEvent(&types.EventVRFKeyRegistered{
+	if err := s.emit(ctx, &types.EventVRFKeyRegistered{
 		Validator: valoper, PubKey: msg.PubKey, Height: ctx.BlockHeight(),
 	}); err != nil {
 		return nil, err
@@ -79,7 +79,7 @@ func (s msgServer) UpdateParams(goCtx context.Context, msg *types.MsgUpdateParam
 	if err := s.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err
 	}
-	if err := ctx.EventManager().EmitTypedEvent(&types.EventParamsUpdated{Params: msg.Params}); err != nil {
+	if err := s.emit(ctx, &types.EventParamsUpdated{Params: msg.Params}); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, nil

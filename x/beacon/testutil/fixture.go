@@ -95,7 +95,7 @@ func NewFixture(t testing.TB) *Fixture {
 
 	staking := NewFakeStaking()
 	authority := sdk.AccAddress(bytes.Repeat([]byte{0xa0}, 20)).String()
-	k := keeper.NewKeeper(cdc, runtime.NewKVStoreService(key), addresscodec.NewBech32Codec("sovra"), authority, staking)
+	k := keeper.NewKeeper(cdc, runtime.NewKVStoreService(key), runtime.EventService{}, addresscodec.NewBech32Codec("sovra"), authority, staking)
 	f := &Fixture{Keeper: k, Staking: staking, Cdc: cdc, Authority: authority}
 	f.Ctx = AtHeight(ctx, 1)
 	if err := k.Params.Set(f.Ctx, types.DefaultParams()); err != nil {

@@ -69,7 +69,7 @@ func (k Keeper) completeUnbonding(ctx context.Context, key collections.Pair[int6
 	if err := k.markDeparted(ctx, key.K2()); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventUnbondingCompleted{
+	return k.emit(ctx, &types.EventUnbondingCompleted{
 		Operator: p.Operator, Worker: p.Worker, Amount: p.Bond,
 	})
 }

@@ -108,7 +108,7 @@ func (k Keeper) jail(ctx context.Context, p *types.Provider, params types.Params
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	p.Status = types.PROVIDER_STATUS_JAILED
 	p.JailedUntil = sdkCtx.BlockHeight() + int64(params.JailBlocks)
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderJailed{
+	return k.emit(ctx, &types.EventProviderJailed{
 		Operator: p.Operator, Worker: p.Worker, Misses: p.Misses, JailedUntil: p.JailedUntil,
 	})
 }

@@ -73,7 +73,7 @@ func newRegistryOf(tb testing.TB, n int, profileOf, modelOf func(i int) string) 
 	enc := moduletestutil.MakeTestEncodingConfig(provider.AppModule{})
 	bank := newFakeBank()
 	authority := authtypes.NewModuleAddress("gov").String()
-	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), addresscodec.NewBech32Codec("sovra"),
+	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), runtime.EventService{}, addresscodec.NewBech32Codec("sovra"),
 		authority, bank, fakeAccounts{})
 	f := &fixture{ctx: tc.Ctx.WithBlockHeight(10), key: key, k: k, ms: keeper.NewMsgServerImpl(k),
 		qs: keeper.NewQueryServerImpl(k), bank: bank, authority: authority}

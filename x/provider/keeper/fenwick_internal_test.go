@@ -34,7 +34,7 @@ func TestFindBoundaries(t *testing.T) {
 	ac := addresscodec.NewBech32Codec("sovra")
 	authority, err := ac.BytesToString(authtypes.NewModuleAddress("gov"))
 	require.NoError(t, err)
-	k := NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), ac,
+	k := NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), runtime.EventService{}, ac,
 		authority, nil, noAccounts{})
 
 	weights := []int64{3, 0, 5, 2, 0} // slots 1..5, tree size 8
@@ -72,7 +72,7 @@ func TestFindAcrossPages(t *testing.T) {
 	ac := addresscodec.NewBech32Codec("sovra")
 	authority, err := ac.BytesToString(authtypes.NewModuleAddress("gov"))
 	require.NoError(t, err)
-	k := NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), ac,
+	k := NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), runtime.EventService{}, ac,
 		authority, nil, noAccounts{})
 
 	weights := make([]int64, 41) // slots 1..40

@@ -130,7 +130,7 @@ func newFixture(t testing.TB) *fixture {
 	enc := moduletestutil.MakeTestEncodingConfig(provider.AppModule{})
 	bank := newFakeBank()
 	authority := authtypes.NewModuleAddress("gov").String()
-	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), addresscodec.NewBech32Codec("sovra"),
+	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), runtime.EventService{}, addresscodec.NewBech32Codec("sovra"),
 		authority, bank, fakeAccounts{})
 	ctx := tc.Ctx.WithBlockHeight(10)
 	gs := types.DefaultGenesis()

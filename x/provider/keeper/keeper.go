@@ -7,9 +7,11 @@ import (
 	"cosmossdk.io/collections"
 	collcodec "cosmossdk.io/collections/codec"
 	"cosmossdk.io/core/address"
+	"cosmossdk.io/core/event"
 	corestore "cosmossdk.io/core/store"
 	"cosmossdk.io/log/v2"
 	"cosmossdk.io/math"
+	"google.golang.org/protobuf/runtime/protoiface"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -19,6 +21,8 @@ import (
 
 // Keeper of the provider registry. The whole state is the collections schema below.
 type Keeper struct {
+	// events emits the module's typed events (proto/sovra/provider/v1/events.proto).
+	events       event.Service
 	cdc          codec.BinaryCodec
 	storeService corestore.KVStoreService
 	addressCodec address.Codec
@@ -75,6 +79,7 @@ type Keeper struct {
 func NewKeeper(
 	cdc codec.BinaryCodec,
 	storeService corestore.KVStoreService,
+	eventService event.Service,
 	addressCodec address.Codec,
 	authority string,
 	bank types.BankKeeper,
@@ -89,6 +94,7 @@ func NewKeeper(
 
 	sb := collections.NewSchemaBuilder(storeService)
 	k := Keeper{
+		events:       eventService,
 		cdc:          cdc,
 		storeService: storeService,
 		addressCodec: addressCodec,
@@ -146,3 +152,8 @@ func (k Keeper) Logger(ctx context.Context) log.Logger {
 
 // ModuleAddress is the address of the module account holding the bonds.
 func (k Keeper) ModuleAddress() sdk.AccAddress { return k.accounts.GetModuleAddress(types.ModuleName) }
+
+// emit emits a typed event through the event service.
+func (k Keeper) emit(ctx context.Context, ev protoiface.MessageV1) error {
+	return k.events.EventManager(ctx).Emit(ctx, ev)
+}

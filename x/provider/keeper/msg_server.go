@@ -134,7 +134,7 @@ func (ms msgServer) RegisterProvider(ctx context.Context, msg *types.MsgRegister
 	if err := ms.addTotalBond(ctx, msg.Bond.Amount); err != nil {
 		return nil, err
 	}
-	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderRegistered{
+	if err := ms.emit(ctx, &types.EventProviderRegistered{
 		Operator: p.Operator, Worker: p.Worker, Models: p.Models, Bond: p.Bond, PricePerToken: p.PricePerToken, Profile: p.Profile,
 	}); err != nil {
 		return nil, err

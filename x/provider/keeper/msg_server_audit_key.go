@@ -37,7 +37,7 @@ func (ms msgServer) SetAuditKey(ctx context.Context, msg *types.MsgSetAuditKey) 
 	if err := ms.writeProvider(ctx, operator, &old, &p); err != nil {
 		return nil, err
 	}
-	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventAuditKeySet{
+	if err := ms.emit(ctx, &types.EventAuditKeySet{
 		Operator: p.Operator, Worker: p.Worker, AuditKey: p.AuditKey,
 	}); err != nil {
 		return nil, err

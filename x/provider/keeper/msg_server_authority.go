@@ -26,7 +26,7 @@ func (ms msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterMod
 	if err := ms.Models.Set(ctx, msg.Model.Id, msg.Model); err != nil {
 		return nil, err
 	}
-	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventModelRegistered{
+	if err := ms.emit(ctx, &types.EventModelRegistered{
 		ModelId: msg.Model.Id, Sha256: msg.Model.Sha256, ContextLength: msg.Model.ContextLength,
 	}); err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ func (ms msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams
 			return nil, err
 		}
 	}
-	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Params: msg.Params}); err != nil {
+	if err := ms.emit(ctx, &types.EventParamsUpdated{Params: msg.Params}); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, nil

@@ -35,7 +35,7 @@ func (ms msgServer) AddBond(ctx context.Context, msg *types.MsgAddBond) (*types.
 	if err := ms.addTotalBond(ctx, msg.Amount.Amount); err != nil {
 		return nil, err
 	}
-	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBondAdded{
+	if err := ms.emit(ctx, &types.EventBondAdded{
 		Operator: p.Operator, Worker: p.Worker, Amount: msg.Amount, Bond: p.Bond,
 	}); err != nil {
 		return nil, err
@@ -73,7 +73,7 @@ func (ms msgServer) Unbond(ctx context.Context, msg *types.MsgUnbond) (*types.Ms
 	if err := ms.UnbondingQueue.Set(ctx, collections.Join(completion, operator)); err != nil {
 		return nil, err
 	}
-	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventUnbondingStarted{
+	if err := ms.emit(ctx, &types.EventUnbondingStarted{
 		Operator: p.Operator, Worker: p.Worker, Amount: p.Bond, CompletionHeight: completion,
 	}); err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func (ms msgServer) Unjail(ctx context.Context, msg *types.MsgUnjail) (*types.Ms
 	if err := ms.setProvider(ctx, p); err != nil {
 		return nil, err
 	}
-	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderUnjailed{Operator: p.Operator, Worker: p.Worker, Bond: p.Bond}); err != nil {
+	if err := ms.emit(ctx, &types.EventProviderUnjailed{Operator: p.Operator, Worker: p.Worker, Bond: p.Bond}); err != nil {
 		return nil, err
 	}
 	return &types.MsgUnjailResponse{}, nil

@@ -3,8 +3,6 @@ package keeper
 import (
 	"context"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	"github.com/sovra-network/sovra/x/provider/types"
 )
 
@@ -72,7 +70,7 @@ func (ms msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProv
 	if err := ms.setProvider(ctx, p); err != nil {
 		return nil, err
 	}
-	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev); err != nil {
+	if err := ms.emit(ctx, ev); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateProviderResponse{}, nil

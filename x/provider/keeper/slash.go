@@ -83,7 +83,7 @@ func (k Keeper) Slash(
 	if err := k.addTotalBond(ctx, taken.Neg()); err != nil {
 		return math.Int{}, err
 	}
-	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderSlashed{
+	if err := k.emit(ctx, &types.EventProviderSlashed{
 		Operator: p.Operator, Worker: p.Worker, Amount: slashed, Recipient: recipientModule, Jailed: jailed, Bond: p.Bond,
 	}); err != nil {
 		return math.Int{}, err

@@ -79,7 +79,7 @@ func (k Keeper) accrue(ctx context.Context, addr sdk.AccAddress, source string, 
 	if err := k.Accruals.Set(ctx, key, acc); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsAccrued{
+	return k.emit(ctx, &types.EventRewardsAccrued{
 		Address: addrStr, Source: source, Amount: amount,
 	})
 }
@@ -122,7 +122,7 @@ func (k Keeper) Claim(ctx context.Context, addr sdk.AccAddress) (sdk.Coins, erro
 		if err := k.bankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, addr, total); err != nil {
 			return err
 		}
-		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsClaimed{Address: addrStr, Amount: total})
+		return k.emit(ctx, &types.EventRewardsClaimed{Address: addrStr, Amount: total})
 	})
 	if err != nil {
 		return nil, err

@@ -61,7 +61,7 @@ func (k Keeper) DistributeFee(ctx context.Context, fromModule string, provider s
 		if err := k.accrue(ctx, provider, types.SourceJobs, split.Provider); err != nil {
 			return err
 		}
-		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventFeeDistributed{
+		return k.emit(ctx, &types.EventFeeDistributed{
 			FromModule: fromModule, Provider: providerStr, Fee: fee, ProviderAmount: split.Provider,
 			VerificationPool: split.VerificationPool, Validators: split.Validators, Community: split.Community, Burned: split.Burned,
 		})

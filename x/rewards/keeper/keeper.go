@@ -6,7 +6,9 @@ import (
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
+	"cosmossdk.io/core/event"
 	corestore "cosmossdk.io/core/store"
+	"google.golang.org/protobuf/runtime/protoiface"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -16,6 +18,8 @@ import (
 
 // Keeper holds the rewards state: params and the unclaimed accruals per (address, source).
 type Keeper struct {
+	// events emits the module's typed events (proto/sovra/rewards/v1/events.proto).
+	events       event.Service
 	cdc          codec.BinaryCodec
 	addressCodec address.Codec
 	authority    string
@@ -45,6 +49,7 @@ type Keeper struct {
 func NewKeeper(
 	cdc codec.BinaryCodec,
 	storeService corestore.KVStoreService,
+	eventService event.Service,
 	addressCodec address.Codec,
 	authority string,
 	accountKeeper types.AccountKeeper,
@@ -66,6 +71,7 @@ func NewKeeper(
 
 	sb := collections.NewSchemaBuilder(storeService)
 	k := Keeper{
+		events:        eventService,
 		cdc:           cdc,
 		addressCodec:  addressCodec,
 		authority:     authority,
@@ -99,3 +105,8 @@ func (k Keeper) VerificationPoolAddress() sdk.AccAddress { return k.poolAddr }
 
 // GetParams returns the fee split (x/verify checks its audit rate against it).
 func (k Keeper) GetParams(ctx context.Context) (types.Params, error) { return k.Params.Get(ctx) }
+
+// emit emits a typed event through the event service.
+func (k Keeper) emit(ctx context.Context, ev protoiface.MessageV1) error {
+	return k.events.EventManager(ctx).Emit(ctx, ev)
+}

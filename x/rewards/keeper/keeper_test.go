@@ -57,7 +57,7 @@ func setup(t *testing.T) *fixture {
 	bank := newFakeBank()
 	distr := &fakeDistr{bank: bank, communityPool: sdk.NewCoins()}
 	storeService := runtime.NewKVStoreService(key)
-	k := keeper.NewKeeper(cdc, storeService, ac, authority, fakeAccountKeeper{}, bank, distr, nil)
+	k := keeper.NewKeeper(cdc, storeService, runtime.EventService{}, ac, authority, fakeAccountKeeper{}, bank, distr, nil)
 	require.NoError(t, k.Params.Set(ctx, types.DefaultParams()))
 	return &fixture{
 		ctx: ctx, k: k, bank: bank, distr: distr,
@@ -105,7 +105,7 @@ func TestNewKeeperRejectsBadAuthority(t *testing.T) {
 	key := storetypes.NewKVStoreKey(types.StoreKey)
 	cdc := codec.NewProtoCodec(codectypes.NewInterfaceRegistry())
 	require.Panics(t, func() {
-		keeper.NewKeeper(cdc, runtime.NewKVStoreService(key), addresscodec.NewBech32Codec("sovra"),
+		keeper.NewKeeper(cdc, runtime.NewKVStoreService(key), runtime.EventService{}, addresscodec.NewBech32Codec("sovra"),
 			"cosmos1notanaddress", fakeAccountKeeper{}, newFakeBank(), &fakeDistr{}, nil)
 	})
 }

@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"context"
+	"github.com/cosmos/cosmos-sdk/runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -69,7 +70,7 @@ func (h floorHooks) MinVerificationShare(context.Context) (math.LegacyDec, error
 // (setup's) accepts any valid split.
 func TestUpdateParamsVerificationHooks(t *testing.T) {
 	f := setup(t)
-	k := keeper.NewKeeper(f.cdc, f.storeService, f.ac, f.authority, fakeAccountKeeper{}, f.bank, f.distr,
+	k := keeper.NewKeeper(f.cdc, f.storeService, runtime.EventService{}, f.ac, f.authority, fakeAccountKeeper{}, f.bank, f.distr,
 		floorHooks{min: dec("0.2")})
 	ms := keeper.NewMsgServerImpl(k)
 	low := types.Params{

@@ -166,7 +166,7 @@ func (k Keeper) decide(ctx sdk.Context, id uint64) error {
 			return err
 		}
 	}
-	if err := ctx.EventManager().EmitTypedEvent(&types.EventJobAuditDecision{JobId: id, Audited: decision != types.DecisionSettle}); err != nil {
+	if err := k.emit(ctx, &types.EventJobAuditDecision{JobId: id, Audited: decision != types.DecisionSettle}); err != nil {
 		return err
 	}
 	switch decision {

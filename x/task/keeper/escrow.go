@@ -100,7 +100,7 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job 
 	}
 	// A block event for each job: kept to what a worker filters on (its provider); the
 	// rest of the job is one query away.
-	if err := ctx.EventManager().EmitTypedEvent(&types.EventJobAssigned{JobId: job.Id, Provider: p.Operator}); err != nil {
+	if err := k.emit(ctx, &types.EventJobAssigned{JobId: job.Id, Provider: p.Operator}); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -185,9 +185,9 @@ func (k Keeper) refundAudited(ctx context.Context, job types.Job, status types.J
 		return err
 	}
 	if status == types.JOB_STATUS_SLASHED {
-		return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobSlashed{JobId: job.Id, Provider: job.Provider, Refund: job.MaxFee})
+		return k.emit(ctx, &types.EventJobSlashed{JobId: job.Id, Provider: job.Provider, Refund: job.MaxFee})
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobFailed{JobId: job.Id, Provider: job.Provider, Refund: job.MaxFee})
+	return k.emit(ctx, &types.EventJobFailed{JobId: job.Id, Provider: job.Provider, Refund: job.MaxFee})
 }
 
 // RetentionBlocks is how long a terminal job is kept (x/verify keeps audits as long).
@@ -227,7 +227,7 @@ func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
 	if err := k.finish(sdkCtx, job, types.JOB_STATUS_SETTLED); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobSettled{JobId: job.Id, Provider: job.Provider, Fee: fee, Refund: refund})
+	return k.emit(ctx, &types.EventJobSettled{JobId: job.Id, Provider: job.Provider, Fee: fee, Refund: refund})
 }
 
 // expire ends a job nobody committed in time: full refund; an assigned provider loses
@@ -253,7 +253,7 @@ func (k Keeper) expire(ctx sdk.Context, job types.Job) error {
 	if err := k.finish(ctx, job, types.JOB_STATUS_EXPIRED); err != nil {
 		return err
 	}
-	return ctx.EventManager().EmitTypedEvent(&types.EventJobExpired{JobId: job.Id, Provider: job.Provider, Refund: job.MaxFee})
+	return k.emit(ctx, &types.EventJobExpired{JobId: job.Id, Provider: job.Provider, Refund: job.MaxFee})
 }
 
 func (k Keeper) refund(ctx context.Context, job types.Job, amount sdk.Coin) error {

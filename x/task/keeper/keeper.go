@@ -1,13 +1,16 @@
 package keeper
 
 import (
+	"context"
 	"fmt"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
+	"cosmossdk.io/core/event"
 	corestore "cosmossdk.io/core/store"
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"google.golang.org/protobuf/runtime/protoiface"
 
 	"github.com/sovra-network/sovra/x/task/types"
 )
@@ -15,6 +18,8 @@ import (
 // Keeper owns the job escrow. Every queue is keyed by height first, so block hooks touch
 // only the work due at the current height, never a scan of all jobs.
 type Keeper struct {
+	// events emits the module's typed events (proto/sovra/task/v1/events.proto).
+	events       event.Service
 	cdc          codec.BinaryCodec
 	addressCodec address.Codec
 	authority    string
@@ -73,6 +78,7 @@ type Keeper struct {
 func NewKeeper(
 	cdc codec.BinaryCodec,
 	storeService corestore.KVStoreService,
+	eventService event.Service,
 	addressCodec address.Codec,
 	authority string,
 	bank types.BankKeeper,
@@ -91,6 +97,7 @@ func NewKeeper(
 	sb := collections.NewSchemaBuilder(storeService)
 	heightJob := collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)
 	k := Keeper{
+		events:       eventService,
 		cdc:          cdc,
 		addressCodec: addressCodec,
 		authority:    authority,
@@ -132,3 +139,8 @@ func (k Keeper) accAddress(s string) (sdk.AccAddress, error) { return k.addressC
 
 // ModuleAddress is the escrow account.
 func (k Keeper) ModuleAddress() sdk.AccAddress { return k.accounts.GetModuleAddress(types.ModuleName) }
+
+// emit emits a typed event through the event service.
+func (k Keeper) emit(ctx context.Context, ev protoiface.MessageV1) error {
+	return k.events.EventManager(ctx).Emit(ctx, ev)
+}

@@ -55,7 +55,7 @@ func (m msgServer) CancelJob(ctx context.Context, msg *types.MsgCancelJob) (*typ
 	if err := m.finish(sdkCtx, job, types.JOB_STATUS_CANCELLED); err != nil {
 		return nil, err
 	}
-	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventJobCancelled{JobId: job.Id, Refund: job.MaxFee}); err != nil {
+	if err := m.emit(ctx, &types.EventJobCancelled{JobId: job.Id, Refund: job.MaxFee}); err != nil {
 		return nil, err
 	}
 	return &types.MsgCancelJobResponse{}, nil

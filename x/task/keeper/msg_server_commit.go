@@ -66,7 +66,7 @@ func (m msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult)
 		if err := m.indexes.committed(ctx, job); err != nil {
 			return nil, err
 		}
-		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventJobCommitted{JobId: job.Id, Provider: provider.Operator}); err != nil {
+		if err := m.emit(ctx, &types.EventJobCommitted{JobId: job.Id, Provider: provider.Operator}); err != nil {
 			return nil, err
 		}
 	}

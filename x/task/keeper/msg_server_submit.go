@@ -94,7 +94,7 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 	// No queue entry: the next block's BeginBlocker takes every id from its cursor on.
 	// Events carry only what the message does not: the node indexes every attribute, and
 	// the submitter and fee are already in the message and transfer events.
-	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventJobSubmitted{JobId: id, ModelId: msg.ModelId}); err != nil {
+	if err := m.emit(ctx, &types.EventJobSubmitted{JobId: id, ModelId: msg.ModelId}); err != nil {
 		return nil, err
 	}
 	return &types.MsgSubmitJobResponse{JobId: id}, nil

@@ -54,7 +54,7 @@ func (k Keeper) DecideAudit(ctx context.Context, job tasktypes.Job) (tasktypes.A
 	}
 	if len(drawn) == 0 {
 		stats.Unverifiable++
-		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventAuditVerdict{
+		if err := k.emit(ctx, &types.EventAuditVerdict{
 			JobId: job.Id, Provider: job.Provider, Verdict: types.AUDIT_STATUS_UNVERIFIABLE,
 		}); err != nil {
 			return 0, err
@@ -76,7 +76,7 @@ func (k Keeper) DecideAudit(ctx context.Context, job tasktypes.Job) (tasktypes.A
 	if err := k.provider.AuditOpened(ctx, operator); err != nil {
 		return 0, err
 	}
-	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventAuditStarted{JobId: job.Id, Provider: job.Provider}); err != nil {
+	if err := k.emit(ctx, &types.EventAuditStarted{JobId: job.Id, Provider: job.Provider}); err != nil {
 		return 0, err
 	}
 	return tasktypes.DecisionAudit, k.openRound(sdkCtx, params, &a, 1, seed, drawn, types.AUDIT_STATUS_UNSPECIFIED)
@@ -154,7 +154,7 @@ func (k Keeper) openRound(ctx sdk.Context, params types.Params, a *types.Audit, 
 		if err := k.indexes.verifierDrawn(ctx, a.JobId, d.addr); err != nil {
 			return err
 		}
-		if err := ctx.EventManager().EmitTypedEvent(&types.EventAuditVerifier{
+		if err := k.emit(ctx, &types.EventAuditVerifier{
 			JobId: a.JobId, Verifier: d.operator, Round: round, Deadline: a.PhaseDeadline,
 		}); err != nil {
 			return err
@@ -180,9 +180,9 @@ func (k Keeper) movePhase(ctx sdk.Context, a *types.Audit, status types.AuditSta
 	}
 	var err error
 	if status == types.AUDIT_STATUS_REVEAL {
-		err = ctx.EventManager().EmitTypedEvent(&types.EventAuditRevealOpen{JobId: a.JobId, Provider: a.Provider, Round: a.Round, Deadline: a.PhaseDeadline})
+		err = k.emit(ctx, &types.EventAuditRevealOpen{JobId: a.JobId, Provider: a.Provider, Round: a.Round, Deadline: a.PhaseDeadline})
 	} else {
-		err = ctx.EventManager().EmitTypedEvent(&types.EventAuditCommitOpen{JobId: a.JobId, Provider: a.Provider, Round: a.Round, Deadline: a.PhaseDeadline})
+		err = k.emit(ctx, &types.EventAuditCommitOpen{JobId: a.JobId, Provider: a.Provider, Round: a.Round, Deadline: a.PhaseDeadline})
 	}
 	if err != nil {
 		return err

@@ -6,8 +6,10 @@ import (
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
+	"cosmossdk.io/core/event"
 	corestore "cosmossdk.io/core/store"
 	"cosmossdk.io/math"
+	"google.golang.org/protobuf/runtime/protoiface"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -18,6 +20,8 @@ import (
 // Keeper runs audits: the decision at the job's decision height, the verifier draw, the
 // commit and reveal phases with their deadlines, one escalation, and the verdict.
 type Keeper struct {
+	// events emits the module's typed events (proto/sovra/verify/v1/events.proto).
+	events       event.Service
 	cdc          codec.BinaryCodec
 	addressCodec address.Codec
 	authority    string
@@ -58,6 +62,7 @@ type AccountKeeper interface {
 func NewKeeper(
 	cdc codec.BinaryCodec,
 	storeService corestore.KVStoreService,
+	eventService event.Service,
 	addressCodec address.Codec,
 	authority string,
 	accounts AccountKeeper,
@@ -77,7 +82,8 @@ func NewKeeper(
 	sb := collections.NewSchemaBuilder(storeService)
 	addrJob := collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)
 	k := Keeper{
-		cdc: cdc, addressCodec: addressCodec, authority: authority,
+		events: eventService,
+		cdc:    cdc, addressCodec: addressCodec, authority: authority,
 		task: task, provider: provider, beacon: beacon, rewards: rewards, bank: bank, moduleAddr: moduleAddr,
 		Params:     collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Audits:     collections.NewMap(sb, types.AuditsKey, "audits", collections.Uint64Key, codec.CollValue[types.Audit](cdc)),
@@ -138,4 +144,9 @@ func (k Keeper) MinVerificationShare(ctx context.Context) (math.LegacyDec, error
 		return math.LegacyDec{}, err
 	}
 	return p.AuditRate.MulInt64(int64(p.VerifiersPerAudit)), nil
+}
+
+// emit emits a typed event through the event service.
+func (k Keeper) emit(ctx context.Context, ev protoiface.MessageV1) error {
+	return k.events.EventManager(ctx).Emit(ctx, ev)
 }

@@ -171,7 +171,7 @@ func (k Keeper) escalate(ctx sdk.Context, params types.Params, a *types.Audit) e
 	if err := k.Stats.Set(ctx, stats); err != nil {
 		return err
 	}
-	if err := ctx.EventManager().EmitTypedEvent(&types.EventAuditEscalated{JobId: a.JobId, Provider: a.Provider}); err != nil {
+	if err := k.emit(ctx, &types.EventAuditEscalated{JobId: a.JobId, Provider: a.Provider}); err != nil {
 		return err
 	}
 	return k.openRound(ctx, params, a, 2, seed, drawn, a.Status)
@@ -333,7 +333,7 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 	if err := k.schedulePrune(ctx, a.JobId, a.VerdictHeight); err != nil {
 		return err
 	}
-	if err := ctx.EventManager().EmitTypedEvent(&types.EventAuditVerdict{
+	if err := k.emit(ctx, &types.EventAuditVerdict{
 		JobId: a.JobId, Provider: a.Provider, Verdict: a.Status, Slashed: a.Slashed, Reason: a.Reason,
 	}); err != nil {
 		return err
@@ -365,7 +365,7 @@ func (k Keeper) slash(ctx sdk.Context, addr sdk.AccAddress, amount math.Int, jai
 	if err != nil {
 		return math.ZeroInt(), err
 	}
-	if err := ctx.EventManager().EmitTypedEvent(&types.EventAuditPartySlashed{Party: addr.String(), Amount: taken, Reason: reason}); err != nil {
+	if err := k.emit(ctx, &types.EventAuditPartySlashed{Party: addr.String(), Amount: taken, Reason: reason}); err != nil {
 		return math.ZeroInt(), err
 	}
 	return taken, nil

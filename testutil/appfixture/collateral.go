@@ -57,8 +57,10 @@ func (f *Fixture) CheckCollateral() error {
 		}
 	}
 	vk := f.App.VerifyKeeper
-	for _, s := range []verifytypes.AuditStatus{verifytypes.AUDIT_STATUS_OPEN, verifytypes.AUDIT_STATUS_COMMIT,
-		verifytypes.AUDIT_STATUS_REVEAL, verifytypes.AUDIT_STATUS_ESCALATING} {
+	for _, s := range []verifytypes.AuditStatus{
+		verifytypes.AUDIT_STATUS_OPEN, verifytypes.AUDIT_STATUS_COMMIT,
+		verifytypes.AUDIT_STATUS_REVEAL, verifytypes.AUDIT_STATUS_ESCALATING,
+	} {
 		err := vk.ByStatus.Walk(ctx, collections.NewPrefixedPairRange[int32, uint64](int32(s)), func(key collections.Pair[int32, uint64]) (bool, error) {
 			a, err := vk.Audits.Get(ctx, key.K2())
 			if err != nil {

@@ -98,8 +98,10 @@ func New(t testing.TB, opts Options) *Fixture {
 	}
 	appOpts := simtestutil.AppOptionsMap{flags.FlagHome: home}
 	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true, appOpts, baseapp.SetChainID(ChainID))
-	f := &Fixture{T: t, App: a, Home: home, Accounts: map[string]*Account{}, VRFKey: vrfKey,
-		now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	f := &Fixture{
+		T: t, App: a, Home: home, Accounts: map[string]*Account{}, VRFKey: vrfKey,
+		now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
 
 	if opts.Balance.IsNil() {
 		opts.Balance = sdkmath.NewInt(1_000_000_000_000)

@@ -50,6 +50,7 @@ func (AppModule) ConsensusVersion() uint64 { return ConsensusVersion }
 func (AppModule) RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	types.RegisterLegacyAminoCodec(cdc)
 }
+
 func (AppModule) RegisterInterfaces(r codectypes.InterfaceRegistry) {
 	types.RegisterInterfaces(r)
 }

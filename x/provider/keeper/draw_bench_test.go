@@ -75,8 +75,10 @@ func newRegistryOf(tb testing.TB, n int, profileOf, modelOf func(i int) string) 
 	authority := authtypes.NewModuleAddress("gov").String()
 	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), runtime.EventService{}, addresscodec.NewBech32Codec("sovra"),
 		authority, bank, fakeAccounts{})
-	f := &fixture{ctx: tc.Ctx.WithBlockHeight(10), key: key, k: k, ms: keeper.NewMsgServerImpl(k),
-		qs: keeper.NewQueryServerImpl(k), bank: bank, authority: authority}
+	f := &fixture{
+		ctx: tc.Ctx.WithBlockHeight(10), key: key, k: k, ms: keeper.NewMsgServerImpl(k),
+		qs: keeper.NewQueryServerImpl(k), bank: bank, authority: authority,
+	}
 	gs := types.DefaultGenesis()
 	gs.Models = testModels
 	require.NoError(tb, k.InitGenesis(f.ctx, gs))

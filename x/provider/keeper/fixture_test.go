@@ -136,8 +136,10 @@ func newFixture(t testing.TB) *fixture {
 	gs := types.DefaultGenesis()
 	gs.Models = testModels
 	require.NoError(t, k.InitGenesis(ctx, gs))
-	return &fixture{ctx: ctx, key: key, k: k, ms: keeper.NewMsgServerImpl(k), qs: keeper.NewQueryServerImpl(k),
-		bank: bank, authority: authority}
+	return &fixture{
+		ctx: ctx, key: key, k: k, ms: keeper.NewMsgServerImpl(k), qs: keeper.NewQueryServerImpl(k),
+		bank: bank, authority: authority,
+	}
 }
 
 // addr returns a deterministic test address.

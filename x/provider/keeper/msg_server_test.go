@@ -154,23 +154,31 @@ func TestMsgBadInputChangesNothing(t *testing.T) {
 		}, types.ErrBondTooLow, "add bond first"},
 		// Authority messages
 		{"register model by non-authority", func(f *fixture) error {
-			_, err := f.ms.RegisterModel(f.ctx, &types.MsgRegisterModel{Authority: op1.String(),
-				Model: types.Model{Id: "new-model", Sha256: hexHash("n"), ContextLength: 1}})
+			_, err := f.ms.RegisterModel(f.ctx, &types.MsgRegisterModel{
+				Authority: op1.String(),
+				Model:     types.Model{Id: "new-model", Sha256: hexHash("n"), ContextLength: 1},
+			})
 			return err
 		}, types.ErrInvalidAuthority, "expected " + authorityAddr()},
 		{"register model bad sha256", func(f *fixture) error {
-			_, err := f.ms.RegisterModel(f.ctx, &types.MsgRegisterModel{Authority: f.authority,
-				Model: types.Model{Id: "new-model", Sha256: strings.ToUpper(hexHash("n")), ContextLength: 1}})
+			_, err := f.ms.RegisterModel(f.ctx, &types.MsgRegisterModel{
+				Authority: f.authority,
+				Model:     types.Model{Id: "new-model", Sha256: strings.ToUpper(hexHash("n")), ContextLength: 1},
+			})
 			return err
 		}, types.ErrInvalidModel, "lower-case hex"},
 		{"register model zero context", func(f *fixture) error {
-			_, err := f.ms.RegisterModel(f.ctx, &types.MsgRegisterModel{Authority: f.authority,
-				Model: types.Model{Id: "new-model", Sha256: hexHash("n")}})
+			_, err := f.ms.RegisterModel(f.ctx, &types.MsgRegisterModel{
+				Authority: f.authority,
+				Model:     types.Model{Id: "new-model", Sha256: hexHash("n")},
+			})
 			return err
 		}, types.ErrInvalidModel, "context_length"},
 		{"register model long id", func(f *fixture) error {
-			_, err := f.ms.RegisterModel(f.ctx, &types.MsgRegisterModel{Authority: f.authority,
-				Model: types.Model{Id: strings.Repeat("a", 65), Sha256: hexHash("n"), ContextLength: 1}})
+			_, err := f.ms.RegisterModel(f.ctx, &types.MsgRegisterModel{
+				Authority: f.authority,
+				Model:     types.Model{Id: strings.Repeat("a", 65), Sha256: hexHash("n"), ContextLength: 1},
+			})
 			return err
 		}, types.ErrInvalidModel, "1-64"},
 		{"update params by non-authority", func(f *fixture) error {

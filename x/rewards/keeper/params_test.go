@@ -2,8 +2,9 @@ package keeper_test
 
 import (
 	"context"
-	"github.com/cosmos/cosmos-sdk/runtime"
 	"testing"
+
+	"github.com/cosmos/cosmos-sdk/runtime"
 
 	"github.com/stretchr/testify/require"
 

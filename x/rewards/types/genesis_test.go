@@ -39,8 +39,10 @@ func TestGenesisValidate(t *testing.T) {
 		{"unknown source", types.DefaultParams(), []types.Accrual{{Address: testAddr(1), Source: "tips", Amount: one}}, false},
 		{"bad address", types.DefaultParams(), []types.Accrual{{Address: "sovra1bad", Source: types.SourceJobs, Amount: one}}, false},
 		{"zero amount", types.DefaultParams(), []types.Accrual{{Address: testAddr(1), Source: types.SourceJobs, Amount: sdk.NewCoins()}}, false},
-		{"invalid coins", types.DefaultParams(), []types.Accrual{{Address: testAddr(1), Source: types.SourceJobs,
-			Amount: sdk.Coins{sdk.NewInt64Coin("zzz", 1), sdk.NewInt64Coin("aaa", 1)}}}, false},
+		{"invalid coins", types.DefaultParams(), []types.Accrual{{
+			Address: testAddr(1), Source: types.SourceJobs,
+			Amount: sdk.Coins{sdk.NewInt64Coin("zzz", 1), sdk.NewInt64Coin("aaa", 1)},
+		}}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -991,8 +991,10 @@ func TestAttackGarbageOpenings(t *testing.T) {
 	}
 	// The provider reveals and discloses some key: it cannot make garbage decrypt.
 	key := types.DeriveOpeningKey(e.provSalt[id], id, 1, v.op.Address)
-	e.mustBlock(tx{prov.worker, []sdk.Msg{e.providerReveal(id),
-		&types.MsgDiscloseOpening{Signer: prov.worker.Address.String(), JobId: id, Keys: []types.OpeningKey{{Verifier: v.op.Address.String(), Key: key[:]}}}}})
+	e.mustBlock(tx{prov.worker, []sdk.Msg{
+		e.providerReveal(id),
+		&types.MsgDiscloseOpening{Signer: prov.worker.Address.String(), JobId: id, Keys: []types.OpeningKey{{Verifier: v.op.Address.String(), Key: key[:]}}},
+	}})
 	a, j := e.audit(id), e.job(id)
 	pp := e.provider("prov")
 	if a.Status != types.AUDIT_STATUS_FAILED || j.Status != tasktypes.JOB_STATUS_SLASHED || pp.Status != providertypes.PROVIDER_STATUS_JAILED {
@@ -1025,8 +1027,10 @@ func TestAttackFalseComplaint(t *testing.T) {
 	e.mustBlock(tx{prov.worker, []sdk.Msg{e.realOpenMsg(id)}})
 	e.mustBlock(tx{v.worker, []sdk.Msg{&types.MsgCommitVerification{Signer: v.worker.Address.String(), JobId: id, Complaint: true}}})
 	key := types.DeriveOpeningKey(e.provSalt[id], id, 1, v.op.Address)
-	e.mustBlock(tx{prov.worker, []sdk.Msg{e.providerReveal(id),
-		&types.MsgDiscloseOpening{Signer: prov.worker.Address.String(), JobId: id, Keys: []types.OpeningKey{{Verifier: v.op.Address.String(), Key: key[:]}}}}})
+	e.mustBlock(tx{prov.worker, []sdk.Msg{
+		e.providerReveal(id),
+		&types.MsgDiscloseOpening{Signer: prov.worker.Address.String(), JobId: id, Keys: []types.OpeningKey{{Verifier: v.op.Address.String(), Key: key[:]}}},
+	}})
 	if a = e.audit(id); a.Status != types.AUDIT_STATUS_ESCALATING {
 		t.Fatalf("after a false complaint: %s (%s), want an escalation", a.Status, a.Reason)
 	}

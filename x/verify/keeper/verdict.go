@@ -198,8 +198,10 @@ func (k Keeper) forfeit(ctx sdk.Context, params types.Params, a *types.Audit) er
 	if err != nil {
 		return err
 	}
-	j := types.Judgement{Outcome: types.OutcomeFail, Reason: "the provider did not open the claimed output to its verifiers in time",
-		Paid: make([]bool, len(a.Verifiers))}
+	j := types.Judgement{
+		Outcome: types.OutcomeFail, Reason: "the provider did not open the claimed output to its verifiers in time",
+		Paid: make([]bool, len(a.Verifiers)),
+	}
 	for i, v := range a.Verifiers {
 		j.Paid[i] = v.Revealed
 	}
@@ -325,8 +327,10 @@ func (k Keeper) verdict(ctx sdk.Context, params types.Params, a *types.Audit, pr
 	a.Slashed = sdk.NewCoin(bondDenom, slashed)
 	a.VerdictHeight = ctx.BlockHeight()
 	a.Reason = j.Reason
-	a.Status = map[types.Outcome]types.AuditStatus{types.OutcomePass: types.AUDIT_STATUS_PASSED, types.OutcomeFail: types.AUDIT_STATUS_FAILED,
-		types.OutcomeUndecided: types.AUDIT_STATUS_UNDECIDED}[j.Outcome]
+	a.Status = map[types.Outcome]types.AuditStatus{
+		types.OutcomePass: types.AUDIT_STATUS_PASSED, types.OutcomeFail: types.AUDIT_STATUS_FAILED,
+		types.OutcomeUndecided: types.AUDIT_STATUS_UNDECIDED,
+	}[j.Outcome]
 	if err := k.Stats.Set(ctx, stats); err != nil {
 		return err
 	}

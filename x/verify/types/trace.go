@@ -99,8 +99,10 @@ type Tolerances struct {
 
 // Tolerances returns the params' trace tolerances.
 func (p Params) Tolerances() Tolerances {
-	return Tolerances{Logprob: uint64(p.LogprobTolerance), MeanMilli: uint64(p.MeanLogprobToleranceMilli),
-		Margin: uint64(p.MarginTolerance), Interval: uint64(p.IntervalTolerance)}
+	return Tolerances{
+		Logprob: uint64(p.LogprobTolerance), MeanMilli: uint64(p.MeanLogprobToleranceMilli),
+		Margin: uint64(p.MarginTolerance), Interval: uint64(p.IntervalTolerance),
+	}
 }
 
 // For replaces each tolerance with the model's own, where it registered one (non-zero).
@@ -111,8 +113,10 @@ func (t Tolerances) For(logprob, meanMilli, margin, interval uint32) Tolerances 
 		}
 		return def
 	}
-	return Tolerances{Logprob: pick(logprob, t.Logprob), MeanMilli: pick(meanMilli, t.MeanMilli),
-		Margin: pick(margin, t.Margin), Interval: pick(interval, t.Interval)}
+	return Tolerances{
+		Logprob: pick(logprob, t.Logprob), MeanMilli: pick(meanMilli, t.MeanMilli),
+		Margin: pick(margin, t.Margin), Interval: pick(interval, t.Interval),
+	}
 }
 
 // FollowsSampling checks the job's sampling rule on a trace and returns the first position

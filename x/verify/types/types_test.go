@@ -112,8 +112,10 @@ func TestMsgValidateBasic(t *testing.T) {
 		{"reveal ok", &types.MsgReveal{Signer: addr(1), JobId: 1, OutputHash: h, Salt: make([]byte, 16), Trace: tr}, nil},
 		{"reveal salt 64", &types.MsgReveal{Signer: addr(1), JobId: 1, OutputHash: h, Salt: make([]byte, 64), Trace: tr}, nil},
 		{"reveal no trace", &types.MsgReveal{Signer: addr(1), JobId: 1, OutputHash: h, Salt: make([]byte, 16)}, types.ErrInvalidTrace},
-		{"reveal trace too long", &types.MsgReveal{Signer: addr(1), JobId: 1, OutputHash: h, Salt: make([]byte, 16),
-			Trace: types.Trace{Chosen: make([]int32, types.MaxTracePositions+1)}}, types.ErrInvalidTrace},
+		{"reveal trace too long", &types.MsgReveal{
+			Signer: addr(1), JobId: 1, OutputHash: h, Salt: make([]byte, 16),
+			Trace: types.Trace{Chosen: make([]int32, types.MaxTracePositions+1)},
+		}, types.ErrInvalidTrace},
 		{"open ok", &types.MsgOpenAudit{Signer: addr(1), JobId: 1, Openings: opening}, nil},
 		{"open bad signer", &types.MsgOpenAudit{Signer: "x", JobId: 1, Openings: opening}, sdkerrors.ErrInvalidAddress},
 		{"open job 0", &types.MsgOpenAudit{Signer: addr(1), Openings: opening}, types.ErrInvalidMsg},
@@ -236,8 +238,10 @@ func TestAuditedRate(t *testing.T) {
 }
 
 func TestGenesisValidate(t *testing.T) {
-	ok := types.Audit{JobId: 1, Provider: addr(1), Status: types.AUDIT_STATUS_COMMIT, Round: 1,
-		Verifiers: []types.Verifier{{Operator: addr(2), Round: 1, Stake: sdkmath.NewInt(5)}}}
+	ok := types.Audit{
+		JobId: 1, Provider: addr(1), Status: types.AUDIT_STATUS_COMMIT, Round: 1,
+		Verifiers: []types.Verifier{{Operator: addr(2), Round: 1, Stake: sdkmath.NewInt(5)}},
+	}
 	if err := types.DefaultGenesis().Validate(); err != nil {
 		t.Fatalf("default genesis: %v", err)
 	}

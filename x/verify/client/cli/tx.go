@@ -83,8 +83,10 @@ Keep the printed salt: it is needed to reveal. --trace is a JSON file with the t
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "salt (keep it to reveal): %s\n", hex.EncodeToString(salt))
-			msg := &types.MsgCommitVerification{Signer: clientCtx.GetFromAddress().String(), JobId: id,
-				Commitment: types.VerifierCommitment(hash, trace.Hash(), salt, operator)}
+			msg := &types.MsgCommitVerification{
+				Signer: clientCtx.GetFromAddress().String(), JobId: id,
+				Commitment: types.VerifierCommitment(hash, trace.Hash(), salt, operator),
+			}
 			if err := msg.ValidateBasic(); err != nil {
 				return err
 			}

@@ -33,6 +33,7 @@ import (
 	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
+//nolint:staticcheck // SA1019: module.NewManager of SDK v0.55 still takes module.AppModule values
 func (app *App) appModules(enc EncodingConfig) []module.AppModule {
 	cdc := enc.Codec
 	k := app.Keepers

@@ -258,7 +258,7 @@ func (f *Fixture) NextBlock(txs ...[]byte) []*abci.ExecTxResult {
 
 // Ctx is a read context on the latest committed state.
 func (f *Fixture) Ctx() sdk.Context {
-	return f.App.NewUncachedContext(false, cmtproto.Header{Height: f.height, ChainID: ChainID, Time: f.now})
+	return f.App.NewUncachedContext(false, cmtproto.Header{Height: f.height, ChainID: ChainID, Time: f.now}) //nolint:staticcheck // SA1019: a read of committed state between blocks, which NewNextBlockContext does not give
 }
 
 // SignTx builds and signs a tx of msgs from acc, advancing its sequence.

@@ -432,7 +432,7 @@ func TestBlocksChainAndPrune(t *testing.T) {
 	}
 	validator := newHandler(f, nil, &recorder{})
 
-	var prevOut []byte = vrf.GenesisSeed(chainID)
+	prevOut := vrf.GenesisSeed(chainID)
 	for height := int64(1); height <= 8; height++ {
 		i := int(height) % len(vals)
 		p := vals[i]

@@ -202,10 +202,10 @@ func (k Keeper) countBeacon(ctx context.Context, b types.Beacon) error {
 
 // prune deletes beacons at heights <= height - window (at most maxPrunePerBlock).
 func (k Keeper) prune(ctx context.Context, height int64, window uint64) error {
-	if window == 0 || window >= uint64(height) {
+	if window == 0 || height <= 0 || window >= uint64(height) {
 		return nil
 	}
-	cutoff := height - int64(window) // delete heights <= cutoff
+	cutoff := height - int64(window) //nolint:gosec // G115: window < height, a positive int64; heights <= cutoff are deleted
 	it, err := k.Beacons.Iterate(ctx, new(collections.Range[int64]).EndInclusive(cutoff))
 	if err != nil {
 		return fmt.Errorf("beacon: prune: %w", err)

@@ -135,11 +135,11 @@ func TestInitGenesisRejects(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f, gs, v := base(t)
+			f, gs, _ := base(t)
 			if err := f.Keeper.InitGenesis(testutil.AtHeight(f.Ctx, 1), gs); err != nil {
 				t.Fatalf("base genesis rejected: %v", err)
 			}
-			f, gs, v = base(t)
+			f, gs, v := base(t)
 			tc.mutate(f, gs, v)
 			err := f.Keeper.InitGenesis(f.Ctx, gs)
 			if !errors.Is(err, tc.err) {

@@ -164,7 +164,7 @@ func BeaconInput(chainID string, height int64, prev []byte) []byte {
 	buf := make([]byte, 0, len(BeaconDomain)+8+len(chainID)+8+len(prev))
 	buf = append(buf, BeaconDomain...)
 	buf = appendLenPrefixed(buf, chainID)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(height))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(height)) //nolint:gosec // G115: the height's two's complement, as the spec encodes it (heights are positive)
 	return append(buf, prev...)
 }
 
@@ -183,7 +183,7 @@ func WeakOutput(chainID string, height int64, prev []byte) []byte {
 	h := sha512.New()
 	buf := append([]byte(WeakDomain), binary.BigEndian.AppendUint64(nil, uint64(len(chainID)))...)
 	buf = append(buf, chainID...)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(height))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(height)) //nolint:gosec // G115: the height's two's complement, as the spec encodes it (heights are positive)
 	h.Write(buf)
 	h.Write(prev)
 	return h.Sum(nil)

@@ -8,6 +8,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/sovra-network/sovra/x/internal/height"
 	"github.com/sovra-network/sovra/x/provider/types"
 )
 
@@ -80,7 +81,7 @@ func (k Keeper) markDeparted(ctx context.Context, operator sdk.AccAddress) error
 	if err != nil {
 		return err
 	}
-	expiry := sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.UnbondingPeriod)
+	expiry := height.Plus(sdk.UnwrapSDKContext(ctx).BlockHeight(), params.UnbondingPeriod)
 	if err := k.Departed.Set(ctx, operator, expiry); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/sovra-network/sovra/x/internal/height"
 	"github.com/sovra-network/sovra/x/provider/types"
 )
 
@@ -107,7 +108,7 @@ func (k Keeper) RecordMiss(ctx context.Context, operator sdk.AccAddress) error {
 func (k Keeper) jail(ctx context.Context, p *types.Provider, params types.Params) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	p.Status = types.PROVIDER_STATUS_JAILED
-	p.JailedUntil = sdkCtx.BlockHeight() + int64(params.JailBlocks)
+	p.JailedUntil = height.Plus(sdkCtx.BlockHeight(), params.JailBlocks)
 	return k.emit(ctx, &types.EventProviderJailed{
 		Operator: p.Operator, Worker: p.Worker, Misses: p.Misses, JailedUntil: p.JailedUntil,
 	})

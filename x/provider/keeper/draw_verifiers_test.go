@@ -162,10 +162,10 @@ func TestDrawVerifiersManyExcluded(t *testing.T) {
 	}
 	const n = 10000
 	profileOf := func(i int) string {
-		switch {
-		case i%4 == 1:
+		switch i % 4 {
+		case 1:
 			return noAuditKey
-		case i%4 == 3:
+		case 3:
 			return otherProfile
 		default:
 			return types.DefaultProfile

@@ -22,7 +22,7 @@ func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{Keeper: k} }
 
 // checkModels checks the stateful part of a model list: at most max_models, all registered.
 func (k Keeper) checkModels(ctx context.Context, params types.Params, models []string) error {
-	if uint32(len(models)) > params.MaxModels {
+	if len(models) > int(params.MaxModels) {
 		return types.ErrTooManyModels.Wrapf("%d models, max_models is %d", len(models), params.MaxModels)
 	}
 	for _, id := range models {

@@ -53,9 +53,9 @@ func (ms msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams
 		if err != nil {
 			return nil, err
 		}
-		any := it.Valid()
+		registered := it.Valid()
 		it.Close()
-		if any {
+		if registered {
 			return nil, types.ErrInvalidParams.Wrapf("cannot change the bond denom from %s to %s while providers are registered",
 				old.MinBond.Denom, msg.Params.MinBond.Denom)
 		}

@@ -7,6 +7,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/sovra-network/sovra/x/internal/height"
 	"github.com/sovra-network/sovra/x/provider/types"
 )
 
@@ -64,7 +65,7 @@ func (ms msgServer) Unbond(ctx context.Context, msg *types.MsgUnbond) (*types.Ms
 		return nil, err
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	completion := sdkCtx.BlockHeight() + int64(params.UnbondingPeriod)
+	completion := height.Plus(sdkCtx.BlockHeight(), params.UnbondingPeriod)
 	p.Status = types.PROVIDER_STATUS_UNBONDING
 	p.UnbondingHeight = completion
 	if err := ms.setProvider(ctx, p); err != nil {

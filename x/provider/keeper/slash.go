@@ -9,6 +9,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	heightpkg "github.com/sovra-network/sovra/x/internal/height"
 	"github.com/sovra-network/sovra/x/provider/types"
 )
 
@@ -69,7 +70,7 @@ func (k Keeper) Slash(
 			}
 			jailed = true
 		case types.PROVIDER_STATUS_JAILED:
-			if p.JailedUntil < height+int64(params.JailBlocks) {
+			if p.JailedUntil < heightpkg.Plus(height, params.JailBlocks) {
 				if err := k.jail(ctx, &p, params); err != nil {
 					return math.Int{}, err
 				}
@@ -136,7 +137,7 @@ func (k Keeper) Jail(ctx context.Context, operator sdk.AccAddress) error {
 		return err
 	}
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	if p.Status != types.PROVIDER_STATUS_ACTIVE && (p.Status != types.PROVIDER_STATUS_JAILED || p.JailedUntil >= height+int64(params.JailBlocks)) {
+	if p.Status != types.PROVIDER_STATUS_ACTIVE && (p.Status != types.PROVIDER_STATUS_JAILED || p.JailedUntil >= heightpkg.Plus(height, params.JailBlocks)) {
 		return nil
 	}
 	old := p

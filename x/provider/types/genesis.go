@@ -55,7 +55,7 @@ func validateGenesisProvider(params Params, models map[string]struct{}, p Provid
 	if err := ValidateModelList(p.Models); err != nil {
 		return err
 	}
-	if uint32(len(p.Models)) > params.MaxModels {
+	if len(p.Models) > int(params.MaxModels) {
 		return ErrTooManyModels.Wrapf("%d models, max_models is %d", len(p.Models), params.MaxModels)
 	}
 	for _, id := range p.Models {

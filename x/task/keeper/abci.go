@@ -7,6 +7,7 @@ import (
 	"cosmossdk.io/collections"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/sovra-network/sovra/x/internal/height"
 	"github.com/sovra-network/sovra/x/task/types"
 )
 
@@ -147,7 +148,7 @@ func (k Keeper) scheduleDecision(ctx sdk.Context, params types.Params, id uint64
 	}
 	seed := jobSeed(b.Output, id)
 	offset := binary.BigEndian.Uint64(seed[:8]) % params.DecisionWindow
-	job.DecisionHeight = job.CommitHeight + 2 + int64(offset)
+	job.DecisionHeight = height.Plus(job.CommitHeight+2, offset)
 	if err := k.indexes.decisionFixed(ctx, job); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	heightpkg "github.com/sovra-network/sovra/x/internal/height"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	"github.com/sovra-network/sovra/x/task/types"
 )
@@ -91,7 +92,7 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job 
 	job.PricePerToken = p.PricePerToken
 	job.Collateral = collateral
 	job.AssignHeight = height
-	job.DeadlineHeight = height + int64(job.DeadlineBlocks)
+	job.DeadlineHeight = heightpkg.Plus(height, job.DeadlineBlocks)
 	if err := k.indexes.assigned(ctx, job, operator); err != nil {
 		return false, err
 	}
@@ -276,7 +277,7 @@ func (k Keeper) finish(ctx sdk.Context, job types.Job, status types.JobStatus) e
 	prev := job.Status
 	job.Status = status
 	job.EndHeight = ctx.BlockHeight()
-	if err := k.PruneQueue.Set(ctx, collections.Join(job.EndHeight+int64(params.RetentionBlocks), job.Id)); err != nil {
+	if err := k.PruneQueue.Set(ctx, collections.Join(heightpkg.Plus(job.EndHeight, params.RetentionBlocks), job.Id)); err != nil {
 		return err
 	}
 	return k.saveJob(ctx, job, prev)

@@ -131,17 +131,17 @@ func commitMsg(f *appfixture.Fixture, worker string, id uint64, promptTokens, ou
 	}
 }
 
-// advanceUntil runs empty blocks until cond holds, failing after max blocks.
-func advanceUntil(t *testing.T, f *appfixture.Fixture, max int, cond func() bool) {
+// advanceUntil runs empty blocks until cond holds, failing after limit blocks.
+func advanceUntil(t *testing.T, f *appfixture.Fixture, limit int, cond func() bool) {
 	t.Helper()
-	for i := 0; i < max; i++ {
+	for i := 0; i < limit; i++ {
 		if cond() {
 			return
 		}
 		f.NextBlock()
 	}
 	if !cond() {
-		t.Fatalf("condition not reached within %d blocks (height %d)", max, f.Height())
+		t.Fatalf("condition not reached within %d blocks (height %d)", limit, f.Height())
 	}
 }
 

@@ -18,7 +18,7 @@ func (m msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult)
 	if err != nil {
 		return nil, err
 	}
-	if uint32(len(msg.Results)) > params.MaxResultsPerCommit {
+	if len(msg.Results) > int(params.MaxResultsPerCommit) {
 		return nil, errorsmod.Wrapf(types.ErrTooManyResults, "%d > %d", len(msg.Results), params.MaxResultsPerCommit)
 	}
 	worker, err := m.accAddress(msg.Worker)

@@ -7,6 +7,7 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/sovra-network/sovra/x/internal/height"
 	"github.com/sovra-network/sovra/x/task/types"
 )
 
@@ -87,7 +88,7 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 	job.Id = id
 	job.Status = types.JOB_STATUS_PENDING
 	job.SubmitHeight = h
-	job.DeadlineHeight = h + int64(deadline)
+	job.DeadlineHeight = height.Plus(h, deadline)
 	if err := m.addJob(ctx, job, submitter); err != nil {
 		return nil, err
 	}

@@ -97,7 +97,7 @@ func Commitment(outputHash, traceHash [32]byte, salt []byte) []byte {
 // SplitMix64 stream seeded with seed: a sampled job's token at position i is the one whose
 // interval of the kept weight holds this draw. The chain recomputes it in O(1).
 func SamplerDraw(seed uint64, i int) uint64 {
-	z := seed + uint64(i+1)*0x9e3779b97f4a7c15
+	z := seed + uint64(i+1)*0x9e3779b97f4a7c15 //nolint:gosec // G115: i is a position (>= 0)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return (z ^ (z >> 31)) >> 32

@@ -6,6 +6,7 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/sovra-network/sovra/x/internal/height"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 	"github.com/sovra-network/sovra/x/verify/types"
@@ -147,7 +148,7 @@ func (k Keeper) drawVerifiers(ctx context.Context, params types.Params, modelID 
 func (k Keeper) openRound(ctx sdk.Context, params types.Params, a *types.Audit, round uint32, seed []byte, drawn []drawnVerifier, prev types.AuditStatus) error {
 	a.Round = round
 	a.Status = types.AUDIT_STATUS_OPEN
-	a.PhaseDeadline = ctx.BlockHeight() + int64(params.OpenPhaseBlocks)
+	a.PhaseDeadline = height.Plus(ctx.BlockHeight(), params.OpenPhaseBlocks)
 	a.ChallengeSeeds = append(a.ChallengeSeeds, seed)
 	for _, d := range drawn {
 		a.Verifiers = append(a.Verifiers, types.Verifier{Operator: d.operator, Round: round, Stake: d.stake})
@@ -174,7 +175,7 @@ func (k Keeper) movePhase(ctx sdk.Context, a *types.Audit, status types.AuditSta
 		return err
 	}
 	a.Status = status
-	a.PhaseDeadline = ctx.BlockHeight() + int64(blocks)
+	a.PhaseDeadline = height.Plus(ctx.BlockHeight(), blocks)
 	if err := k.indexes.phaseQueued(ctx, *a); err != nil {
 		return err
 	}

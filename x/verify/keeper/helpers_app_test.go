@@ -291,9 +291,13 @@ func (e *env) block(txs ...tx) []*abci.ExecTxResult {
 func (e *env) mustBlock(txs ...tx) []*abci.ExecTxResult {
 	e.t.Helper()
 	res := e.block(txs...)
+	if len(res) != len(txs) {
+		e.t.Fatalf("height %d: %d results for %d txs", e.f.Height(), len(res), len(txs))
+	}
 	for i, r := range res {
 		if r.Code != 0 {
-			e.t.Fatalf("height %d: tx %d from %s (%T) failed (code %d): %s", e.f.Height(), i, txs[i].acc.Name, txs[i].msgs[0], r.Code, r.Log)
+			tx := txs[i] //nolint:gosec // G602: len(res) == len(txs), checked above
+			e.t.Fatalf("height %d: tx %d from %s (%T) failed (code %d): %s", e.f.Height(), i, tx.acc.Name, tx.msgs[0], r.Code, r.Log)
 		}
 	}
 	return res
@@ -373,9 +377,7 @@ func honestTrace(id uint64) types.Trace { return modelTrace(id, tracePositions, 
 // and claimed tokens that trail the true top by up to 2 nats (what the verifiers see).
 func substituteTrace(id uint64) types.Trace {
 	t := modelTrace(id, tracePositions, "substitute", 300, nil)
-	for i := range t.Top {
-		t.Chosen[i] = t.Top[i]
-	}
+	copy(t.Chosen, t.Top)
 	return t
 }
 
@@ -517,13 +519,13 @@ func (e *env) auditedJobCommit(maxFee int64, commit func(id uint64) *tasktypes.M
 	return 0, aliceBefore, tries
 }
 
-func (e *env) advanceUntil(max int, cond func() bool) {
+func (e *env) advanceUntil(limit int, cond func() bool) {
 	e.t.Helper()
-	for i := 0; i < max && !cond(); i++ {
+	for i := 0; i < limit && !cond(); i++ {
 		e.f.NextBlock()
 	}
 	if !cond() {
-		e.t.Fatalf("condition not reached within %d blocks (height %d)", max, e.f.Height())
+		e.t.Fatalf("condition not reached within %d blocks (height %d)", limit, e.f.Height())
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"cosmossdk.io/collections"
 
+	"github.com/sovra-network/sovra/x/internal/height"
 	"github.com/sovra-network/sovra/x/verify/types"
 )
 
@@ -17,7 +18,7 @@ func (k Keeper) schedulePrune(ctx context.Context, jobID uint64, verdictHeight i
 	if err != nil {
 		return err
 	}
-	return k.indexes.pruneQueued(ctx, verdictHeight+int64(retention), jobID)
+	return k.indexes.pruneQueued(ctx, height.Plus(verdictHeight, retention), jobID)
 }
 
 // prune deletes the ended audits due at or before h, at most maxPrunePerBlock.

@@ -16,8 +16,8 @@ import (
 
 // manyAudits submits n jobs to prov in one block, commits them together and returns the
 // ids of those that were audited (phases of 30 blocks keep them open, in their OPEN
-// phase), at least min.
-func manyAudits(t *testing.T, n, min int) (*env, []uint64) {
+// phase), at least atLeast.
+func manyAudits(t *testing.T, n, atLeast int) (*env, []uint64) {
 	s := defaultSetup()
 	s.verify.OpenPhaseBlocks, s.verify.CommitPhaseBlocks, s.verify.RevealPhaseBlocks = 30, 30, 30
 	e := newEnv(t, s)
@@ -43,8 +43,8 @@ func manyAudits(t *testing.T, n, min int) (*env, []uint64) {
 			audited = append(audited, id)
 		}
 	}
-	if len(audited) < min {
-		t.Fatalf("%d of %d jobs audited, the test needs %d", len(audited), n, min)
+	if len(audited) < atLeast {
+		t.Fatalf("%d of %d jobs audited, the test needs %d", len(audited), n, atLeast)
 	}
 	return e, audited
 }

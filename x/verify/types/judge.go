@@ -47,7 +47,7 @@ func RoundPasses(p Party, verifiers []Party, round uint32, s tasktypes.Sampling,
 	if !p.Revealed || FollowsSampling(p.Trace, s, tol) >= 0 {
 		return false
 	}
-	any := false
+	seen := false
 	for _, v := range verifiers {
 		if v.Round != round || !v.Revealed {
 			continue
@@ -55,9 +55,9 @@ func RoundPasses(p Party, verifiers []Party, round uint32, s tasktypes.Sampling,
 		if !supports(v, p, s, tol) {
 			return false
 		}
-		any = true
+		seen = true
 	}
-	return any
+	return seen
 }
 
 // Judge decides an audit from everything revealed. A verifier counts only if its trace is

@@ -30,7 +30,7 @@ func (t Trace) Hash() [32]byte {
 	for _, f := range [][]int32{t.Chosen, t.Top} {
 		putU64(uint64(len(f)))
 		for _, v := range f {
-			putU64(uint64(int64(v)))
+			putU64(uint64(int64(v))) //nolint:gosec // G115: two's complement of the int32, the encoding hashed
 		}
 	}
 	for _, f := range [][]uint64{t.Lo, t.Hi} {
@@ -41,7 +41,7 @@ func (t Trace) Hash() [32]byte {
 	}
 	putU64(uint64(len(t.Challenge)))
 	for _, v := range t.Challenge {
-		putU64(uint64(int64(v)))
+		putU64(uint64(int64(v))) //nolint:gosec // G115: two's complement of the int32, the encoding hashed
 	}
 	var out [32]byte
 	h.Sum(out[:0])
@@ -88,8 +88,11 @@ func (t Trace) CheckShape(n int, sampled, verifier bool) error {
 // output_tokens when that is max_output_tokens. Anything else means the reported count
 // does not describe the tokens that were committed.
 func ValidTraceLength(job tasktypes.Job, n int) bool {
-	out := int(job.OutputTokens)
-	return n == out+1 || (n == out && job.OutputTokens == job.MaxOutputTokens)
+	if n < 0 {
+		return false
+	}
+	out := uint64(n)
+	return out == job.OutputTokens+1 || (out == job.OutputTokens && job.OutputTokens == job.MaxOutputTokens)
 }
 
 // Tolerances are the integer bounds of trace checks, from Params.
@@ -126,7 +129,7 @@ func (t Tolerances) For(logprob, meanMilli, margin, interval uint32) Tolerances 
 func FollowsSampling(t Trace, s tasktypes.Sampling, tol Tolerances) int {
 	if s.TemperatureMilli == 0 {
 		for i := range t.Chosen {
-			if int64(t.Top[i])-int64(t.Chosen[i]) > int64(tol.Margin) {
+			if int64(t.Top[i])-int64(t.Chosen[i]) > int64(tol.Margin) { //nolint:gosec // G115: Margin comes from a uint32 (a param or a model's tolerance)
 				return i
 			}
 		}
@@ -180,10 +183,12 @@ func Close(a, b Trace, tol Tolerances, challenge bool) bool {
 }
 
 func absDiff(x, y int64) uint64 {
+	// In uint64 the difference of the two's complements is exact even where x - y would
+	// overflow int64.
 	if x > y {
-		return uint64(x - y)
+		return uint64(x) - uint64(y) //nolint:gosec // G115: modular arithmetic, exact for x > y
 	}
-	return uint64(y - x)
+	return uint64(y) - uint64(x) //nolint:gosec // G115: modular arithmetic, exact for y >= x
 }
 
 func absDiffU(x, y uint64) uint64 {
@@ -202,8 +207,8 @@ func ChallengeToken(seed []byte, i int, vocab int) uint32 {
 	h.Write([]byte("sovra/challenge/v1"))
 	h.Write(seed)
 	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(i))
+	binary.BigEndian.PutUint64(b[:], uint64(i)) //nolint:gosec // G115: a position, never negative
 	h.Write(b[:])
 	sum := h.Sum(nil)
-	return uint32(binary.BigEndian.Uint64(sum[:8]) % uint64(vocab))
+	return uint32(binary.BigEndian.Uint64(sum[:8]) % uint64(vocab)) //nolint:gosec // G115: vocab > 0 (a model's, from its registration); the remainder is below it, a uint32
 }

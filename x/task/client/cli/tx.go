@@ -125,16 +125,16 @@ func submitMsgFromFlags(cmd *cobra.Command, clientCtx client.Context, modelID, p
 }
 
 // parseMilli turns a decimal such as "0.7" into thousandths, refusing more precision.
-func parseMilli(flag, s string, max uint32) (uint32, error) {
+func parseMilli(flag, s string, limit uint32) (uint32, error) {
 	d, err := math.LegacyNewDecFromStr(s)
 	if err != nil {
 		return 0, fmt.Errorf("--%s %q: not a decimal number", flag, s)
 	}
 	milli := d.MulInt64(1000)
-	if !milli.IsInteger() || milli.IsNegative() || milli.GT(math.LegacyNewDec(int64(max))) {
-		return 0, fmt.Errorf("--%s %q: must be between 0 and %s with at most 3 decimals", flag, s, math.LegacyNewDec(int64(max)).QuoInt64(1000))
+	if !milli.IsInteger() || milli.IsNegative() || milli.GT(math.LegacyNewDec(int64(limit))) {
+		return 0, fmt.Errorf("--%s %q: must be between 0 and %s with at most 3 decimals", flag, s, math.LegacyNewDec(int64(limit)).QuoInt64(1000))
 	}
-	return uint32(milli.TruncateInt64()), nil
+	return uint32(milli.TruncateInt64()), nil //nolint:gosec // G115: checked above to be in [0, limit], limit a uint32
 }
 
 // ResultFile is the JSON that `commit-result --output-file` reads.

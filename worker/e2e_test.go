@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/sovra-network/sovra/internal/gguf"
 	"github.com/sovra-network/sovra/internal/localnet"
 	"github.com/sovra-network/sovra/testutil/e2e"
+	"github.com/sovra-network/sovra/testutil/llamaenv"
 	"github.com/sovra-network/sovra/worker"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/config"
@@ -26,25 +26,9 @@ import (
 
 func TestMain(m *testing.M) { e2e.Main(m) }
 
-// llamaLibDir finds the llama.cpp libraries like worker/inference's tests: SOVRA_LLAMA_LIB
-// or <repo>/.llama/lib/x64; skips when absent unless SOVRA_REQUIRE_LLAMA is set.
-func llamaLibDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("SOVRA_LLAMA_LIB")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", ".llama", "lib", "x64")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "libllama.so")); err != nil {
-		if os.Getenv("SOVRA_REQUIRE_LLAMA") != "" {
-			t.Fatalf("SOVRA_REQUIRE_LLAMA is set but llama.cpp libraries are missing in %s: %v", dir, err)
-		}
-		t.Skipf("llama.cpp libraries not found in %s: run `make llama-libs` (set SOVRA_REQUIRE_LLAMA=1 to fail instead)", dir)
-	}
-	abs, err := filepath.Abs(dir)
-	require.NoError(t, err)
-	return abs
-}
+// llamaLibDir is where the llama.cpp libraries are (testutil/llamaenv: skips when they
+// are missing, unless SOVRA_REQUIRE_LLAMA is set).
+func llamaLibDir(t testing.TB) string { return llamaenv.LibDir(t) }
 
 // workerHome writes a worker home serving models, with the network's worker1 key
 // imported into its own keyring.
@@ -101,6 +85,29 @@ func providerNetwork(t *testing.T) (net *localnet.Network, cli *e2e.CLI, prov, w
 }
 
 // addAccounts adds provider<i> and worker<i> accounts up to n that config.yml lacks.
+// referenceLlama is the llama backend in process on one thread: what a worker's output
+// is compared with. It is closed when the test ends.
+func referenceLlama(t *testing.T, libDir, modelPath string) *inference.Llama {
+	t.Helper()
+	direct, err := inference.NewLlama(inference.LlamaConfig{LibDir: libDir, ModelPath: modelPath, Threads: 1})
+	require.NoError(t, err)
+	t.Cleanup(func() { direct.Close() })
+	return direct
+}
+
+// verifyingNetwork is a one-validator network with four funded provider accounts and the
+// demo model written to a temporary file: two providers to serve jobs and two dearer
+// ones that only verify (a job is assigned only when three other operators could verify it).
+func verifyingNetwork(t *testing.T) (net *localnet.Network, cli *e2e.CLI, modelPath string) {
+	t.Helper()
+	net = e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1, Mutate: func(c *localnet.Config) { addAccounts(c, 4) }})
+	cli = e2e.NewCLI(t, net)
+	modelPath = filepath.Join(t.TempDir(), "demo-tiny.gguf")
+	_, err := gguf.WriteFile(modelPath, gguf.DefaultConfig())
+	require.NoError(t, err)
+	return net, cli, modelPath
+}
+
 func addAccounts(c *localnet.Config, n int) {
 	have := map[string]bool{}
 	for _, a := range c.Accounts {
@@ -322,9 +329,7 @@ func TestWorkerCommitsEmptyOutput(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	direct, err := inference.NewLlama(inference.LlamaConfig{LibDir: libDir, ModelPath: modelPath, Threads: 1})
-	require.NoError(t, err)
-	defer direct.Close()
+	direct := referenceLlama(t, libDir, modelPath)
 	want, err := direct.Generate(ctx, inference.Request{Prompt: emptyOutputPrompt, MaxTokens: 16})
 	require.NoError(t, err)
 	require.Empty(t, want.OutputTokens, "the prompt's greedy output is empty")

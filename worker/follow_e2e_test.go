@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,8 +11,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/sovra-network/sovra/internal/gguf"
-	"github.com/sovra-network/sovra/internal/localnet"
 	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/worker"
 	workerv1 "github.com/sovra-network/sovra/worker/api/workerv1"
@@ -44,11 +41,7 @@ func TestWorkersFollowTheChainThroughOutages(t *testing.T) {
 		t.Skip("starts sovrad processes")
 	}
 	libDir := llamaLibDir(t)
-	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1, Mutate: func(c *localnet.Config) { addAccounts(c, 4) }})
-	cli := e2e.NewCLI(t, net)
-	modelPath := filepath.Join(t.TempDir(), "demo-tiny.gguf")
-	_, err := gguf.WriteFile(modelPath, gguf.DefaultConfig())
-	require.NoError(t, err)
+	net, cli, modelPath := verifyingNetwork(t)
 	// provider1 and provider2 serve the jobs; provider3 and provider4, too dear for them,
 	// run workers that only verify: a job is assigned only when three other operators
 	// could verify it.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -197,13 +196,9 @@ func testWorkerKilled(t *testing.T, afterBroadcast bool) {
 // httpGet returns the body of a GET that must answer with code.
 func httpGet(t *testing.T, url string, code int) string {
 	t.Helper()
-	res, err := http.Get(url)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	require.Equal(t, code, res.StatusCode, "GET %s: %s", url, body)
-	return string(body)
+	got, body := e2e.Get(t, url)
+	require.Equal(t, code, got, "GET %s: %s", url, body)
+	return body
 }
 
 // getJSON decodes the body of a GET that must answer with code into v (when not nil).

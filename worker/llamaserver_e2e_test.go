@@ -37,9 +37,7 @@ func TestWorkerLlamaServerCommitsRealInference(t *testing.T) {
 	defer cancel()
 
 	// The reference: the llama backend in process. Its context is the server's -c.
-	direct, err := inference.NewLlama(inference.LlamaConfig{LibDir: libDir, ModelPath: modelPath, Threads: 1})
-	require.NoError(t, err)
-	defer direct.Close()
+	direct := referenceLlama(t, libDir, modelPath)
 	srv := llamaserver.Start(t, llamaserver.Options{Model: modelPath, Context: direct.ContextSize(), Threads: 2})
 
 	cfg := workerHome(t, net.ChainID(), net.GRPC(0), net.RPC(0), prov, net.ClientHome(), libDir, map[string]string{"demo-tiny": modelPath})

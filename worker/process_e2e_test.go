@@ -4,16 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sovra-network/sovra/internal/gguf"
-	"github.com/sovra-network/sovra/internal/localnet"
-	"github.com/sovra-network/sovra/testutil/e2e"
 	"github.com/sovra-network/sovra/worker/chain"
 	"github.com/sovra-network/sovra/worker/inference"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
@@ -36,11 +32,7 @@ func TestTwoWorkerProcesses(t *testing.T) {
 	}
 	libDir := llamaLibDir(t)
 	bin := buildWorker(t)
-	net := e2e.StartNetwork(t, e2e.NetworkOptions{Validators: 1, Mutate: func(c *localnet.Config) { addAccounts(c, 4) }})
-	cli := e2e.NewCLI(t, net)
-	modelPath := filepath.Join(t.TempDir(), "demo-tiny.gguf")
-	_, err := gguf.WriteFile(modelPath, gguf.DefaultConfig())
-	require.NoError(t, err)
+	net, cli, modelPath := verifyingNetwork(t)
 	// provider1 and provider2 serve the jobs; provider3 and provider4, too dear for them,
 	// run worker processes that only verify: a job is assigned only when three other
 	// operators could verify it.

@@ -107,20 +107,22 @@ func StopNetwork(t testing.TB, net *localnet.Network) {
 // timeout.
 func WaitForHeight(t testing.TB, net *localnet.Network, h int64, timeout time.Duration) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if err := net.WaitForHeight(ctx, h); err != nil {
-		t.Fatal(err)
-	}
+	within(t, timeout, func(ctx context.Context) error { return net.WaitForHeight(ctx, h) })
 }
 
 // WaitForBlocks waits until every running node is n blocks past the current top height,
 // failing the test after timeout.
 func WaitForBlocks(t testing.TB, net *localnet.Network, n int64, timeout time.Duration) {
 	t.Helper()
+	within(t, timeout, func(ctx context.Context) error { return net.WaitForBlocks(ctx, n) })
+}
+
+// within runs wait with a deadline of timeout and fails the test on its error.
+func within(t testing.TB, timeout time.Duration, wait func(ctx context.Context) error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := net.WaitForBlocks(ctx, n); err != nil {
+	if err := wait(ctx); err != nil {
 		t.Fatal(err)
 	}
 }

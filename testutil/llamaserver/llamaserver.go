@@ -6,39 +6,20 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/sovra-network/sovra/internal/localnet"
 	"github.com/sovra-network/sovra/internal/proc"
+	"github.com/sovra-network/sovra/testutil/llamaenv"
 )
 
-// Binary returns the llama-server binary: SOVRA_LLAMA_SERVER, else
-// <repo>/.llama/server/bin/llama-server. It skips the test when the binary is missing,
+// Binary returns the llama-server binary (testutil/llamaenv: SOVRA_LLAMA_SERVER, else
+// <repo>/.llama/server/bin/llama-server). It skips the test when the binary is missing,
 // unless SOVRA_REQUIRE_LLAMA_SERVER is set, then it fails.
-func Binary(t testing.TB) string {
-	t.Helper()
-	bin := os.Getenv("SOVRA_LLAMA_SERVER")
-	if bin == "" {
-		_, file, _, _ := runtime.Caller(0)
-		bin = filepath.Join(filepath.Dir(file), "..", "..", ".llama", "server", "bin", "llama-server")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("SOVRA_REQUIRE_LLAMA_SERVER") != "" {
-			t.Fatalf("SOVRA_REQUIRE_LLAMA_SERVER is set but llama-server is missing at %s: %v", bin, err)
-		}
-		t.Skipf("llama-server not found at %s: run `make llama-server` (set SOVRA_REQUIRE_LLAMA_SERVER=1 to fail instead)", bin)
-	}
-	abs, err := filepath.Abs(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
+func Binary(t testing.TB) string { return llamaenv.ServerBinary(t) }
 
 // Options of a test server.
 type Options struct {

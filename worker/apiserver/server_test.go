@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"testing"
 
@@ -15,6 +14,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/sovra-network/sovra/testutil/e2e"
 	workerv1 "github.com/sovra-network/sovra/worker/api/workerv1"
 	"github.com/sovra-network/sovra/worker/apiserver"
 	"github.com/sovra-network/sovra/worker/health"
@@ -59,21 +59,11 @@ func start(t *testing.T) (*fakeSource, *apiserver.Server) {
 	return src, srv
 }
 
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	res, err := http.Get(url)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return res.StatusCode, string(body)
-}
-
 func TestREST(t *testing.T) {
 	src, srv := start(t)
 	base := "http://" + srv.HTTPAddr
 
-	code, body := get(t, base+"/v1/status")
+	code, body := e2e.Get(t, base+"/v1/status")
 	require.Equal(t, http.StatusOK, code, body)
 	var st map[string]any
 	require.NoError(t, json.Unmarshal([]byte(body), &st))
@@ -81,7 +71,7 @@ func TestREST(t *testing.T) {
 	require.Equal(t, "12", st["height"])
 	require.Equal(t, "0", st["jobs_failed"], "zero values are present")
 
-	code, body = get(t, base+"/v1/jobs")
+	code, body = e2e.Get(t, base+"/v1/jobs")
 	require.Equal(t, http.StatusOK, code, body)
 	var jobs struct {
 		Jobs []struct {
@@ -95,13 +85,13 @@ func TestREST(t *testing.T) {
 	require.Equal(t, "3", jobs.Jobs[0].ID, "newest first")
 	require.NotContains(t, body, "salt")
 
-	code, body = get(t, base+"/v1/jobs?status=committed&limit=1")
+	code, body = e2e.Get(t, base+"/v1/jobs?status=committed&limit=1")
 	require.Equal(t, http.StatusOK, code, body)
 	require.NoError(t, json.Unmarshal([]byte(body), &jobs))
 	require.Equal(t, "2", jobs.Total)
 	require.Len(t, jobs.Jobs, 1)
 
-	code, body = get(t, base+"/v1/jobs/1")
+	code, body = e2e.Get(t, base+"/v1/jobs/1")
 	require.Equal(t, http.StatusOK, code, body)
 	require.Contains(t, body, `"text":"hi"`)
 	require.Contains(t, body, `"prompt_tokens":2`)
@@ -116,18 +106,18 @@ func TestREST(t *testing.T) {
 		"/v1/jobs?limit=-1":        http.StatusBadRequest,
 		"/v1/nothing":              http.StatusNotFound,
 	} {
-		code, body := get(t, base+url)
+		code, body := e2e.Get(t, base+url)
 		require.Equal(t, want, code, "%s: %s", url, body)
 	}
 
-	code, body = get(t, base+"/healthz")
+	code, body = e2e.Get(t, base+"/healthz")
 	require.Equal(t, http.StatusOK, code, body)
 	src.healthy = errors.New("no answer from the node since 12:00")
-	code, body = get(t, base+"/healthz")
+	code, body = e2e.Get(t, base+"/healthz")
 	require.Equal(t, http.StatusServiceUnavailable, code)
 	require.Contains(t, body, "no answer from the node")
 
-	code, body = get(t, base+"/metrics")
+	code, body = e2e.Get(t, base+"/metrics")
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, body, "sovra_worker_test_total 4")
 }

@@ -13,9 +13,9 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	"github.com/cosmos/cosmos-sdk/types/query"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/sovra-network/sovra/app/params"
+	"github.com/sovra-network/sovra/txclient"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 	verifytypes "github.com/sovra-network/sovra/x/verify/types"
@@ -31,6 +31,7 @@ type Client struct {
 	rpcAddr string
 	rpc     *rpchttp.HTTP
 	grpc    *grpc.ClientConn
+	tx      txclient.Node // accounts, simulation, broadcast and inclusion, for the signer
 }
 
 // Dial connects lazily (no request is made): gRPC at grpcAddr (host:port) and CometBFT
@@ -47,7 +48,7 @@ func Dial(chainID, grpcAddr, rpcAddr string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("grpc client for %s: %w", grpcAddr, err)
 	}
-	return &Client{enc: enc, chainID: chainID, rpcAddr: rpcAddr, rpc: rc, grpc: gc}, nil
+	return &Client{enc: enc, chainID: chainID, rpcAddr: rpcAddr, rpc: rc, grpc: gc, tx: txclient.NewNode(gc, rc)}, nil
 }
 
 // Close releases the gRPC connection.
@@ -152,14 +153,7 @@ func (c *Client) AssignedJobs(ctx context.Context, provider string) ([]tasktypes
 
 // Account returns an address's account number and committed sequence.
 func (c *Client) Account(ctx context.Context, addr string) (accNum, seq uint64, err error) {
-	res, err := authtypes.NewQueryClient(c.grpc).AccountInfo(ctx, &authtypes.QueryAccountInfoRequest{Address: addr})
-	if err != nil {
-		return 0, 0, fmt.Errorf("account %s: %w", addr, err)
-	}
-	if res.Info == nil {
-		return 0, 0, fmt.Errorf("account %s: empty answer", addr)
-	}
-	return res.Info.AccountNumber, res.Info.Sequence, nil
+	return c.tx.Account(ctx, addr)
 }
 
 // AuditsOf returns the open audits (open, commit or reveal phase) where operator is a

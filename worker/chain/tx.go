@@ -52,7 +52,7 @@ func NewSigner(c *Client, kr keyring.Keyring, name, gasPrices string, gasAdjustm
 		}
 	}
 	s := &Signer{kr: kr, name: name}
-	s.tx = txclient.New(c.enc, c.chainID, txclient.NewNode(c.grpc, c.rpc), key, txclient.Options{
+	s.tx = txclient.New(c.enc, c.chainID, c.tx, key, txclient.Options{
 		GasAdjustment: gasAdjustment, GasPrices: prices, ExtraGas: auditGasMargin,
 		Retries: 5, Backoff: 300 * time.Millisecond, TxTimeout: 60 * time.Second,
 		Logf: func(format string, args ...any) {

@@ -5,34 +5,22 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/sovra-network/sovra/internal/gguf"
+	"github.com/sovra-network/sovra/testutil/llamaenv"
 )
 
 // The llama tests need the libraries of scripts/llama-libs.sh (make llama-libs). They skip
 // when those are missing, unless SOVRA_REQUIRE_LLAMA is set; SOVRA_LLAMA_LIB overrides the
 // default folder <repo>/.llama/lib/x64.
 
-func llamaLibDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("SOVRA_LLAMA_LIB")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", ".llama", "lib", "x64")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "libllama.so")); err != nil {
-		if os.Getenv("SOVRA_REQUIRE_LLAMA") != "" {
-			t.Fatalf("SOVRA_REQUIRE_LLAMA is set but llama.cpp libraries are missing in %s: %v", dir, err)
-		}
-		t.Skipf("llama.cpp libraries not found in %s: run `make llama-libs` (set SOVRA_REQUIRE_LLAMA=1 to fail instead)", dir)
-	}
-	return dir
-}
+// llamaLibDir is where the llama.cpp libraries are (testutil/llamaenv: skips when they
+// are missing, unless SOVRA_REQUIRE_LLAMA is set).
+func llamaLibDir(t testing.TB) string { return llamaenv.LibDir(t) }
 
 var (
 	modelOnce sync.Once

@@ -1,0 +1,4 @@
+package txclient
+
+// ExpectedSequence exposes the CheckTx log parser to the tests.
+var ExpectedSequence = expectedSequence

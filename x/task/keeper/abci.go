@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 
 	"cosmossdk.io/collections"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -34,7 +35,11 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 	if err := k.assignDue(sdkCtx, params); err != nil {
 		return err
 	}
-	for _, id := range k.dueAt(ctx, k.DecisionSchedule, h) {
+	scheduled, err := k.dueAt(ctx, k.DecisionSchedule, h)
+	if err != nil {
+		return err
+	}
+	for _, id := range scheduled {
 		if err := k.indexes.dequeue(ctx, k.DecisionSchedule, h, id); err != nil {
 			return err
 		}
@@ -42,7 +47,11 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, id := range k.dueAt(ctx, k.DecisionQueue, h) {
+	decisions, err := k.dueAt(ctx, k.DecisionQueue, h)
+	if err != nil {
+		return err
+	}
+	for _, id := range decisions {
 		if err := k.indexes.dequeue(ctx, k.DecisionQueue, h, id); err != nil {
 			return err
 		}
@@ -96,9 +105,9 @@ func (k Keeper) assignDue(ctx sdk.Context, params types.Params) error {
 // tryAssign draws a provider for a pending job; a job no provider can take now is tried
 // again after a growing delay, and expires when an attempt at its deadline fails.
 func (k Keeper) tryAssign(ctx sdk.Context, params types.Params, beacon []byte, id uint64) error {
-	job, err := k.Jobs.Get(ctx, id)
-	if err != nil || job.Status != types.JOB_STATUS_PENDING {
-		return nil // cancelled, or pruned
+	job, found, err := k.findJob(ctx, id)
+	if err != nil || !found || job.Status != types.JOB_STATUS_PENDING {
+		return err // nil when cancelled, or pruned
 	}
 	h := ctx.BlockHeight()
 	if h <= job.DeadlineHeight {
@@ -118,12 +127,19 @@ func (k Keeper) tryAssign(ctx sdk.Context, params types.Params, beacon []byte, i
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
-	for _, id := range k.dueAt(ctx, k.DeadlineQueue, h) {
+	due, err := k.dueAt(ctx, k.DeadlineQueue, h)
+	if err != nil {
+		return err
+	}
+	for _, id := range due {
 		if err := k.indexes.dequeue(ctx, k.DeadlineQueue, h, id); err != nil {
 			return err
 		}
-		job, err := k.Jobs.Get(ctx, id)
+		job, found, err := k.findJob(ctx, id)
 		if err != nil {
+			return err
+		}
+		if !found {
 			continue // pruned already
 		}
 		if job.Status == types.JOB_STATUS_ASSIGNED {
@@ -138,9 +154,9 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 // scheduleDecision computes X = h + 2 + (sha256(beacon(h+1) || job_id) mod K) for a
 // result committed at h; now is h+1, so X is at least one block ahead and unknown at commit.
 func (k Keeper) scheduleDecision(ctx sdk.Context, params types.Params, id uint64) error {
-	job, err := k.Jobs.Get(ctx, id)
-	if err != nil || job.Status != types.JOB_STATUS_COMMITTED {
-		return nil
+	job, found, err := k.findJob(ctx, id)
+	if err != nil || !found || job.Status != types.JOB_STATUS_COMMITTED {
+		return err // nil when the job moved on or is gone
 	}
 	b, err := k.beacon.GetBeacon(ctx, ctx.BlockHeight())
 	if err != nil {
@@ -157,9 +173,9 @@ func (k Keeper) scheduleDecision(ctx sdk.Context, params types.Params, id uint64
 
 // decide asks the audit decider (x/verify) whether to audit; otherwise the job settles.
 func (k Keeper) decide(ctx sdk.Context, id uint64) error {
-	job, err := k.Jobs.Get(ctx, id)
-	if err != nil || job.Status != types.JOB_STATUS_COMMITTED {
-		return nil
+	job, found, err := k.findJob(ctx, id)
+	if err != nil || !found || job.Status != types.JOB_STATUS_COMMITTED {
+		return err // nil when the job moved on or is gone
 	}
 	decision := types.DecisionSettle
 	if k.hooks != nil {
@@ -191,8 +207,11 @@ func (k Keeper) prune(ctx context.Context, h int64) error {
 		if err := k.PruneQueue.Remove(ctx, key); err != nil {
 			return err
 		}
-		job, err := k.Jobs.Get(ctx, key.K2())
+		job, found, err := k.findJob(ctx, key.K2())
 		if err != nil {
+			return err
+		}
+		if !found {
 			continue // already gone
 		}
 		if err := k.removeJob(ctx, job); err != nil {
@@ -223,21 +242,34 @@ func (k Keeper) dueUpTo(ctx context.Context, q collections.KeySet[collections.Pa
 }
 
 // dueAt lists the job ids queued at exactly height h, in id order.
-func (k Keeper) dueAt(ctx context.Context, q collections.KeySet[collections.Pair[int64, uint64]], h int64) []uint64 {
+func (k Keeper) dueAt(ctx context.Context, q collections.KeySet[collections.Pair[int64, uint64]], h int64) ([]uint64, error) {
 	it, err := q.Iterate(ctx, collections.NewPrefixedPairRange[int64, uint64](h))
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	defer it.Close()
 	var ids []uint64
 	for ; it.Valid(); it.Next() {
 		key, err := it.Key()
 		if err != nil {
-			return ids
+			return nil, err
 		}
 		ids = append(ids, key.K2())
 	}
-	return ids
+	return ids, nil
+}
+
+// findJob reads a job, telling "no such job" (found false, nil error: it was pruned or
+// never existed) from a store error, which block hooks pass up instead of dropping work.
+func (k Keeper) findJob(ctx context.Context, id uint64) (types.Job, bool, error) {
+	job, err := k.Jobs.Get(ctx, id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.Job{}, false, nil
+	}
+	if err != nil {
+		return types.Job{}, false, err
+	}
+	return job, true, nil
 }
 
 // retryDelay spaces out the assignment attempts of a job no provider can take (all

@@ -127,10 +127,13 @@ func jobSeed(beacon []byte, jobID uint64) []byte {
 	return h.Sum(nil)
 }
 
-// GetJob returns a job.
+// GetJob returns a job: ErrJobNotFound when there is none, a store error as it is.
 func (k Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
-	job, err := k.Jobs.Get(ctx, id)
+	job, found, err := k.findJob(ctx, id)
 	if err != nil {
+		return types.Job{}, err
+	}
+	if !found {
 		return types.Job{}, errorsmod.Wrapf(types.ErrJobNotFound, "job %d", id)
 	}
 	return job, nil

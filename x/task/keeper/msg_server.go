@@ -36,9 +36,9 @@ func (m msgServer) CancelJob(ctx context.Context, msg *types.MsgCancelJob) (*typ
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	job, err := m.Jobs.Get(ctx, msg.JobId)
+	job, err := m.GetJob(ctx, msg.JobId)
 	if err != nil {
-		return nil, errorsmod.Wrapf(types.ErrJobNotFound, "job %d", msg.JobId)
+		return nil, err
 	}
 	if job.Submitter != msg.Submitter {
 		return nil, errorsmod.Wrapf(types.ErrNotSubmitter, "job %d was submitted by %s", job.Id, job.Submitter)

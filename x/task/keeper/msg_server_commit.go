@@ -32,9 +32,9 @@ func (m msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult)
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
 	for _, r := range msg.Results {
-		job, err := m.Jobs.Get(ctx, r.JobId)
+		job, err := m.GetJob(ctx, r.JobId)
 		if err != nil {
-			return nil, errorsmod.Wrapf(types.ErrJobNotFound, "job %d", r.JobId)
+			return nil, err
 		}
 		if job.Provider != "" && job.Provider != provider.Operator {
 			return nil, errorsmod.Wrapf(types.ErrWrongProvider, "job %d is assigned to %s, not to %s", job.Id, job.Provider, provider.Operator)

@@ -1,0 +1,110 @@
+package keeper_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"cosmossdk.io/collections"
+	corestore "cosmossdk.io/core/store"
+	"cosmossdk.io/log/v2"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+
+	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
+	"github.com/cosmos/cosmos-sdk/runtime"
+	"github.com/cosmos/cosmos-sdk/testutil"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	moduletestutil "github.com/cosmos/cosmos-sdk/types/module/testutil"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+
+	"github.com/sovra-network/sovra/x/task"
+	"github.com/sovra-network/sovra/x/task/keeper"
+	"github.com/sovra-network/sovra/x/task/types"
+)
+
+// errDisk is the injected store failure.
+var errDisk = errors.New("injected: disk read failed")
+
+// failingStore fails every read of a key under prefix while fail is set.
+type failingStore struct {
+	corestore.KVStore
+	prefix []byte
+	fail   *bool
+}
+
+func (s failingStore) Get(key []byte) ([]byte, error) {
+	if *s.fail && bytes.HasPrefix(key, s.prefix) {
+		return nil, errDisk
+	}
+	return s.KVStore.Get(key)
+}
+
+type failingService struct {
+	corestore.KVStoreService
+	prefix []byte
+	fail   *bool
+}
+
+func (s failingService) OpenKVStore(ctx context.Context) corestore.KVStore {
+	return failingStore{KVStore: s.KVStoreService.OpenKVStore(ctx), prefix: s.prefix, fail: s.fail}
+}
+
+type moduleAccounts struct{}
+
+func (moduleAccounts) GetModuleAddress(name string) sdk.AccAddress {
+	return authtypes.NewModuleAddress(name)
+}
+
+// storeErrorFixture is a task keeper whose job reads fail on demand: the block hooks must
+// pass the error up (the block fails, nothing is dropped) and still skip a job that is
+// simply gone.
+func storeErrorFixture(t *testing.T) (keeper.Keeper, sdk.Context, *bool) {
+	t.Helper()
+	key := storetypes.NewKVStoreKey(types.StoreKey)
+	ctx := testutil.DefaultContextWithDB(t, key, storetypes.NewTransientStoreKey("transient")).Ctx.WithLogger(log.NewNopLogger())
+	enc := moduletestutil.MakeTestEncodingConfig(task.AppModule{})
+	fail := new(bool)
+	svc := failingService{KVStoreService: runtime.NewKVStoreService(key), prefix: types.JobsKey, fail: fail}
+	ac := addresscodec.NewBech32Codec("sovra")
+	authority, err := ac.BytesToString(authtypes.NewModuleAddress(govtypes.ModuleName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := keeper.NewKeeper(enc.Codec, svc, runtime.EventService{}, ac, authority,
+		nil, moduleAccounts{}, nil, nil, nil, nil)
+	return k, ctx, fail
+}
+
+func TestBlockHooksPassStoreErrorsUp(t *testing.T) {
+	k, ctx, fail := storeErrorFixture(t)
+	ctx = ctx.WithBlockHeight(10)
+	require := func(ok bool, format string, args ...any) {
+		t.Helper()
+		if !ok {
+			t.Fatalf(format, args...)
+		}
+	}
+	job := types.Job{Id: 1, Status: types.JOB_STATUS_ASSIGNED, DeadlineHeight: 10}
+	require(k.Jobs.Set(ctx, 1, job) == nil, "set job")
+	require(k.DeadlineQueue.Set(ctx, collections.Join(int64(10), uint64(1))) == nil, "queue deadline")
+	require(k.PruneQueue.Set(ctx, collections.Join(int64(9), uint64(1))) == nil, "queue prune")
+
+	*fail = true
+	err := k.EndBlocker(ctx)
+	require(errors.Is(err, errDisk), "EndBlocker with a failing job read: %v, want the store error", err)
+	_, err = k.GetJob(ctx, 1)
+	require(errors.Is(err, errDisk) && !errors.Is(err, types.ErrJobNotFound), "GetJob: %v, want the store error, not ErrJobNotFound", err)
+
+	// A job that is simply gone is skipped, and its queue entries are consumed.
+	*fail = false
+	require(k.Jobs.Remove(ctx, 1) == nil, "remove job")
+	require(k.EndBlocker(ctx) == nil, "EndBlocker with the job gone")
+	has, err := k.DeadlineQueue.Has(ctx, collections.Join(int64(10), uint64(1)))
+	require(err == nil && !has, "deadline entry left: %v %v", has, err)
+	has, err = k.PruneQueue.Has(ctx, collections.Join(int64(9), uint64(1)))
+	require(err == nil && !has, "prune entry left: %v %v", has, err)
+	_, err = k.GetJob(ctx, 1)
+	require(errors.Is(err, types.ErrJobNotFound), "GetJob of a gone job: %v", err)
+}

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"golang.org/x/crypto/curve25519"
 	"testing"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -71,7 +72,7 @@ func BenchmarkBlockSubmitJob(b *testing.B) {
 	benchBlocks(b, 1000, func(f *appfixture.Fixture, acc *appfixture.Account) sdk.Msg {
 		return &tasktypes.MsgSubmitJob{
 			Submitter: acc.Address.String(), ModelId: "m", Prompt: "loadgen", MaxOutputTokens: 16,
-			MaxFee: sdk.NewInt64Coin(app.BondDenom, 100), OutputKey: make([]byte, 32), DeadlineBlocks: 1000,
+			MaxFee: sdk.NewInt64Coin(app.BondDenom, 100), OutputKey: curve25519.Basepoint, DeadlineBlocks: 1000,
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"encoding/hex"
 	"testing"
 
 	"cosmossdk.io/math"
@@ -24,6 +25,7 @@ func TestSetAuditKey(t *testing.T) {
 	before := f.storeSnapshot()
 	for name, msg := range map[string]*types.MsgSetAuditKey{
 		"all-zero key":   {Worker: workerOf(1).String(), AuditKey: make([]byte, types.AuditKeySize)},
+		"order-8 key":    {Worker: workerOf(1).String(), AuditKey: orderEight()},
 		"short key":      {Worker: workerOf(1).String(), AuditKey: key[:31]},
 		"operator key":   {Worker: op.String(), AuditKey: key},
 		"unknown worker": {Worker: addr(99).String(), AuditKey: key},
@@ -65,4 +67,14 @@ func TestAuditStake(t *testing.T) {
 	require.NoError(t, f.k.ReleaseStake(f.ctx, op, math.NewInt(1_000)))
 	require.True(t, f.provider(t, op).LockedAmount().IsZero())
 	require.NoError(t, f.k.ReleaseStake(f.ctx, addr(77), math.NewInt(1)), "a provider that left is skipped")
+}
+
+// orderEight is a point of order 8 of Curve25519: every shared secret with it is one of
+// eight values, so anyone could open what is sealed to it.
+func orderEight() []byte {
+	k, err := hex.DecodeString("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800")
+	if err != nil {
+		panic(err)
+	}
+	return k
 }

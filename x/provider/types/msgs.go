@@ -5,6 +5,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+	"github.com/sovra-network/sovra/x/internal/x25519key"
 )
 
 var (
@@ -134,18 +135,13 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 // AuditKeySize is the length of an X25519 audit key.
 const AuditKeySize = 32
 
-// ValidateAuditKey refuses keys of the wrong size and the all-zero key (a low-order point:
-// anyone could open what is sealed to it).
+// ValidateAuditKey refuses keys of the wrong size and low-order points (the all-zero key
+// among them: anyone could open what is sealed to it).
 func ValidateAuditKey(k []byte) error {
-	if len(k) != AuditKeySize {
-		return ErrInvalidAuditKey.Wrapf("audit key must be %d bytes (X25519), got %d", AuditKeySize, len(k))
+	if err := x25519key.Check(k); err != nil {
+		return ErrInvalidAuditKey.Wrapf("audit key %s", err)
 	}
-	for _, b := range k {
-		if b != 0 {
-			return nil
-		}
-	}
-	return ErrInvalidAuditKey.Wrap("audit key must not be all zeros")
+	return nil
 }
 
 // ValidateBasic checks the worker address and the key.

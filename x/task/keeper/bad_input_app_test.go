@@ -124,6 +124,17 @@ func TestBadInputChangesNothing(t *testing.T) {
 			m.OutputKey = []byte{1, 2, 3}
 			return m
 		})},
+		{"all-zero output key (anyone could open the output)", "low-order", fixed("alice", func() sdk.Msg {
+			m := submitMsg(f, "alice", 100_000, 0)
+			m.OutputKey = make([]byte, 32)
+			return m
+		})},
+		{"output key of order 8", "low-order", fixed("alice", func() sdk.Msg {
+			m := submitMsg(f, "alice", 100_000, 0)
+			m.OutputKey = append([]byte{0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
+				0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8}, 0x00)
+			return m
+		})},
 		{"commit from a key that is no worker", "not the worker", fixed("bob", func() sdk.Msg {
 			return commitMsg(f, "bob", assigned(0).Id, 4, 4)
 		})},

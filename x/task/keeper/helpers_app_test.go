@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"encoding/json"
+	"golang.org/x/crypto/curve25519"
 	"testing"
 
 	sdkmath "cosmossdk.io/math"
@@ -87,7 +88,7 @@ func submitMsg(f *appfixture.Fixture, submitter string, maxFee int64, deadline u
 		Prompt:          "Once upon a time",
 		MaxOutputTokens: 16,
 		MaxFee:          coin(maxFee),
-		OutputKey:       make([]byte, 32),
+		OutputKey:       curve25519.Basepoint,
 		DeadlineBlocks:  deadline,
 	}
 }

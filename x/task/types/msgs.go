@@ -4,6 +4,7 @@ import (
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+	"github.com/sovra-network/sovra/x/internal/x25519key"
 )
 
 // Bounds on sampling parameters, in thousandths.
@@ -41,8 +42,8 @@ func (m *MsgSubmitJob) ValidateBasic() error {
 	if !m.MaxFee.IsPositive() {
 		return errorsmod.Wrap(sdkerrors.ErrInvalidCoins, "max fee must be positive")
 	}
-	if len(m.OutputKey) != OutputKeySize {
-		return errorsmod.Wrapf(ErrInvalidJob, "output key must be %d bytes (X25519), got %d", OutputKeySize, len(m.OutputKey))
+	if err := x25519key.Check(m.OutputKey); err != nil {
+		return errorsmod.Wrapf(ErrInvalidJob, "output key %s", err)
 	}
 	return m.Sampling.Validate()
 }

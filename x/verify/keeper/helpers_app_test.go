@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"golang.org/x/crypto/curve25519"
 	"sort"
 	"strings"
 	"testing"
@@ -448,7 +449,7 @@ func (e *env) of(op string) *party {
 func (e *env) submitMsg(submitter, model string, maxFee int64) *tasktypes.MsgSubmitJob {
 	return &tasktypes.MsgSubmitJob{
 		Submitter: e.f.Accounts[submitter].Address.String(), ModelId: model, Prompt: promptText,
-		MaxOutputTokens: maxOutput, MaxFee: coin(maxFee), OutputKey: make([]byte, 32),
+		MaxOutputTokens: maxOutput, MaxFee: coin(maxFee), OutputKey: curve25519.Basepoint,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"golang.org/x/crypto/curve25519"
 	"math"
 	"math/bits"
 	"os"
@@ -262,7 +263,7 @@ func replayRealAudits(t *testing.T, class string, model *[4]uint32, audits []rea
 				submitted = append(submitted, queue[0])
 				chunk = append(chunk, &tasktypes.MsgSubmitJob{
 					Submitter: e.f.Accounts[who].Address.String(), ModelId: testModel, Prompt: promptText,
-					MaxOutputTokens: uint64(a.MaxTokens), Sampling: a.Sampling, OutputKey: make([]byte, 32),
+					MaxOutputTokens: uint64(a.MaxTokens), Sampling: a.Sampling, OutputKey: curve25519.Basepoint,
 					MaxFee: coin(realPrice * int64(taskkeeper.PromptTokenBound(promptText)+uint64(a.MaxTokens))),
 				})
 			}

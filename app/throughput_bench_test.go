@@ -2,8 +2,9 @@ package app_test
 
 import (
 	"fmt"
-	"golang.org/x/crypto/curve25519"
 	"testing"
+
+	"golang.org/x/crypto/curve25519"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"

@@ -2,8 +2,9 @@ package keeper_test
 
 import (
 	"encoding/json"
-	"golang.org/x/crypto/curve25519"
 	"testing"
+
+	"golang.org/x/crypto/curve25519"
 
 	sdkmath "cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"

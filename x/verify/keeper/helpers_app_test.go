@@ -5,10 +5,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"golang.org/x/crypto/curve25519"
 	"sort"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/curve25519"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"

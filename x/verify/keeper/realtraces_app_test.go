@@ -4,7 +4,6 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"golang.org/x/crypto/curve25519"
 	"math"
 	"math/bits"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/curve25519"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 

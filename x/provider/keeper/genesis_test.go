@@ -21,6 +21,15 @@ func TestGenesisRoundTrip(t *testing.T) {
 	}
 	_, err := f.ms.Unbond(f.ctx, &types.MsgUnbond{Operator: addr(4).String()})
 	require.NoError(t, err)
+	// Provider 6 lowers its capacity below the jobs it runs: valid state, and so valid genesis.
+	require.NoError(t, f.k.LockCollateral(f.ctx, addr(6), math.NewInt(1)))
+	require.NoError(t, f.k.LockCollateral(f.ctx, addr(6), math.NewInt(1)))
+	_, err = f.ms.UpdateProvider(f.ctx, &types.MsgUpdateProvider{Operator: addr(6).String(), MaxJobs: 1})
+	require.NoError(t, err)
+	p6, err := f.k.GetProvider(f.ctx, addr(6))
+	require.NoError(t, err)
+	require.Equal(t, uint32(2), p6.ActiveJobs)
+	require.Equal(t, uint32(1), p6.MaxJobs)
 
 	gs, err := f.k.ExportGenesis(f.ctx)
 	require.NoError(t, err)

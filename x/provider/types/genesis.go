@@ -92,8 +92,10 @@ func validateGenesisProvider(params Params, models map[string]struct{}, p Provid
 	if locked := p.LockedAmount(); locked.IsNegative() || locked.GT(p.Bond.Amount) {
 		return ErrInvalidProvider.Wrapf("locked %s must be between 0 and the bond %s", locked, p.Bond.Amount)
 	}
-	if p.ActiveJobs > p.MaxJobs {
-		return ErrInvalidProvider.Wrapf("active_jobs %d above max_jobs %d", p.ActiveJobs, p.MaxJobs)
+	// active_jobs may exceed max_jobs: a provider may lower its capacity while jobs run
+	// (it takes no new one until it is under the new max), and the chain exports that state.
+	if p.ActiveJobs > MaxMaxJobs {
+		return ErrInvalidProvider.Wrapf("active_jobs %d above the most any provider may run (%d)", p.ActiveJobs, MaxMaxJobs)
 	}
 	switch p.Status {
 	case PROVIDER_STATUS_ACTIVE, PROVIDER_STATUS_JAILED:

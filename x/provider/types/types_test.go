@@ -122,6 +122,9 @@ func TestGenesisValidate(t *testing.T) {
 	}
 	gs := types.GenesisState{Params: types.DefaultParams(), Models: []types.Model{model}, Providers: []types.Provider{prov}}
 	require.NoError(t, gs.Validate(), "locked omitted reads as zero")
+	lowered := types.GenesisState{Params: gs.Params, Models: gs.Models, Providers: []types.Provider{prov}}
+	lowered.Providers[0].ActiveJobs = 5 // max_jobs lowered to 4 while 5 jobs run
+	require.NoError(t, lowered.Validate(), "a capacity lowered below the running jobs is exported state")
 
 	bad := map[string]func(gs *types.GenesisState){
 		"duplicate model": func(gs *types.GenesisState) { gs.Models = append(gs.Models, model) },
@@ -140,7 +143,7 @@ func TestGenesisValidate(t *testing.T) {
 		"price denom":      func(gs *types.GenesisState) { gs.Providers[0].PricePerToken.Denom = "uatom" },
 		"locked > bond":    func(gs *types.GenesisState) { gs.Providers[0].Locked = math.NewInt(2_000_000) },
 		"max jobs 0":       func(gs *types.GenesisState) { gs.Providers[0].MaxJobs = 0 },
-		"active > max":     func(gs *types.GenesisState) { gs.Providers[0].ActiveJobs = 5 },
+		"active > any max": func(gs *types.GenesisState) { gs.Providers[0].ActiveJobs = types.MaxMaxJobs + 1 },
 		"no status":        func(gs *types.GenesisState) { gs.Providers[0].Status = types.PROVIDER_STATUS_UNSPECIFIED },
 		"unbonding height": func(gs *types.GenesisState) { gs.Providers[0].Status = types.PROVIDER_STATUS_UNBONDING },
 		"params":           func(gs *types.GenesisState) { gs.Params.JailBlocks = 0 },

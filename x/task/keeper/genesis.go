@@ -5,6 +5,7 @@ import (
 
 	"cosmossdk.io/collections"
 
+	"github.com/sovra-network/sovra/x/internal/height"
 	"github.com/sovra-network/sovra/x/task/types"
 )
 
@@ -31,7 +32,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.indexes.insert(ctx, job); err != nil {
 			return err
 		}
-		if err := k.requeue(ctx, job); err != nil {
+		if err := k.requeue(ctx, gs.Params, job); err != nil {
 			return err
 		}
 	}
@@ -39,11 +40,15 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 }
 
 // requeue restores what jobIndexes does not derive: the retry of a pending job (the
-// assignment cursor starts past it). Ended jobs are not queued for pruning on import: they
-// stay until a later export drops them.
-func (k Keeper) requeue(ctx context.Context, job types.Job) error {
-	if job.Status == types.JOB_STATUS_PENDING {
+// assignment cursor starts past it), and the pruning of an ended job at the end of its
+// retention, as finish queued it on the exporting chain (a height already passed on the
+// new chain prunes it in its first blocks, maxPrunePerBlock at a time).
+func (k Keeper) requeue(ctx context.Context, params types.Params, job types.Job) error {
+	switch {
+	case job.Status == types.JOB_STATUS_PENDING:
 		return k.RetryQueue.Set(ctx, collections.Join(job.SubmitHeight+1, job.Id))
+	case !job.Status.IsOpen():
+		return k.PruneQueue.Set(ctx, collections.Join(height.Plus(job.EndHeight, params.RetentionBlocks), job.Id))
 	}
 	return nil
 }

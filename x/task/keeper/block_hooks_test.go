@@ -57,7 +57,7 @@ func (moduleAccounts) GetModuleAddress(name string) sdk.AccAddress {
 	return authtypes.NewModuleAddress(name)
 }
 
-// storeErrorFixture is a task keeper whose job reads fail on demand: the block hooks must
+// storeErrorFixture is a task keeper on a real in-memory store whose job reads fail on demand: the block hooks must
 // pass the error up (the block fails, nothing is dropped) and still skip a job that is
 // simply gone.
 func storeErrorFixture(t *testing.T) (keeper.Keeper, sdk.Context, *bool) {
@@ -107,4 +107,41 @@ func TestBlockHooksPassStoreErrorsUp(t *testing.T) {
 	require(err == nil && !has, "prune entry left: %v %v", has, err)
 	_, err = k.GetJob(ctx, 1)
 	require(errors.Is(err, types.ErrJobNotFound), "GetJob of a gone job: %v", err)
+}
+
+// Ended jobs imported from genesis are pruned at the end of their retention, as on the
+// exporting chain; open ones are not.
+func TestImportedEndedJobsArePruned(t *testing.T) {
+	k, ctx, _ := storeErrorFixture(t)
+	params := types.DefaultParams()
+	params.RetentionBlocks = 5
+	submitter, err := addresscodec.NewBech32Codec("sovra").BytesToString(authtypes.NewModuleAddress("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := types.Job{Id: 1, Submitter: submitter, Status: types.JOB_STATUS_SETTLED, SubmitHeight: 1, EndHeight: 4}
+	expired := types.Job{Id: 2, Submitter: submitter, Status: types.JOB_STATUS_EXPIRED, SubmitHeight: 2, EndHeight: 20}
+	gs := &types.GenesisState{Params: params, NextJobId: 3, Jobs: []types.Job{ended, expired}}
+	if err := k.InitGenesis(ctx, gs); err != nil {
+		t.Fatalf("genesis: %v", err)
+	}
+	for _, c := range []struct {
+		h    int64
+		gone []uint64
+		kept []uint64
+	}{{8, nil, []uint64{1, 2}}, {9, []uint64{1}, []uint64{2}}, {25, []uint64{1, 2}, nil}} {
+		if err := k.EndBlocker(ctx.WithBlockHeight(c.h)); err != nil {
+			t.Fatalf("EndBlocker at %d: %v", c.h, err)
+		}
+		for _, id := range c.gone {
+			if has, err := k.Jobs.Has(ctx, id); err != nil || has {
+				t.Errorf("height %d: job %d still stored (%v)", c.h, id, err)
+			}
+		}
+		for _, id := range c.kept {
+			if has, err := k.Jobs.Has(ctx, id); err != nil || !has {
+				t.Errorf("height %d: job %d pruned before its retention ended (%v)", c.h, id, err)
+			}
+		}
+	}
 }

@@ -19,6 +19,12 @@ const maxPrunePerBlock = 500
 // many jobs waiting for capacity) spreads over several blocks instead of one slow one.
 const maxAssignPerBlock = 2000
 
+// maxDuePerBlock bounds the entries one block takes from each of the deadline, decision
+// schedule and decision queues; the rest, oldest first, carry over to the next blocks. A
+// provider that aims many deadlines at one height (its jobs are nobody else's gas) delays
+// their expiry by a few blocks instead of stretching one block's work.
+const maxDuePerBlock = 1000
+
 // maxRetryDelay caps the blocks between two assignment attempts of a waiting job.
 const maxRetryDelay = 8
 
@@ -35,27 +41,27 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 	if err := k.assignDue(sdkCtx, params); err != nil {
 		return err
 	}
-	scheduled, err := k.dueAt(ctx, k.DecisionSchedule, h)
+	scheduled, err := k.dueUpTo(ctx, k.DecisionSchedule, h, maxDuePerBlock)
 	if err != nil {
 		return err
 	}
-	for _, id := range scheduled {
-		if err := k.indexes.dequeue(ctx, k.DecisionSchedule, h, id); err != nil {
+	for _, key := range scheduled {
+		if err := k.indexes.dequeue(ctx, k.DecisionSchedule, key.K1(), key.K2()); err != nil {
 			return err
 		}
-		if err := k.scheduleDecision(sdkCtx, params, id); err != nil {
+		if err := k.scheduleDecision(sdkCtx, params, key.K2()); err != nil {
 			return err
 		}
 	}
-	decisions, err := k.dueAt(ctx, k.DecisionQueue, h)
+	decisions, err := k.dueUpTo(ctx, k.DecisionQueue, h, maxDuePerBlock)
 	if err != nil {
 		return err
 	}
-	for _, id := range decisions {
-		if err := k.indexes.dequeue(ctx, k.DecisionQueue, h, id); err != nil {
+	for _, key := range decisions {
+		if err := k.indexes.dequeue(ctx, k.DecisionQueue, key.K1(), key.K2()); err != nil {
 			return err
 		}
-		if err := k.decide(sdkCtx, id); err != nil {
+		if err := k.decide(sdkCtx, key.K2()); err != nil {
 			return err
 		}
 	}
@@ -123,19 +129,20 @@ func (k Keeper) tryAssign(ctx sdk.Context, params types.Params, beacon []byte, i
 	return k.RetryQueue.Set(ctx, collections.Join(next, id))
 }
 
-// EndBlocker expires the jobs whose deadline is this block and prunes old terminal jobs.
+// EndBlocker expires the jobs whose deadline has come (at most maxDuePerBlock a block, the
+// rest carried over) and prunes old terminal jobs.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
-	due, err := k.dueAt(ctx, k.DeadlineQueue, h)
+	due, err := k.dueUpTo(ctx, k.DeadlineQueue, h, maxDuePerBlock)
 	if err != nil {
 		return err
 	}
-	for _, id := range due {
-		if err := k.indexes.dequeue(ctx, k.DeadlineQueue, h, id); err != nil {
+	for _, key := range due {
+		if err := k.indexes.dequeue(ctx, k.DeadlineQueue, key.K1(), key.K2()); err != nil {
 			return err
 		}
-		job, found, err := k.findJob(ctx, id)
+		job, found, err := k.findJob(ctx, key.K2())
 		if err != nil {
 			return err
 		}
@@ -239,24 +246,6 @@ func (k Keeper) dueUpTo(ctx context.Context, q collections.KeySet[collections.Pa
 		keys = append(keys, key)
 	}
 	return keys, nil
-}
-
-// dueAt lists the job ids queued at exactly height h, in id order.
-func (k Keeper) dueAt(ctx context.Context, q collections.KeySet[collections.Pair[int64, uint64]], h int64) ([]uint64, error) {
-	it, err := q.Iterate(ctx, collections.NewPrefixedPairRange[int64, uint64](h))
-	if err != nil {
-		return nil, err
-	}
-	defer it.Close()
-	var ids []uint64
-	for ; it.Valid(); it.Next() {
-		key, err := it.Key()
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, key.K2())
-	}
-	return ids, nil
 }
 
 // findJob reads a job, telling "no such job" (found false, nil error: it was pruned or

@@ -145,3 +145,41 @@ func TestImportedEndedJobsArePruned(t *testing.T) {
 		}
 	}
 }
+
+// A flood of deadlines aimed at one height is worked off maxDuePerBlock (1,000) a block,
+// oldest first, instead of in one block.
+func TestDeadlineQueueIsDrainedWithACap(t *testing.T) {
+	k, ctx, _ := storeErrorFixture(t)
+	const n = 2500
+	for id := uint64(1); id <= n; id++ {
+		// Jobs that ended already: the hook dequeues them and has nothing else to do.
+		if err := k.Jobs.Set(ctx, id, types.Job{Id: id, Status: types.JOB_STATUS_SETTLED}); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.DeadlineQueue.Set(ctx, collections.Join(int64(10), id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left := func() int {
+		it, err := k.DeadlineQueue.Iterate(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, err := it.Keys()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	for _, step := range []struct {
+		h    int64
+		left int
+	}{{9, n}, {10, 1500}, {11, 500}, {12, 0}} {
+		if err := k.EndBlocker(ctx.WithBlockHeight(step.h)); err != nil {
+			t.Fatalf("EndBlocker at %d: %v", step.h, err)
+		}
+		if got := left(); got != step.left {
+			t.Fatalf("after height %d: %d deadline entries left, want %d", step.h, got, step.left)
+		}
+	}
+}

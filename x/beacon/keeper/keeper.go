@@ -19,6 +19,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/sovra-network/sovra/x/beacon/types"
+	"github.com/sovra-network/sovra/x/internal/store"
 )
 
 // VRFKeyIndexes are the secondary indexes of VRFKeys: each public key belongs to at
@@ -148,14 +149,7 @@ func (k Keeper) LatestBeacon(ctx context.Context) (types.Beacon, error) {
 
 // GetVRFKey returns the VRF key registered for a validator operator address.
 func (k Keeper) GetVRFKey(ctx context.Context, valoper string) (types.VRFKey, bool, error) {
-	key, err := k.VRFKeys.Get(ctx, valoper)
-	if errors.Is(err, collections.ErrNotFound) {
-		return types.VRFKey{}, false, nil
-	}
-	if err != nil {
-		return types.VRFKey{}, false, err
-	}
-	return key, true, nil
+	return store.Find[string, types.VRFKey](ctx, k.VRFKeys, valoper)
 }
 
 // GetAllVRFKeys returns every registered key, ordered by operator address.

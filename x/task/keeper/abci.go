@@ -3,12 +3,12 @@ package keeper
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 
 	"cosmossdk.io/collections"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/sovra-network/sovra/x/internal/height"
+	"github.com/sovra-network/sovra/x/internal/store"
 	"github.com/sovra-network/sovra/x/task/types"
 )
 
@@ -251,14 +251,7 @@ func (k Keeper) dueUpTo(ctx context.Context, q collections.KeySet[collections.Pa
 // findJob reads a job, telling "no such job" (found false, nil error: it was pruned or
 // never existed) from a store error, which block hooks pass up instead of dropping work.
 func (k Keeper) findJob(ctx context.Context, id uint64) (types.Job, bool, error) {
-	job, err := k.Jobs.Get(ctx, id)
-	if errors.Is(err, collections.ErrNotFound) {
-		return types.Job{}, false, nil
-	}
-	if err != nil {
-		return types.Job{}, false, err
-	}
-	return job, true, nil
+	return store.Find[uint64, types.Job](ctx, k.Jobs, id)
 }
 
 // retryDelay spaces out the assignment attempts of a job no provider can take (all

@@ -88,9 +88,6 @@ func New(enc params.EncodingConfig, chainID string, node Node, key Key, opts Opt
 // Address is the account's bech32 address.
 func (c *Client) Address() string { return c.key.Bech32() }
 
-// Key is the account's key.
-func (c *Client) Key() Key { return c.key }
-
 // MismatchCount is how many stale sequences the client has recovered from or given up on.
 func (c *Client) MismatchCount() int {
 	c.mu.Lock()

@@ -2,11 +2,14 @@ package txclient
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
+
+	"github.com/sovra-network/sovra/app/params"
 )
 
 // Key is one account's public key and a way to sign with it (SIGN_MODE_DIRECT bytes).
@@ -14,6 +17,16 @@ type Key struct {
 	Address sdk.AccAddress
 	PubKey  cryptotypes.PubKey
 	Sign    func(signBytes []byte) ([]byte, error)
+}
+
+// OpenKeyring opens a keyring folder with the chain's codecs; input answers a file
+// keyring's passphrase prompt (nil for backends that need none).
+func OpenKeyring(backend, dir string, input io.Reader) (keyring.Keyring, error) {
+	kr, err := keyring.New(sdk.KeyringServiceName(), backend, dir, input, params.Encoding().Codec)
+	if err != nil {
+		return nil, fmt.Errorf("open keyring %s (%s): %w", dir, backend, err)
+	}
+	return kr, nil
 }
 
 // Bech32 is the key's account address.

@@ -21,9 +21,6 @@ import (
 	"github.com/sovra-network/sovra/txclient"
 )
 
-// Encoding returns the chain's codecs (app/params: built without an app).
-func Encoding() params.EncodingConfig { return params.Encoding() }
-
 // node talks to one sovrad: CometBFT RPC for broadcasts and blocks, and gRPC (or ABCI
 // queries over RPC) for state.
 type node struct {
@@ -35,7 +32,7 @@ type node struct {
 }
 
 func dialNode(rpcAddr, grpcAddr string) (*node, error) {
-	enc := Encoding()
+	enc := params.Encoding()
 	// Enough idle connections for every broadcaster plus the block follower, so that
 	// load does not churn TCP connections.
 	hc := &http.Client{

@@ -6,7 +6,8 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
-	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/txclient"
 )
 
 // DeriveKey is load account i's key for a seed: secp256k1 from "<seed>/<i>".
@@ -15,9 +16,5 @@ func DeriveKey(seed string, i int) *secp256k1.PrivKey {
 }
 
 func openKeyring(dir, backend string) (keyring.Keyring, error) {
-	kr, err := keyring.New(sdk.KeyringServiceName(), backend, dir, os.Stdin, Encoding().Codec)
-	if err != nil {
-		return nil, fmt.Errorf("open keyring %s (%s): %w", dir, backend, err)
-	}
-	return kr, nil
+	return txclient.OpenKeyring(backend, dir, os.Stdin)
 }

@@ -32,11 +32,7 @@ var ErrTxFailed = txclient.ErrTxFailed
 
 // OpenKeyring opens a keyring folder with the chain's codec.
 func OpenKeyring(backend, dir string) (keyring.Keyring, error) {
-	kr, err := keyring.New(sdk.KeyringServiceName(), backend, dir, nil, Encoding().Codec)
-	if err != nil {
-		return nil, fmt.Errorf("open keyring %s (%s): %w", dir, backend, err)
-	}
-	return kr, nil
+	return txclient.OpenKeyring(backend, dir, nil)
 }
 
 // NewSigner returns a signer for the key name; gasPrices may be empty (no fee).

@@ -396,3 +396,20 @@ func TestDepartedReRegistered(t *testing.T) {
 	require.NoError(t, f.k.EndBlocker(f.ctx))
 	require.ErrorIs(t, f.k.RecordAudit(f.ctx, op, types.AuditPassed), types.ErrProviderNotFound)
 }
+
+// TestAHugeJailPeriodNeverWraps: governance may set jail_blocks beyond the heights left;
+// the jail then lasts for ever instead of wrapping to a negative height that would let
+// the provider unjail at once.
+func TestAHugeJailPeriodNeverWraps(t *testing.T) {
+	f := newFixture(t)
+	op := f.register(t, 1, 5)
+	params, err := f.k.Params.Get(f.ctx)
+	require.NoError(t, err)
+	params.JailBlocks = math.MaxUint64
+	require.NoError(t, f.k.Params.Set(f.ctx, params))
+	_, err = f.k.Slash(f.ctx.WithBlockHeight(50), op, sovra(1), slashTo, true)
+	require.NoError(t, err)
+	require.Equal(t, int64(math.MaxInt64), f.provider(t, op).JailedUntil)
+	_, err = f.ms.Unjail(f.ctx.WithBlockHeight(51), &types.MsgUnjail{Operator: op.String()})
+	require.ErrorIs(t, err, types.ErrJailPeriodNotOver)
+}

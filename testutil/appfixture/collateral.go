@@ -14,13 +14,15 @@ import (
 
 // CheckCollateral checks, across x/provider, x/task and x/verify, that every provider's
 // lock is exactly the collateral of its open jobs plus its stakes as a drawn verifier of
-// open audits, that the bond backs it (a slash never leaves open work unbacked), and that
-// its open-audit counter is the number of open audits it is party to. It walks the open
+// open audits, that the bond backs it (a slash never leaves open work unbacked), that its
+// active jobs are its assigned jobs (a slot frees at commit), and that its open-audit
+// counter is the number of open audits it is party to. It walks the open
 // jobs (deadline queue and status index) and open audits only.
 func (f *Fixture) CheckCollateral() error {
 	ctx := f.Ctx()
 	locked := map[string]sdkmath.Int{}
 	audits := map[string]uint32{}
+	slots := map[string]uint32{} // assigned jobs: a committed job's slot is free again
 	add := func(op string, amt sdkmath.Int) {
 		if cur, ok := locked[op]; ok {
 			locked[op] = cur.Add(amt)
@@ -37,6 +39,7 @@ func (f *Fixture) CheckCollateral() error {
 		}
 		if j.Status == tasktypes.JOB_STATUS_ASSIGNED {
 			add(j.Provider, j.Collateral)
+			slots[j.Provider]++
 		}
 		return false, nil
 	})
@@ -87,6 +90,8 @@ func (f *Fixture) CheckCollateral() error {
 			return true, fmt.Errorf("provider %s locks %s, its open jobs and audit stakes add up to %s", p.Operator, p.LockedAmount(), want)
 		case p.LockedAmount().GT(p.Bond.Amount):
 			return true, fmt.Errorf("provider %s locks %s with a bond of %s: open work is not backed", p.Operator, p.LockedAmount(), p.Bond)
+		case p.ActiveJobs != slots[p.Operator]:
+			return true, fmt.Errorf("provider %s counts %d active jobs, holds %d assigned jobs", p.Operator, p.ActiveJobs, slots[p.Operator])
 		case p.OpenAudits != audits[p.Operator]:
 			return true, fmt.Errorf("provider %s counts %d open audits, is party to %d", p.Operator, p.OpenAudits, audits[p.Operator])
 		}

@@ -48,9 +48,30 @@ func (k Keeper) LockCollateral(ctx context.Context, operator sdk.AccAddress, amo
 	return k.writeProviderMin(ctx, operator, &old, &p, minBond)
 }
 
-// ReleaseCollateral undoes one LockCollateral: locked −= amount and active_jobs−−, neither
-// going below zero (a slash may already have consumed the collateral).
+// ReleaseCollateral undoes one LockCollateral of a job that never freed its slot (it
+// expired assigned): FreeSlot and UnlockCollateral in one write.
 func (k Keeper) ReleaseCollateral(ctx context.Context, operator sdk.AccAddress, amount math.Int) error {
+	return k.release(ctx, operator, amount, 1)
+}
+
+// FreeSlots gives back the compute slots of n jobs whose results were committed:
+// active_jobs −= n (never below zero), so the provider can take new jobs while their
+// collateral stays locked until settlement (UnlockCollateral). The collateral, not the
+// slot count, bounds how many committed jobs await settlement: at most what the bond
+// backs. One write for a whole commit message.
+func (k Keeper) FreeSlots(ctx context.Context, operator sdk.AccAddress, n uint32) error {
+	return k.release(ctx, operator, math.ZeroInt(), n)
+}
+
+// UnlockCollateral releases the collateral of a settled or failed job whose slot was
+// freed at commit: locked −= amount, never below zero (a slash may already have consumed
+// it).
+func (k Keeper) UnlockCollateral(ctx context.Context, operator sdk.AccAddress, amount math.Int) error {
+	return k.release(ctx, operator, amount, 0)
+}
+
+// release unlocks amount and frees slots job slots (each never below zero).
+func (k Keeper) release(ctx context.Context, operator sdk.AccAddress, amount math.Int, slots uint32) error {
 	if amount.IsNil() || amount.IsNegative() {
 		return types.ErrInsufficientCollateral.Wrapf("invalid release amount %s", amount)
 	}
@@ -64,9 +85,7 @@ func (k Keeper) ReleaseCollateral(ctx context.Context, operator sdk.AccAddress, 
 		locked = math.ZeroInt()
 	}
 	p.Locked = locked
-	if p.ActiveJobs > 0 {
-		p.ActiveJobs--
-	}
+	p.ActiveJobs -= min(p.ActiveJobs, slots)
 	return k.writeProvider(ctx, operator, &old, &p)
 }
 

@@ -67,6 +67,17 @@ func (k Keeper) DrawProvider(
 	return types.Provider{}, false, nil
 }
 
+// HasFreeCapacity reports whether any provider of a model has draw weight (ACTIVE, bond ≥
+// min_bond and a free job slot): without one, no job of the model can be assigned, and
+// x/task skips its waiting jobs without reading them. Cost: one read.
+func (k Keeper) HasFreeCapacity(ctx context.Context, modelID string) (bool, error) {
+	total, err := k.weightTree(modelID).Total(ctx)
+	if err != nil {
+		return false, err
+	}
+	return total.IsPositive(), nil
+}
+
 // DrawProviders draws up to k distinct providers of a model, stake-weighted without
 // replacement (successive sampling): every drawn or excluded provider is taken out of the
 // draw before the next one. Attempt i uses sha256(seed ‖ uint32_be(i)); at most

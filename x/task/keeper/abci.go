@@ -15,22 +15,15 @@ import (
 // maxPrunePerBlock bounds the deletions of one block so pruning never spikes a block.
 const maxPrunePerBlock = 500
 
-// maxAssignPerBlock bounds the assignment attempts of one block, so a burst of jobs (or
-// many jobs waiting for capacity) spreads over several blocks instead of one slow one.
-const maxAssignPerBlock = 2000
-
 // maxDuePerBlock bounds the entries one block takes from each of the deadline, decision
 // schedule and decision queues; the rest, oldest first, carry over to the next blocks. A
 // provider that aims many deadlines at one height (its jobs are nobody else's gas) delays
 // their expiry by a few blocks instead of stretching one block's work.
 const maxDuePerBlock = 1000
 
-// maxRetryDelay caps the blocks between two assignment attempts of a waiting job.
-const maxRetryDelay = 8
-
-// BeginBlocker runs after the beacon of this height is stored: it assigns the jobs
-// submitted since the previous block (and waiting jobs whose retry is due), fixes the decision height of results committed in the
-// previous block, and takes the audit decisions due now.
+// BeginBlocker runs after the beacon of this height is stored: it assigns waiting jobs
+// and the jobs submitted since the previous block (assign.go), fixes the decision height
+// of results committed in the previous block, and takes the audit decisions due now.
 func (k Keeper) BeginBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
@@ -68,69 +61,8 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 	return nil
 }
 
-// assignDue tries, oldest first and at most maxAssignPerBlock per block, the waiting
-// jobs whose retry is due and then the jobs submitted since the last attempt.
-func (k Keeper) assignDue(ctx sdk.Context, params types.Params) error {
-	h := ctx.BlockHeight()
-	b, err := k.beacon.GetBeacon(ctx, h)
-	if err != nil {
-		return err
-	}
-	budget := maxAssignPerBlock
-	retries, err := k.dueUpTo(ctx, k.RetryQueue, h, budget)
-	if err != nil {
-		return err
-	}
-	for _, key := range retries {
-		if err := k.RetryQueue.Remove(ctx, key); err != nil {
-			return err
-		}
-		if err := k.tryAssign(ctx, params, b.Output, key.K2()); err != nil {
-			return err
-		}
-	}
-	budget -= len(retries)
-	cursor, err := k.AssignCursor.Peek(ctx)
-	if err != nil {
-		return err
-	}
-	next, err := k.NextJobID.Peek(ctx)
-	if err != nil {
-		return err
-	}
-	id := max(cursor, 1)
-	for ; id < next && budget > 0; id++ {
-		if err := k.tryAssign(ctx, params, b.Output, id); err != nil {
-			return err
-		}
-		budget--
-	}
-	return k.AssignCursor.Set(ctx, id)
-}
-
-// tryAssign draws a provider for a pending job; a job no provider can take now is tried
-// again after a growing delay, and expires when an attempt at its deadline fails.
-func (k Keeper) tryAssign(ctx sdk.Context, params types.Params, beacon []byte, id uint64) error {
-	job, found, err := k.findJob(ctx, id)
-	if err != nil || !found || job.Status != types.JOB_STATUS_PENDING {
-		return err // nil when cancelled, or pruned
-	}
-	h := ctx.BlockHeight()
-	if h <= job.DeadlineHeight {
-		ok, err := k.assign(ctx, params, beacon, job)
-		if err != nil || ok {
-			return err
-		}
-	}
-	if h >= job.DeadlineHeight {
-		return k.expire(ctx, job)
-	}
-	next := min(h+retryDelay(h-job.SubmitHeight), job.DeadlineHeight)
-	return k.RetryQueue.Set(ctx, collections.Join(next, id))
-}
-
-// EndBlocker expires the jobs whose deadline has come (at most maxDuePerBlock a block, the
-// rest carried over) and prunes old terminal jobs.
+// EndBlocker expires the assigned and waiting jobs whose deadline has come (at most
+// maxDuePerBlock a block, the rest carried over) and prunes old terminal jobs.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
@@ -149,7 +81,13 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 		if !found {
 			continue // pruned already
 		}
-		if job.Status == types.JOB_STATUS_ASSIGNED {
+		switch job.Status {
+		case types.JOB_STATUS_PENDING: // waiting: its entries go with it
+			if err := k.indexes.stoppedWaiting(ctx, job); err != nil {
+				return err
+			}
+			fallthrough
+		case types.JOB_STATUS_ASSIGNED:
 			if err := k.expire(sdkCtx, job); err != nil {
 				return err
 			}
@@ -252,10 +190,4 @@ func (k Keeper) dueUpTo(ctx context.Context, q collections.KeySet[collections.Pa
 // never existed) from a store error, which block hooks pass up instead of dropping work.
 func (k Keeper) findJob(ctx context.Context, id uint64) (types.Job, bool, error) {
 	return store.Find[uint64, types.Job](ctx, k.Jobs, id)
-}
-
-// retryDelay spaces out the assignment attempts of a job no provider can take (all
-// busy or too expensive), so waiting jobs do not make every block's work grow.
-func retryDelay(age int64) int64 {
-	return min(maxRetryDelay, max(1, age/2))
 }

@@ -42,9 +42,10 @@ func (k Keeper) Collateral(ctx context.Context, job types.Job, price math.Int) (
 	return MaxCost(price, job).Mul(math.NewIntFromUint64(m)), nil
 }
 
-// assign draws a provider for a pending job from beacon, the current height's.
-// It returns false when no provider can take the job now; the job then waits a block.
-func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job types.Job) (bool, error) {
+// assign draws a provider for a pending job from beacon, the current height's. It
+// returns false when no provider can take the job now, and changes nothing then; waiting
+// tells that the job is in the waiting set, which it leaves when assigned.
+func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job types.Job, waiting bool) (bool, error) {
 	seed := jobSeed(beacon, job.Id)
 	var acceptErr error
 	accept := func(p providertypes.Provider) bool {
@@ -85,6 +86,11 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job 
 	if err := k.provider.LockCollateral(ctx, operator, collateral); err != nil {
 		// Capacity or collateral changed since the draw's view; try next block.
 		return false, nil
+	}
+	if waiting {
+		if err := k.indexes.stoppedWaiting(ctx, job); err != nil {
+			return false, err
+		}
 	}
 	height := ctx.BlockHeight()
 	job.Status = types.JOB_STATUS_ASSIGNED
@@ -167,7 +173,7 @@ func (k Keeper) refundCommitted(ctx context.Context, job types.Job) error {
 }
 
 // refundAudited ends an audited job without paying its provider: full refund, collateral
-// released, the job in status (SLASHED or FAILED), one event of that name.
+// unlocked (the slot was freed at commit), the job in status (SLASHED or FAILED), one event of that name.
 func (k Keeper) refundAudited(ctx context.Context, job types.Job, status types.JobStatus) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	if job.Status != types.JOB_STATUS_AUDITING {
@@ -177,7 +183,7 @@ func (k Keeper) refundAudited(ctx context.Context, job types.Job, status types.J
 	if err != nil {
 		return err
 	}
-	if err := k.provider.ReleaseCollateral(ctx, provider, job.Collateral); err != nil {
+	if err := k.provider.UnlockCollateral(ctx, provider, job.Collateral); err != nil {
 		return err
 	}
 	if err := k.refund(ctx, job, job.MaxFee); err != nil {
@@ -201,7 +207,7 @@ func (k Keeper) RetentionBlocks(ctx context.Context) (uint64, error) {
 }
 
 // SettleJob pays the provider for the tokens it produced, refunds the rest of the escrow
-// and releases the collateral. x/verify calls it after a passed audit.
+// and unlocks the collateral (the job's slot was freed at commit). x/verify calls it after a passed audit.
 func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	if job.Status != types.JOB_STATUS_COMMITTED && job.Status != types.JOB_STATUS_AUDITING {
@@ -221,7 +227,8 @@ func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
 	if err := k.refund(ctx, job, refund); err != nil {
 		return err
 	}
-	if err := k.provider.ReleaseCollateral(ctx, provider, job.Collateral); err != nil {
+	// The slot was freed at commit; the collateral was held until now.
+	if err := k.provider.UnlockCollateral(ctx, provider, job.Collateral); err != nil {
 		return err
 	}
 	if err := k.provider.RecordJobDone(ctx, provider); err != nil {

@@ -20,7 +20,11 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.NextJobID.Set(ctx, gs.NextJobId); err != nil {
 		return err
 	}
-	if err := k.AssignCursor.Set(ctx, gs.NextJobId); err != nil {
+	cursor := gs.AssignCursor
+	if cursor == 0 {
+		cursor = gs.NextJobId
+	}
+	if err := k.AssignCursor.Set(ctx, cursor); err != nil {
 		return err
 	}
 	for _, job := range gs.Jobs {
@@ -29,7 +33,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 		// Every index entry and the deadline or decision queue entry that drives an
 		// assigned or committed job derive from the job.
-		if err := k.indexes.insert(ctx, job); err != nil {
+		if err := k.indexes.insert(ctx, job, job.Id < cursor); err != nil {
 			return err
 		}
 		if err := k.requeue(ctx, gs.Params, job); err != nil {
@@ -39,18 +43,14 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	return nil
 }
 
-// requeue restores what jobIndexes does not derive: the retry of a pending job (the
-// assignment cursor starts past it), and the pruning of an ended job at the end of its
-// retention, as finish queued it on the exporting chain (a height already passed on the
-// new chain prunes it in its first blocks, maxPrunePerBlock at a time).
+// requeue restores what jobIndexes does not derive: the pruning of an ended job at the
+// end of its retention, as finish queued it on the exporting chain (a height already
+// passed on the new chain prunes it in its first blocks, maxPrunePerBlock at a time).
 func (k Keeper) requeue(ctx context.Context, params types.Params, job types.Job) error {
-	switch {
-	case job.Status == types.JOB_STATUS_PENDING:
-		return k.RetryQueue.Set(ctx, collections.Join(job.SubmitHeight+1, job.Id))
-	case !job.Status.IsOpen():
-		return k.PruneQueue.Set(ctx, collections.Join(height.Plus(job.EndHeight, params.RetentionBlocks), job.Id))
+	if job.Status.IsOpen() {
+		return nil
 	}
-	return nil
+	return k.PruneQueue.Set(ctx, collections.Join(height.Plus(job.EndHeight, params.RetentionBlocks), job.Id))
 }
 
 // ExportGenesis writes params and every stored job.
@@ -71,5 +71,9 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &types.GenesisState{Params: params, Jobs: jobs, NextJobId: next}, nil
+	cursor, err := k.AssignCursor.Peek(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &types.GenesisState{Params: params, Jobs: jobs, NextJobId: next, AssignCursor: max(cursor, 1)}, nil
 }

@@ -9,6 +9,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/sovra-network/sovra/testutil/appfixture"
+	"github.com/sovra-network/sovra/x/task/keeper"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	"github.com/sovra-network/sovra/x/task/types"
 )
@@ -48,6 +49,23 @@ func jobIndexState(t *testing.T, f *appfixture.Fixture) string {
 		func() error { return heightJob("deadline", k.DeadlineQueue) },
 		func() error { return heightJob("schedule", k.DecisionSchedule) },
 		func() error { return heightJob("decision", k.DecisionQueue) },
+		func() error {
+			return k.Waiting.Walk(ctx, nil, func(key collections.Triple[string, uint64, uint64]) (bool, error) {
+				fmt.Fprintf(&b, "|waiting %s/%d/%d", key.K1(), key.K2(), key.K3())
+				return false, nil
+			})
+		},
+		func() error {
+			return k.WaitingCount.Walk(ctx, nil, func(model string, n uint64) (bool, error) {
+				fmt.Fprintf(&b, "|waiting count %s %d", model, n)
+				return false, nil
+			})
+		},
+		func() error {
+			cursor, err := k.AssignCursor.Peek(ctx)
+			fmt.Fprintf(&b, "|cursor %d", cursor)
+			return err
+		},
 	} {
 		if err := walk(); err != nil {
 			t.Fatal(err)
@@ -58,8 +76,8 @@ func jobIndexState(t *testing.T, f *appfixture.Fixture) string {
 
 // TestJobIndexesRebuildAndGenesis: with jobs in every open state and some ended, the
 // index invariant holds; a genesis export imported into a wiped store gives back the same
-// jobs and index entries; and the invariant catches a missing entry, a stray entry and a
-// pending job nothing would assign.
+// jobs, index entries and cursor; and the invariant catches a missing entry, a stray
+// entry, a waiting job out of the waiting set and a wrong waiting count.
 func TestJobIndexesRebuildAndGenesis(t *testing.T) {
 	f := newFixture(t, 20)
 	f.CheckEveryBlock()
@@ -132,7 +150,8 @@ func TestJobIndexesRebuildAndGenesis(t *testing.T) {
 		func() error { return k.DeadlineQueue.Clear(ctx, nil) },
 		func() error { return k.DecisionSchedule.Clear(ctx, nil) },
 		func() error { return k.DecisionQueue.Clear(ctx, nil) },
-		func() error { return k.RetryQueue.Clear(ctx, nil) },
+		func() error { return k.Waiting.Clear(ctx, nil) },
+		func() error { return k.WaitingCount.Clear(ctx, nil) },
 	} {
 		if err := clear(); err != nil {
 			t.Fatal(err)
@@ -150,7 +169,6 @@ func TestJobIndexesRebuildAndGenesis(t *testing.T) {
 
 	// The invariant catches what the rebuild does not find, and what it finds missing.
 	alice := f.Accounts["alice"].Address
-	var retries []collections.Pair[int64, uint64]
 	for name, tc := range map[string]struct {
 		breakIt, repair func() error
 		want            string
@@ -184,30 +202,21 @@ func TestJobIndexesRebuildAndGenesis(t *testing.T) {
 			},
 			"deadline_queue",
 		},
-		"pending job out of every queue": {
+		"waiting job out of the waiting set": {
 			func() error {
-				err := k.RetryQueue.Walk(ctx, nil, func(key collections.Pair[int64, uint64]) (bool, error) {
-					if key.K2() == waiting {
-						retries = append(retries, key)
-					}
-					return false, nil
-				})
-				for _, key := range retries {
-					if err == nil {
-						err = k.RetryQueue.Remove(ctx, key)
-					}
-				}
-				return err
+				w := job(t, f, waiting)
+				return k.Waiting.Remove(ctx, collections.Join3(w.ModelId, ^keeper.Bid(w), waiting))
 			},
 			func() error {
-				for _, key := range retries {
-					if err := k.RetryQueue.Set(ctx, key); err != nil {
-						return err
-					}
-				}
-				return nil
+				w := job(t, f, waiting)
+				return k.Waiting.Set(ctx, collections.Join3(w.ModelId, ^keeper.Bid(w), waiting))
 			},
-			"not in the retry queue",
+			"waiting",
+		},
+		"waiting count off by one": {
+			func() error { return k.WaitingCount.Set(ctx, job(t, f, waiting).ModelId, 2) },
+			func() error { return k.WaitingCount.Set(ctx, job(t, f, waiting).ModelId, 1) },
+			"waiting_count",
 		},
 	} {
 		if err := tc.breakIt(); err != nil {

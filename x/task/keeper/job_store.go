@@ -36,24 +36,35 @@ func (k Keeper) removeJob(ctx context.Context, job types.Job) error {
 }
 
 // lowestQueuedID is the lowest id a job in status (PENDING or ASSIGNED, which the status
-// index skips) can have: a pending job is at or above the assignment cursor or in the
-// retry queue, an assigned job is in the deadline queue. With no such job it is
-// NextJobID, above every job.
+// index skips but for waiting jobs) can have: a pending job is at or above the
+// assignment cursor or waiting (first in the status index), an assigned job is in the
+// deadline queue. With no such job it is NextJobID, above every job.
 func (k Keeper) lowestQueuedID(ctx context.Context, status types.JobStatus) (uint64, error) {
 	low, err := k.NextJobID.Peek(ctx)
 	if err != nil {
 		return 0, err
 	}
-	queue := k.DeadlineQueue
 	if status == types.JOB_STATUS_PENDING {
 		cursor, err := k.AssignCursor.Peek(ctx)
 		if err != nil {
 			return 0, err
 		}
 		low = min(low, max(cursor, 1))
-		queue = k.RetryQueue
+		it, err := k.ByStatus.Iterate(ctx, collections.NewPrefixedPairRange[int32, uint64](int32(status)))
+		if err != nil {
+			return 0, err
+		}
+		defer it.Close()
+		if it.Valid() {
+			key, err := it.Key()
+			if err != nil {
+				return 0, err
+			}
+			low = min(low, key.K2())
+		}
+		return low, nil
 	}
-	err = queue.Walk(ctx, nil, func(key collections.Pair[int64, uint64]) (bool, error) {
+	err = k.DeadlineQueue.Walk(ctx, nil, func(key collections.Pair[int64, uint64]) (bool, error) {
 		low = min(low, key.K2())
 		return false, nil
 	})

@@ -47,9 +47,9 @@ type Keeper struct {
 	// IndexedMap: an IndexedMap rereads the job and deletes and rewrites every index entry
 	// on each of the four writes of a job's life, and each rewritten key is IAVL work in
 	// Commit. By hand, an entry is written when its field changes: submitter once,
-	// provider once, status at each change (pending and assigned jobs are not indexed: the
-	// retry queue, the cursor range and the deadline queue list them). CheckIndexes
-	// rebuilds them from the jobs and compares.
+	// provider once, status at each change (assigned jobs and jobs not yet tried are not
+	// indexed: the deadline queue and the cursor range list them). CheckIndexes rebuilds
+	// them from the jobs and compares.
 	BySubmitter collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
 	ByStatus    collections.KeySet[collections.Pair[int32, uint64]]
 	// ByProvider: (provider, job) for every assigned job. Kept by hand rather than as a
@@ -57,12 +57,16 @@ type Keeper struct {
 	// delete it a block later: every key saved per job is throughput (see README).
 	ByProvider collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
 	// AssignCursor is the first job id never tried for assignment. Ids are sequential,
-	// so the jobs submitted since the last block are exactly [cursor, next_job_id).
+	// so the jobs submitted since the last block are exactly [cursor, next_job_id); a
+	// pending job below it is waiting.
 	AssignCursor collections.Sequence
-	// RetryQueue: (height, job) waiting jobs to try again at height.
-	RetryQueue collections.KeySet[collections.Pair[int64, uint64]]
-	// DeadlineQueue: (height, job) assigned jobs that expire at the end of height unless
-	// committed. Pending jobs expire when their last assignment attempt fails.
+	// Waiting: (model, ^bid, job) pending jobs that found no provider when first tried,
+	// highest bid per token first, then oldest (assign.go).
+	Waiting collections.KeySet[collections.Triple[string, uint64, uint64]]
+	// WaitingCount: model → number of its waiting jobs (the models the block hook visits).
+	WaitingCount collections.Map[string, uint64]
+	// DeadlineQueue: (height, job) assigned and waiting jobs that expire at the end of
+	// height unless committed or assigned.
 	DeadlineQueue collections.KeySet[collections.Pair[int64, uint64]]
 	// DecisionSchedule: (h+1, job) for a result committed at h; at h+1 the beacon fixes X.
 	DecisionSchedule collections.KeySet[collections.Pair[int64, uint64]]
@@ -114,8 +118,10 @@ func NewKeeper(
 		ByStatus:     collections.NewKeySet(sb, types.JobsByStatusKey, "jobs_by_status", collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key)),
 		ByProvider: collections.NewKeySet(sb, types.JobsByProviderKey, "jobs_by_provider",
 			collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
-		AssignCursor:     collections.NewSequence(sb, types.AssignCursorKey, "assign_cursor"),
-		RetryQueue:       collections.NewKeySet(sb, types.RetryQueueKey, "retry_queue", heightJob),
+		AssignCursor: collections.NewSequence(sb, types.AssignCursorKey, "assign_cursor"),
+		Waiting: collections.NewKeySet(sb, types.WaitingKey, "waiting",
+			collections.TripleKeyCodec(collections.StringKey, collections.Uint64Key, collections.Uint64Key)),
+		WaitingCount:     collections.NewMap(sb, types.WaitingCountKey, "waiting_count", collections.StringKey, collections.Uint64Value),
 		DeadlineQueue:    collections.NewKeySet(sb, types.DeadlineQueueKey, "deadline_queue", heightJob),
 		DecisionSchedule: collections.NewKeySet(sb, types.DecisionScheduleKey, "decision_schedule", heightJob),
 		DecisionQueue:    collections.NewKeySet(sb, types.DecisionQueueKey, "decision_queue", heightJob),

@@ -46,6 +46,15 @@ func (m msgServer) CancelJob(ctx context.Context, msg *types.MsgCancelJob) (*typ
 	if job.Status != types.JOB_STATUS_PENDING {
 		return nil, errorsmod.Wrapf(types.ErrNotCancellable, "job %d is %s", job.Id, job.Status)
 	}
+	cursor, err := m.AssignCursor.Peek(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if job.Id < cursor { // tried already: it waits
+		if err := m.indexes.stoppedWaiting(ctx, job); err != nil {
+			return nil, err
+		}
+	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	if err := m.refund(ctx, job, job.MaxFee); err != nil {
 		return nil, err

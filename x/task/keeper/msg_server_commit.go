@@ -70,5 +70,14 @@ func (m msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult)
 			return nil, err
 		}
 	}
+	// The worker is done with these jobs: their compute slots free now, their collateral
+	// stays locked until settlement.
+	operator, err := m.accAddress(provider.Operator)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.provider.FreeSlots(ctx, operator, uint32(len(msg.Results))); err != nil {
+		return nil, err
+	}
 	return &types.MsgCommitResultResponse{}, nil
 }

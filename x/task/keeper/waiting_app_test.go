@@ -8,7 +8,8 @@ import (
 )
 
 // TestWaitingJobIsAssignedLaterOrCancelled: with the only provider busy, a job waits
-// (pending, escrowed); once capacity frees it is assigned. A waiting job can be
+// (pending, escrowed); once its slot frees, at the commit of the first job and not at its
+// settlement, the waiting job is assigned in the next block. A waiting job can be
 // cancelled for a full refund.
 func TestWaitingJobIsAssignedLaterOrCancelled(t *testing.T) {
 	f := newFixture(t, 3)
@@ -38,10 +39,19 @@ func TestWaitingJobIsAssignedLaterOrCancelled(t *testing.T) {
 	}
 
 	f.MustDeliver(f.Accounts["worker1"], commitMsg(f, "worker1", first, 3, 3))
-	advanceUntil(t, f, 20, func() bool { return job(t, f, second).Status == types.JOB_STATUS_ASSIGNED })
-	if s := job(t, f, first).Status; s != types.JOB_STATUS_SETTLED {
-		t.Fatalf("first job: %s", s)
+	p, _ := f.App.ProviderKeeper.GetProvider(f.Ctx(), f.Accounts["prov1"].Address)
+	if p.ActiveJobs != 0 || !p.LockedAmount().Equal(job(t, f, first).Collateral) {
+		t.Fatalf("after commit: %d active jobs, %s locked; want the slot free and the collateral %s still locked",
+			p.ActiveJobs, p.LockedAmount(), job(t, f, first).Collateral)
 	}
+	f.NextBlock()
+	if s := job(t, f, second).Status; s != types.JOB_STATUS_ASSIGNED {
+		t.Fatalf("second job one block after the commit: %s", s)
+	}
+	if s := job(t, f, first).Status; s != types.JOB_STATUS_COMMITTED {
+		t.Fatalf("first job: %s, want still committed (awaiting its audit decision)", s)
+	}
+	advanceUntil(t, f, 20, func() bool { return job(t, f, first).Status == types.JOB_STATUS_SETTLED })
 }
 
 // TestWaitingJobExpiresAtItsDeadline: a job no provider can take before its deadline

@@ -33,6 +33,9 @@ type ProviderKeeper interface {
 	DrawProvider(ctx context.Context, modelID string, seed []byte, accept func(providertypes.Provider) bool, maxAttempts uint32) (providertypes.Provider, bool, error)
 	LockCollateral(ctx context.Context, operator sdk.AccAddress, amount math.Int) error
 	ReleaseCollateral(ctx context.Context, operator sdk.AccAddress, amount math.Int) error
+	FreeSlots(ctx context.Context, operator sdk.AccAddress, n uint32) error
+	UnlockCollateral(ctx context.Context, operator sdk.AccAddress, amount math.Int) error
+	HasFreeCapacity(ctx context.Context, modelID string) (bool, error)
 	RecordJobDone(ctx context.Context, operator sdk.AccAddress) error
 	RecordMiss(ctx context.Context, operator sdk.AccAddress) error
 }

@@ -7,10 +7,14 @@ func DefaultGenesis() *GenesisState {
 	return &GenesisState{Params: DefaultParams(), NextJobId: 1}
 }
 
-// Validate checks params and that job ids are unique and below next_job_id.
+// Validate checks params, that job ids are unique and below next_job_id, and that the
+// assignment cursor is not past it.
 func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
 		return err
+	}
+	if gs.AssignCursor > gs.NextJobId {
+		return fmt.Errorf("assign_cursor %d is past next_job_id %d", gs.AssignCursor, gs.NextJobId)
 	}
 	seen := make(map[uint64]struct{}, len(gs.Jobs))
 	for _, j := range gs.Jobs {

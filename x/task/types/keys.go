@@ -15,10 +15,12 @@ var (
 	JobsBySubmitterKey  = collections.NewPrefix(3)
 	JobsByProviderKey   = collections.NewPrefix(4)
 	JobsByStatusKey     = collections.NewPrefix(5)
-	RetryQueueKey       = collections.NewPrefix(6)
+	// 6 held the retry queue of an earlier assignment scheme; never reuse it.
 	DeadlineQueueKey    = collections.NewPrefix(7)
 	DecisionScheduleKey = collections.NewPrefix(8)
 	DecisionQueueKey    = collections.NewPrefix(9)
 	PruneQueueKey       = collections.NewPrefix(10)
 	AssignCursorKey     = collections.NewPrefix(11)
+	WaitingKey          = collections.NewPrefix(12)
+	WaitingCountKey     = collections.NewPrefix(13)
 )

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 
 	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
 
 	"github.com/sovra-network/sovra/x/provider/types"
 )
@@ -67,15 +68,11 @@ func (k Keeper) DrawProvider(
 	return types.Provider{}, false, nil
 }
 
-// HasFreeCapacity reports whether any provider of a model has draw weight (ACTIVE, bond ≥
-// min_bond and a free job slot): without one, no job of the model can be assigned, and
-// x/task skips its waiting jobs without reading them. Cost: one read.
-func (k Keeper) HasFreeCapacity(ctx context.Context, modelID string) (bool, error) {
-	total, err := k.weightTree(modelID).Total(ctx)
-	if err != nil {
-		return false, err
-	}
-	return total.IsPositive(), nil
+// MinFreePrice is the lowest price among the providers of a model that can take a job
+// now (ACTIVE, bond ≥ min_bond, a free slot); false when there is none. x/task leaves a
+// waiting job that bids below it untouched. Cost: one short iteration.
+func (k Keeper) MinFreePrice(ctx context.Context, modelID string) (math.Int, bool, error) {
+	return k.indexes.minFreePrice(ctx, modelID)
 }
 
 // DrawProviders draws up to k distinct providers of a model, stake-weighted without

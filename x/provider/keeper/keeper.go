@@ -51,6 +51,10 @@ type Keeper struct {
 	// MinPrices caches the first PriceIndex entry of each model: every job submission
 	// reads it, while it changes only when a provider's listing does.
 	MinPrices collections.Map[string, math.Int]
+	// FreePriceIndex orders the providers of a model that can take a job now (draw weight:
+	// eligible with a free slot) by price, like PriceIndex: x/task reads its first entry
+	// to leave waiting jobs that bid below every free provider's price untouched.
+	FreePriceIndex collections.KeySet[collections.Triple[string, []byte, sdk.AccAddress]]
 	// UnbondingQueue holds (completion height, operator); the EndBlocker drains due entries.
 	UnbondingQueue collections.KeySet[collections.Pair[int64, sdk.AccAddress]]
 	// TotalBond is the running sum of all bonds (what the module account must hold).
@@ -113,6 +117,8 @@ func NewKeeper(
 		PriceIndex: collections.NewKeySet(sb, types.PriceIndexKey, "price_index",
 			collections.TripleKeyCodec(collections.StringKey, collections.BytesKey, sdk.AccAddressKey)),
 		MinPrices: collections.NewMap(sb, types.MinPriceKey, "min_prices", collections.StringKey, sdk.IntValue),
+		FreePriceIndex: collections.NewKeySet(sb, types.FreePriceIndexKey, "free_price_index",
+			collections.TripleKeyCodec(collections.StringKey, collections.BytesKey, sdk.AccAddressKey)),
 		UnbondingQueue: collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue",
 			collections.PairKeyCodec(collections.Int64Key, sdk.AccAddressKey)),
 		TotalBond: collections.NewItem(sb, types.TotalBondedKey, "total_bond", sdk.IntValue),

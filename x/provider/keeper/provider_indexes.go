@@ -20,7 +20,7 @@ import (
 
 // providerIndexes owns every entry derived from a provider (declared in keeper.go): the
 // worker index, the (model, operator) index, the price index and the cached lowest price
-// of each model, and each model's weight tree with the slot each operator holds in it.
+// of each model, the price index of providers with a free slot, and each model's weight tree with the slot each operator holds in it.
 // Nothing else writes them: sync brings them from a provider's old value to its new one
 // (writing only what changed), and check rebuilds them from the providers and compares.
 type providerIndexes struct {
@@ -29,6 +29,8 @@ type providerIndexes struct {
 	byModel   collections.KeySet[collections.Pair[string, sdk.AccAddress]]
 	byPrice   collections.KeySet[collections.Triple[string, []byte, sdk.AccAddress]]
 	minPrices collections.Map[string, math.Int]
+	// freeByPrice lists, by price, the providers with draw weight (a free slot).
+	freeByPrice collections.KeySet[collections.Triple[string, []byte, sdk.AccAddress]]
 	// slots and owners map an operator to its slot in a model's tree and back.
 	slots  collections.Map[collections.Pair[string, sdk.AccAddress], uint64]
 	owners collections.Map[collections.Pair[string, uint64], sdk.AccAddress]
@@ -37,13 +39,14 @@ type providerIndexes struct {
 
 func newProviderIndexes(k Keeper) providerIndexes {
 	return providerIndexes{
-		addresses: k.addressCodec,
-		byWorker:  k.ProviderByWorker,
-		byModel:   k.ModelProviders,
-		byPrice:   k.PriceIndex,
-		minPrices: k.MinPrices,
-		slots:     k.TreeSlot,
-		owners:    k.TreeSlotOwner,
+		addresses:   k.addressCodec,
+		byWorker:    k.ProviderByWorker,
+		byModel:     k.ModelProviders,
+		byPrice:     k.PriceIndex,
+		minPrices:   k.MinPrices,
+		freeByPrice: k.FreePriceIndex,
+		slots:       k.TreeSlot,
+		owners:      k.TreeSlotOwner,
 		trees: weightTrees{
 			storeService: k.storeService,
 			meta:         k.TreeMeta,
@@ -110,9 +113,12 @@ func (x providerIndexes) sync(ctx context.Context, operator sdk.AccAddress, old,
 		}
 	}
 
+	oldWeight, newWeight := weightOf(old, oldMin), weightOf(next, newMin)
+	if err := x.syncFree(ctx, operator, old, next, oldWeight, newWeight, oldModels, newModels); err != nil {
+		return err
+	}
 	// Weights: every listed model holds a slot (weight possibly zero).
-	newWeight := weightOf(next, newMin)
-	if sameModels(oldModels, newModels) && weightOf(old, oldMin).Equal(newWeight) {
+	if sameModels(oldModels, newModels) && oldWeight.Equal(newWeight) {
 		return nil
 	}
 	for _, m := range newModels {
@@ -121,6 +127,40 @@ func (x providerIndexes) sync(ctx context.Context, operator sdk.AccAddress, old,
 		}
 	}
 	return nil
+}
+
+// syncFree keeps the free-price index: a provider is listed under each of its models,
+// at its price, while it has draw weight.
+func (x providerIndexes) syncFree(ctx context.Context, operator sdk.AccAddress, old, next *types.Provider,
+	oldWeight, newWeight math.Int, oldModels, newModels []string,
+) error {
+	oldFree, newFree := oldWeight.IsPositive(), newWeight.IsPositive()
+	if oldFree == newFree && sameModels(oldModels, newModels) &&
+		(!oldFree || old.PricePerToken.Amount.Equal(next.PricePerToken.Amount)) {
+		return nil
+	}
+	if oldFree {
+		pk := priceKey(old.PricePerToken.Amount)
+		for _, m := range oldModels {
+			if err := x.freeByPrice.Remove(ctx, collections.Join3(m, pk, operator)); err != nil {
+				return err
+			}
+		}
+	}
+	if newFree {
+		pk := priceKey(next.PricePerToken.Amount)
+		for _, m := range newModels {
+			if err := x.freeByPrice.Set(ctx, collections.Join3(m, pk, operator)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// minFreePrice is the lowest price of a provider of the model with a free slot.
+func (x providerIndexes) minFreePrice(ctx context.Context, modelID string) (math.Int, bool, error) {
+	return firstPrice(ctx, x.freeByPrice, modelID)
 }
 
 // syncWorker keeps the worker index in line when a provider appears, goes, or changes
@@ -158,7 +198,12 @@ func (x providerIndexes) refreshMinPrice(ctx context.Context, modelID string) er
 }
 
 func (x providerIndexes) scanMinPrice(ctx context.Context, modelID string) (math.Int, bool, error) {
-	it, err := x.byPrice.Iterate(ctx,
+	return firstPrice(ctx, x.byPrice, modelID)
+}
+
+// firstPrice is the price of a price index's first entry for a model.
+func firstPrice(ctx context.Context, index collections.KeySet[collections.Triple[string, []byte, sdk.AccAddress]], modelID string) (math.Int, bool, error) {
+	it, err := index.Iterate(ctx,
 		collections.NewPrefixedTripleRange[string, []byte, sdk.AccAddress](modelID))
 	if err != nil {
 		return math.Int{}, false, err
@@ -224,6 +269,7 @@ func (x providerIndexes) check(ctx context.Context, providers collections.Map[sd
 		byWorker  []indexcheck.Entry[sdk.AccAddress, sdk.AccAddress]
 		byModel   []collections.Pair[string, sdk.AccAddress]
 		byPrice   []collections.Triple[string, []byte, sdk.AccAddress]
+		free      []collections.Triple[string, []byte, sdk.AccAddress]
 		minPrices = map[string]math.Int{}
 		priced    []string // models in first-listed order, for a deterministic rebuild
 	)
@@ -239,6 +285,9 @@ func (x providerIndexes) check(ctx context.Context, providers collections.Map[sd
 				continue
 			}
 			byPrice = append(byPrice, collections.Join3(m, priceKey(p.PricePerToken.Amount), operator))
+			if weightOf(&p, minBond).IsPositive() {
+				free = append(free, collections.Join3(m, priceKey(p.PricePerToken.Amount), operator))
+			}
 			low, ok := minPrices[m]
 			if !ok {
 				priced = append(priced, m)
@@ -260,6 +309,7 @@ func (x providerIndexes) check(ctx context.Context, providers collections.Map[sd
 		indexcheck.Map(ctx, "providers_by_worker", x.byWorker, byWorker),
 		indexcheck.KeySet(ctx, "model_providers", x.byModel, byModel),
 		indexcheck.KeySet(ctx, "price_index", x.byPrice, byPrice),
+		indexcheck.KeySet(ctx, "free_price_index", x.freeByPrice, free),
 		indexcheck.Map(ctx, "min_prices", x.minPrices, lowest),
 	} {
 		if err != nil {

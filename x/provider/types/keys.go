@@ -40,6 +40,7 @@ var (
 	MinPriceKey       = collections.NewPrefix(8)
 	DepartedKey       = collections.NewPrefix(9)
 	DepartedQueueKey  = collections.NewPrefix(10)
+	FreePriceIndexKey = collections.NewPrefix(11)
 	TreeMetaKey       = collections.NewPrefix(20)
 	TreeSlotKey       = collections.NewPrefix(21)
 	TreeSlotOwnerKey  = collections.NewPrefix(22)

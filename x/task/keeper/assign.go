@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"cosmossdk.io/collections"
+	sdkmath "cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/sovra-network/sovra/x/task/types"
@@ -16,7 +17,7 @@ import (
 const maxAssignPerBlock = 2000
 
 // maxNewPerBlock bounds the new jobs one block takes from the cursor: each is tried (an
-// attempt from the budget) or, when its model has no free capacity at all, starts waiting
+// attempt from the budget) or, when no free provider's price fits its bid, starts waiting
 // without a draw. The rest carry over to the next block.
 const maxNewPerBlock = 10000
 
@@ -24,23 +25,39 @@ const maxNewPerBlock = 10000
 // rounded down (saturating at 2^64−1). A provider's price fits the job exactly when it is
 // at most the bid, so waiting jobs are served highest bid first.
 func Bid(job types.Job) uint64 {
-	units := PromptTokenBound(job.Prompt) + job.MaxOutputTokens
-	bid := job.MaxFee.Amount.QuoRaw(int64(min(units, math.MaxInt64)))
+	bid := bidAmount(job)
 	if !bid.IsUint64() {
 		return math.MaxUint64
 	}
 	return bid.Uint64()
 }
 
+func bidAmount(job types.Job) sdkmath.Int {
+	units := PromptTokenBound(job.Prompt) + job.MaxOutputTokens
+	return job.MaxFee.Amount.Quo(sdkmath.NewIntFromUint64(units))
+}
+
+// priceFree reports whether a provider of the job's model has a free slot at a price the
+// job's bid covers: without one the job cannot be assigned now, and is not drawn for.
+func (k Keeper) priceFree(ctx sdk.Context, job types.Job) (bool, error) {
+	price, ok, err := k.provider.MinFreePrice(ctx, job.ModelId)
+	if err != nil || !ok {
+		return false, err
+	}
+	return price.LTE(bidAmount(job)), nil
+}
+
 // assignDue assigns jobs with the beacon of this height: first the waiting jobs, model by
 // model (highest bid, then oldest, first), then the jobs submitted since the cursor.
 //
 // Fair order: a job waits in its model's queue until its deadline, and a freed slot goes
-// to the best bid that fits, then to the oldest: the order of a fee market. A job no
-// provider can take costs nothing in a block where its model has no free capacity (one
-// read per model), and at most its share of half the budget otherwise, so a flood of
-// jobs bidding below every idle provider's price never keeps a better-paying job waiting:
-// that job sorts ahead of the flood, or, if new, is tried in its first block.
+// to the best bid that fits, then to the oldest: the order of a fee market. A job that
+// bids below every free provider's price (x/provider's free-price index) is not drawn
+// for: a new one starts waiting at the cost of a few writes, and a model's scan stops at
+// the first such bid, as every bid behind it is lower. So a flood of jobs no free
+// provider's price fits costs no draw, and a job that a free provider can take is tried
+// in its first block. Draws are spent only on jobs some free provider's price fits (they
+// may still fail on collateral or auditability), at most half the budget for waiting ones.
 func (k Keeper) assignDue(ctx sdk.Context, params types.Params) error {
 	b, err := k.beacon.GetBeacon(ctx, ctx.BlockHeight())
 	if err != nil {
@@ -80,10 +97,9 @@ func (k Keeper) assignWaiting(ctx sdk.Context, params types.Params, beacon []byt
 }
 
 // assignWaitingOf tries at most limit waiting jobs of one model in queue order, stopping
-// when the model has no free capacity left; it returns the attempts made.
+// at the first whose bid no free provider's price fits; it returns the attempts made.
 func (k Keeper) assignWaitingOf(ctx sdk.Context, params types.Params, beacon []byte, model string, limit int) (int, error) {
-	free, err := k.provider.HasFreeCapacity(ctx, model)
-	if err != nil || !free {
+	if _, ok, err := k.provider.MinFreePrice(ctx, model); err != nil || !ok {
 		return 0, err
 	}
 	it, err := k.Waiting.Iterate(ctx, collections.NewPrefixedTripleRange[string, uint64, uint64](model))
@@ -97,17 +113,15 @@ func (k Keeper) assignWaitingOf(ctx sdk.Context, params types.Params, beacon []b
 	h := ctx.BlockHeight()
 	tried := 0
 	for _, id := range ids {
-		if tried > 0 {
-			if free, err = k.provider.HasFreeCapacity(ctx, model); err != nil || !free {
-				return tried, err
-			}
-		}
 		job, err := k.GetJob(ctx, id) // a waiting entry always names a pending job
 		if err != nil {
 			return tried, err
 		}
 		if h > job.DeadlineHeight {
 			continue // the deadline queue expires it
+		}
+		if fits, err := k.priceFree(ctx, job); err != nil || !fits {
+			return tried, err // every job behind bids at most as much
 		}
 		tried++
 		if _, err := k.assign(ctx, params, beacon, job, true); err != nil {
@@ -155,11 +169,11 @@ func (k Keeper) assignNew(ctx sdk.Context, params types.Params, beacon []byte, b
 			continue // cancelled, or pruned
 		}
 		if h <= job.DeadlineHeight {
-			free, err := k.provider.HasFreeCapacity(ctx, job.ModelId)
+			fits, err := k.priceFree(ctx, job)
 			if err != nil {
 				return err
 			}
-			if free {
+			if fits {
 				budget--
 				ok, err := k.assign(ctx, params, beacon, job, false)
 				if err != nil {

@@ -9,8 +9,8 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/sovra-network/sovra/testutil/appfixture"
-	"github.com/sovra-network/sovra/x/task/keeper"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
+	"github.com/sovra-network/sovra/x/task/keeper"
 	"github.com/sovra-network/sovra/x/task/types"
 )
 

@@ -35,7 +35,7 @@ type ProviderKeeper interface {
 	ReleaseCollateral(ctx context.Context, operator sdk.AccAddress, amount math.Int) error
 	FreeSlots(ctx context.Context, operator sdk.AccAddress, n uint32) error
 	UnlockCollateral(ctx context.Context, operator sdk.AccAddress, amount math.Int) error
-	HasFreeCapacity(ctx context.Context, modelID string) (bool, error)
+	MinFreePrice(ctx context.Context, modelID string) (math.Int, bool, error)
 	RecordJobDone(ctx context.Context, operator sdk.AccAddress) error
 	RecordMiss(ctx context.Context, operator sdk.AccAddress) error
 }

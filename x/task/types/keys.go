@@ -9,12 +9,12 @@ const (
 )
 
 var (
-	ParamsKey           = collections.NewPrefix(0)
-	NextJobIDKey        = collections.NewPrefix(1)
-	JobsKey             = collections.NewPrefix(2)
-	JobsBySubmitterKey  = collections.NewPrefix(3)
-	JobsByProviderKey   = collections.NewPrefix(4)
-	JobsByStatusKey     = collections.NewPrefix(5)
+	ParamsKey          = collections.NewPrefix(0)
+	NextJobIDKey       = collections.NewPrefix(1)
+	JobsKey            = collections.NewPrefix(2)
+	JobsBySubmitterKey = collections.NewPrefix(3)
+	JobsByProviderKey  = collections.NewPrefix(4)
+	JobsByStatusKey    = collections.NewPrefix(5)
 	// 6 held the retry queue of an earlier assignment scheme; never reuse it.
 	DeadlineQueueKey    = collections.NewPrefix(7)
 	DecisionScheduleKey = collections.NewPrefix(8)

@@ -9,7 +9,8 @@ import (
 	"github.com/sovra-network/sovra/x/verify/types"
 )
 
-// EndBlocker ends the phases whose deadline is this block: an OPEN phase the provider let
+// EndBlocker ends the phases whose deadline is this block (at most maxPhaseEndsPerBlock,
+// the rest carried over): an OPEN phase the provider let
 // pass fails it, a commit phase opens its reveal phase (silent verifiers stay uncommitted
 // and count as wrong), a reveal phase resolves, and an escalation draws its verifiers
 // from this block's beacon; then it prunes the audits whose retention ended. The work is
@@ -23,12 +24,19 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	return k.prune(ctx, h)
 }
 
+// maxPhaseEndsPerBlock bounds the phase deadlines one block takes from the phase queue;
+// the rest, earlier heights first, carry over to the next blocks. A phase ended a block
+// or two late changes nothing a party could use: messages of a phase are refused once
+// its deadline height has passed, and the next phase starts from the block that ends it.
+const maxPhaseEndsPerBlock = 1000
+
 func (k Keeper) endPhases(ctx sdk.Context, h int64) error {
-	it, err := k.PhaseQueue.Iterate(ctx, collections.NewPrefixedPairRange[int64, uint64](h))
+	rng := new(collections.Range[collections.Pair[int64, uint64]]).EndInclusive(collections.Join(h, ^uint64(0)))
+	it, err := k.PhaseQueue.Iterate(ctx, rng)
 	if err != nil {
 		return err
 	}
-	ids, err := it.Keys()
+	ids, err := firstPairs(it, maxPhaseEndsPerBlock)
 	if err != nil {
 		return err
 	}
@@ -41,7 +49,7 @@ func (k Keeper) endPhases(ctx sdk.Context, h int64) error {
 	}
 	for _, key := range ids {
 		a, err := k.Audits.Get(ctx, key.K2())
-		if isNotFound(err) || (err == nil && (a.PhaseDeadline != h || !a.Status.IsOpen())) {
+		if isNotFound(err) || (err == nil && (a.PhaseDeadline != key.K1() || !a.Status.IsOpen())) {
 			if err := k.indexes.phaseEnded(ctx, key.K1(), key.K2()); err != nil { // a stale entry
 				return err
 			}
@@ -65,4 +73,18 @@ func (k Keeper) endPhases(ctx sdk.Context, h int64) error {
 		}
 	}
 	return nil
+}
+
+// firstPairs reads at most n keys of a (height, id) queue iterator and closes it.
+func firstPairs(it collections.KeySetIterator[collections.Pair[int64, uint64]], n int) ([]collections.Pair[int64, uint64], error) {
+	defer it.Close()
+	var keys []collections.Pair[int64, uint64]
+	for ; it.Valid() && len(keys) < n; it.Next() {
+		key, err := it.Key()
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	return keys, nil
 }

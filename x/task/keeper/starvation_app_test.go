@@ -1,8 +1,9 @@
 package keeper_test
 
 import (
-	sdk "github.com/cosmos/cosmos-sdk/types"
 	"testing"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	"github.com/sovra-network/sovra/x/task/keeper"

@@ -80,6 +80,9 @@ type Fixture struct {
 	AfterBlock func()
 	height     int64
 	now        time.Time
+	// readCtx, when set, is what Ctx returns (an imported state read before its first
+	// block, see GenesisRoundTrip).
+	readCtx *sdk.Context
 }
 
 // New builds the app and runs InitChain and the first block.
@@ -258,6 +261,9 @@ func (f *Fixture) NextBlock(txs ...[]byte) []*abci.ExecTxResult {
 
 // Ctx is a read context on the latest committed state.
 func (f *Fixture) Ctx() sdk.Context {
+	if f.readCtx != nil {
+		return *f.readCtx
+	}
 	return f.App.NewUncachedContext(false, cmtproto.Header{Height: f.height, ChainID: ChainID, Time: f.now}) //nolint:staticcheck // SA1019: a read of committed state between blocks, which NewNextBlockContext does not give
 }
 

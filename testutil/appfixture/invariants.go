@@ -120,7 +120,8 @@ func (c *InvariantChecker) Check() error {
 }
 
 // CheckEveryBlock makes the fixture run every invariant after each block and fail the
-// test at the first violation.
+// test at the first violation, and, when the test ends, check that its final state
+// survives a genesis export and import unchanged (GenesisRoundTrip).
 func (f *Fixture) CheckEveryBlock() *InvariantChecker {
 	c := NewInvariantChecker(f)
 	f.AfterBlock = func() {
@@ -128,5 +129,14 @@ func (f *Fixture) CheckEveryBlock() *InvariantChecker {
 			f.T.Fatalf("invariant broken: %v", err)
 		}
 	}
+	// And the state the test leaves survives a genesis export and import unchanged.
+	f.T.Cleanup(func() {
+		if f.T.Failed() || f.AfterBlock == nil {
+			return // a test that broke state on purpose turns the checks off
+		}
+		if err := f.GenesisRoundTrip(); err != nil {
+			f.T.Errorf("at the end of the test, height %d: %v", f.height, err)
+		}
+	})
 	return c
 }

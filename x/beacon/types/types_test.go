@@ -15,12 +15,12 @@ func TestParamsValidate(t *testing.T) {
 	if err := types.DefaultParams().Validate(); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []types.Params{types.NewParams(0, true), types.NewParams(types.MaxHistoryWindow+1, false)} {
+	for _, p := range []types.Params{types.NewParams(0, true, types.DefaultVRFGraceBlocks), types.NewParams(types.MaxHistoryWindow+1, false, types.DefaultVRFGraceBlocks)} {
 		if err := p.Validate(); !errors.Is(err, types.ErrInvalidParams) {
 			t.Errorf("%+v: %v", p, err)
 		}
 	}
-	if err := types.NewParams(1, false).Validate(); err != nil {
+	if err := types.NewParams(1, false, types.DefaultVRFGraceBlocks).Validate(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -114,8 +114,10 @@ func newKeepers(app *App, enc EncodingConfig, appOpts servertypes.AppOptions) Ke
 	k.MintKeeper = mintkeeper.NewKeeper(cdc, store(minttypes.StoreKey), k.StakingKeeper, k.AccountKeeper, k.BankKeeper, authtypes.FeeCollectorName, authority)
 	k.DistrKeeper = distrkeeper.NewKeeper(cdc, store(distrtypes.StoreKey), k.AccountKeeper, k.BankKeeper, k.StakingKeeper, authtypes.FeeCollectorName, authority)
 	k.SlashingKeeper = slashingkeeper.NewKeeper(cdc, enc.Amino, store(slashingtypes.StoreKey), k.StakingKeeper, authority)
+	// Votes are tallied by bonded stake (the SDK's default tally: without one, the end of
+	// a voting period panics).
 	k.GovKeeper = govkeeper.NewKeeper(cdc, store(govtypes.StoreKey), k.AccountKeeper, k.BankKeeper, k.DistrKeeper,
-		app.MsgServiceRouter(), govtypes.DefaultConfig(), authority, nil)
+		app.MsgServiceRouter(), govtypes.DefaultConfig(), authority, govkeeper.NewDefaultCalculateVoteResultsAndVotingPower(k.StakingKeeper))
 	// Plans are scheduled by gov (MsgSoftwareUpgrade); app.BaseApp records the protocol
 	// version an applied upgrade sets (upgrades.go).
 	k.UpgradeKeeper = upgradekeeper.NewKeeper(skipUpgradeHeights(appOpts), store(upgradetypes.StoreKey), cdc,

@@ -37,6 +37,7 @@ import (
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 	"github.com/spf13/cast"
 
+	"github.com/sovra-network/sovra/app/upgrades"
 	beaconabci "github.com/sovra-network/sovra/x/beacon/abci"
 	"github.com/sovra-network/sovra/x/beacon/vrf"
 )
@@ -56,10 +57,24 @@ type App struct {
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
+
+	// beaconPreBlock stores the beacon and runs the modules' PreBlock after x/upgrade's
+	// (PreBlocker, upgrades.go).
+	beaconPreBlock *beaconabci.PreBlockHandler
 }
 
 // New builds the app on db. appOpts come from the node's config (home, chain id, ...).
+// It applies the upgrades this build knows (app/upgrades.List).
 func New(logger log.Logger, db dbm.DB, traceStore io.Writer, loadLatest bool, appOpts servertypes.AppOptions, baseAppOptions ...func(*baseapp.BaseApp)) *App {
+	return NewWithUpgrades(upgrades.List(), logger, db, traceStore, loadLatest, appOpts, baseAppOptions...)
+}
+
+// NewWithUpgrades is New with ups instead of this build's upgrades, so that an app-level
+// test runs, in one process, the binary that stops at a plan's height and the one that
+// applies the plan.
+func NewWithUpgrades(ups []upgrades.Upgrade, logger log.Logger, db dbm.DB, traceStore io.Writer, loadLatest bool,
+	appOpts servertypes.AppOptions, baseAppOptions ...func(*baseapp.BaseApp),
+) *App {
 	enc := MakeEncodingConfig()
 	bApp := baseapp.NewBaseApp(Name, logger, db, beaconabci.WrapTxDecoder(enc.TxConfig.TxDecoder()), baseAppOptions...)
 	bApp.SetInterfaceRegistry(enc.InterfaceRegistry)
@@ -73,7 +88,7 @@ func New(logger log.Logger, db dbm.DB, traceStore io.Writer, loadLatest bool, ap
 		interfaceRegistry: enc.InterfaceRegistry,
 		keys:              storetypes.NewKVStoreKeys(storeKeys()...),
 	}
-	app.Keepers = newKeepers(app, enc)
+	app.Keepers = newKeepers(app, enc, appOpts)
 	app.ModuleManager = module.NewManager(app.appModules(enc)...)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
@@ -88,14 +103,16 @@ func New(logger log.Logger, db dbm.DB, traceStore io.Writer, loadLatest bool, ap
 	if err := app.ModuleManager.RegisterServices(configurator); err != nil {
 		panic(err)
 	}
+	app.registerUpgrades(ups, configurator, homeDir(appOpts))
 	app.MountKVStores(app.keys)
 
 	app.SetInitChainer(app.InitChainer)
-	app.SetPreBlocker(beaconabci.NewPreBlockHandler(app.BeaconKeeper, app.ModuleManager).PreBlocker)
+	app.beaconPreBlock = beaconabci.NewPreBlockHandler(app.BeaconKeeper, preBlockersAfterUpgrade{app.ModuleManager})
+	app.SetPreBlocker(app.PreBlocker)
 	app.SetBeginBlocker(app.BeginBlocker)
 	app.SetEndBlocker(app.EndBlocker)
 	app.setAnteHandler()
-	app.setProposalHandlers(logger, nodeVRFKey(logger, appOpts))
+	app.setProposalHandlers(logger, appOpts)
 
 	if loadLatest {
 		if err := app.LoadLatestVersion(); err != nil {
@@ -120,27 +137,38 @@ func (app *App) setAnteHandler() {
 
 // setProposalHandlers puts the beacon entry first in every proposal and checks it in
 // every vote; the SDK's default handlers do the rest.
-func (app *App) setProposalHandlers(logger log.Logger, key *vrf.PrivateKey) {
+func (app *App) setProposalHandlers(logger log.Logger, appOpts servertypes.AppOptions) {
 	def := baseapp.NewDefaultProposalHandler(app.Mempool(), app)
-	h := beaconabci.NewProposalHandler(logger, app.BeaconKeeper, app.StakingKeeper, key,
-		def.PrepareProposalHandler(), def.ProcessProposalHandler())
+	keys, opts := nodeVRFKeys(logger, appOpts)
+	h := beaconabci.NewProposalHandler(logger, app.BeaconKeeper, app.StakingKeeper, keys,
+		def.PrepareProposalHandler(), def.ProcessProposalHandler(), opts...)
 	app.SetPrepareProposal(h.PrepareProposal())
 	app.SetProcessProposal(h.ProcessProposal())
 }
 
-// nodeVRFKey loads <home>/config/vrf_key.json; a node without one proposes weak beacons.
-func nodeVRFKey(logger log.Logger, appOpts servertypes.AppOptions) *vrf.PrivateKey {
+// nodeVRFKeys follows <home>/config/vrf_key.json: the proposal handler reads it again
+// when it appears or changes, so a key created after the node started is used without a
+// restart (a node without one proposes weak beacons). The node's consensus address, from
+// its priv_validator_key.json, lets the handler report the node's VRF readiness (log,
+// metrics) at every height.
+func nodeVRFKeys(logger log.Logger, appOpts servertypes.AppOptions) (beaconabci.KeySource, []beaconabci.Option) {
 	home := cast.ToString(appOpts.Get(flags.FlagHome))
 	if home == "" {
-		return nil
+		return beaconabci.StaticKey(nil), nil
 	}
-	path := filepath.Join(home, "config", "vrf_key.json")
-	key, err := vrf.LoadKeyFile(path)
-	if err != nil {
-		logger.Info("no VRF key: this node's proposals will carry weak beacons", "path", path, "err", err)
-		return nil
+	pvKeyFile := cast.ToString(appOpts.Get("priv_validator_key_file"))
+	switch {
+	case pvKeyFile == "":
+		pvKeyFile = filepath.Join(home, "config", "priv_validator_key.json")
+	case !filepath.IsAbs(pvKeyFile):
+		pvKeyFile = filepath.Join(home, pvKeyFile)
 	}
-	return &key
+	keys := beaconabci.NewFileKeySource(logger.With("module", "x/beacon"), vrf.DefaultKeyFile(home), pvKeyFile)
+	var opts []beaconabci.Option
+	if addr, err := vrf.ConsensusAddressFromKeyFile(pvKeyFile); err == nil {
+		opts = append(opts, beaconabci.WithNodeConsAddress(addr))
+	}
+	return keys, opts
 }
 
 func (app *App) BeginBlocker(ctx sdk.Context) (sdk.BeginBlock, error) {
@@ -155,6 +183,11 @@ func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
 func (app *App) InitChainer(ctx sdk.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
 	var state map[string]json.RawMessage
 	if err := json.Unmarshal(req.AppStateBytes, &state); err != nil {
+		return nil, err
+	}
+	// Every module's version from the start, so the first upgrade migrates from them
+	// (RunMigrations treats a module missing from the map as new).
+	if err := app.UpgradeKeeper.SetModuleVersionMap(ctx, app.ModuleManager.GetVersionMap()); err != nil {
 		return nil, err
 	}
 	return app.ModuleManager.InitGenesis(ctx, app.appCodec, state)

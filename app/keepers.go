@@ -7,6 +7,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
 	"github.com/cosmos/cosmos-sdk/runtime"
+	servertypes "github.com/cosmos/cosmos-sdk/server/types"
 	authkeeper "github.com/cosmos/cosmos-sdk/x/auth/keeper"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	bankkeeper "github.com/cosmos/cosmos-sdk/x/bank/keeper"
@@ -23,6 +24,8 @@ import (
 	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
 	stakingkeeper "github.com/cosmos/cosmos-sdk/x/staking/keeper"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+	upgradekeeper "github.com/cosmos/cosmos-sdk/x/upgrade/keeper"
+	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
 	beaconkeeper "github.com/sovra-network/sovra/x/beacon/keeper"
 	beacontypes "github.com/sovra-network/sovra/x/beacon/types"
@@ -58,7 +61,7 @@ var moduleAccountPerms = map[string][]string{
 func storeKeys() []string {
 	return []string{
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, slashingtypes.StoreKey,
-		distrtypes.StoreKey, minttypes.StoreKey, govtypes.StoreKey, consensustypes.StoreKey,
+		distrtypes.StoreKey, minttypes.StoreKey, govtypes.StoreKey, consensustypes.StoreKey, upgradetypes.StoreKey,
 		beacontypes.StoreKey, providertypes.StoreKey, tasktypes.StoreKey, rewardstypes.StoreKey,
 		verifytypes.StoreKey,
 	}
@@ -74,6 +77,7 @@ type Keepers struct {
 	MintKeeper      mintkeeper.Keeper
 	GovKeeper       *govkeeper.Keeper
 	ConsensusKeeper consensuskeeper.Keeper
+	UpgradeKeeper   *upgradekeeper.Keeper
 
 	BeaconKeeper   beaconkeeper.Keeper
 	ProviderKeeper providerkeeper.Keeper
@@ -92,7 +96,7 @@ func blockedAddrs() map[string]bool {
 	return out
 }
 
-func newKeepers(app *App, enc EncodingConfig) Keepers {
+func newKeepers(app *App, enc EncodingConfig, appOpts servertypes.AppOptions) Keepers {
 	cdc := enc.Codec
 	store := func(name string) corestore.KVStoreService { return runtime.NewKVStoreService(app.keys[name]) }
 	authority := authtypes.NewModuleAddress(govtypes.ModuleName).String()
@@ -110,11 +114,18 @@ func newKeepers(app *App, enc EncodingConfig) Keepers {
 	k.MintKeeper = mintkeeper.NewKeeper(cdc, store(minttypes.StoreKey), k.StakingKeeper, k.AccountKeeper, k.BankKeeper, authtypes.FeeCollectorName, authority)
 	k.DistrKeeper = distrkeeper.NewKeeper(cdc, store(distrtypes.StoreKey), k.AccountKeeper, k.BankKeeper, k.StakingKeeper, authtypes.FeeCollectorName, authority)
 	k.SlashingKeeper = slashingkeeper.NewKeeper(cdc, enc.Amino, store(slashingtypes.StoreKey), k.StakingKeeper, authority)
-	k.StakingKeeper.SetHooks(stakingtypes.NewMultiStakingHooks(k.DistrKeeper.Hooks(), k.SlashingKeeper.Hooks()))
+	// Votes are tallied by bonded stake (the SDK's default tally: without one, the end of
+	// a voting period panics).
 	k.GovKeeper = govkeeper.NewKeeper(cdc, store(govtypes.StoreKey), k.AccountKeeper, k.BankKeeper, k.DistrKeeper,
-		app.MsgServiceRouter(), govtypes.DefaultConfig(), authority, nil)
+		app.MsgServiceRouter(), govtypes.DefaultConfig(), authority, govkeeper.NewDefaultCalculateVoteResultsAndVotingPower(k.StakingKeeper))
+	// Plans are scheduled by gov (MsgSoftwareUpgrade); app.BaseApp records the protocol
+	// version an applied upgrade sets (upgrades.go).
+	k.UpgradeKeeper = upgradekeeper.NewKeeper(skipUpgradeHeights(appOpts), store(upgradetypes.StoreKey), cdc,
+		homeDir(appOpts), app.BaseApp, authority)
 
 	k.BeaconKeeper = beaconkeeper.NewKeeper(cdc, store(beacontypes.StoreKey), runtime.EventService{}, accCodec, authority, k.StakingKeeper)
+	// x/beacon records when each validator is first bonded (its VRF grace period).
+	k.StakingKeeper.SetHooks(stakingtypes.NewMultiStakingHooks(k.DistrKeeper.Hooks(), k.SlashingKeeper.Hooks(), k.BeaconKeeper.Hooks()))
 	k.ProviderKeeper = providerkeeper.NewKeeper(cdc, store(providertypes.StoreKey), runtime.EventService{}, accCodec, authority, k.BankKeeper, k.AccountKeeper)
 	k.TaskKeeper, k.RewardsKeeper, k.VerifyKeeper = newAuditKeepers(cdc, store, accCodec, authority, k)
 	return k

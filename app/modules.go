@@ -1,6 +1,7 @@
 package app
 
 import (
+	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
 	"github.com/cosmos/cosmos-sdk/types/module"
 	"github.com/cosmos/cosmos-sdk/x/auth"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
@@ -20,6 +21,8 @@ import (
 	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
 	"github.com/cosmos/cosmos-sdk/x/staking"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+	"github.com/cosmos/cosmos-sdk/x/upgrade"
+	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
 	"github.com/sovra-network/sovra/x/beacon"
 	beacontypes "github.com/sovra-network/sovra/x/beacon/types"
@@ -47,6 +50,7 @@ func (app *App) appModules(enc EncodingConfig) []module.AppModule {
 		mint.NewAppModule(cdc, k.MintKeeper, k.AccountKeeper, nil),
 		gov.NewAppModule(cdc, k.GovKeeper, k.AccountKeeper, k.BankKeeper),
 		consensus.NewAppModule(cdc, k.ConsensusKeeper),
+		upgrade.NewAppModule(k.UpgradeKeeper, addresscodec.NewBech32Codec(AccountPrefix)),
 		beacon.NewAppModule(cdc, k.BeaconKeeper),
 		provider.NewAppModule(cdc, k.ProviderKeeper),
 		task.NewAppModule(cdc, k.TaskKeeper),
@@ -55,11 +59,11 @@ func (app *App) appModules(enc EncodingConfig) []module.AppModule {
 	}
 }
 
-// setModuleOrder fixes the order of block hooks and genesis. The beacon is stored by
-// the app's PreBlocker before any of these run, so task's BeginBlocker can assign jobs
-// from this height's beacon.
+// setModuleOrder fixes the order of block hooks and genesis. The app's PreBlocker runs
+// x/upgrade's PreBlock first, then stores the beacon, then the other PreBlockers
+// (upgrades.go), so task's BeginBlocker can assign jobs from this height's beacon.
 func setModuleOrder(mm *module.Manager) {
-	mm.SetOrderPreBlockers(authtypes.ModuleName)
+	mm.SetOrderPreBlockers(upgradetypes.ModuleName, authtypes.ModuleName)
 	mm.SetOrderBeginBlockers(minttypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName,
 		stakingtypes.ModuleName, tasktypes.ModuleName)
 	mm.SetOrderEndBlockers(govtypes.ModuleName, stakingtypes.ModuleName, banktypes.ModuleName,
@@ -67,7 +71,7 @@ func setModuleOrder(mm *module.Manager) {
 	genesisOrder := []string{
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName, stakingtypes.ModuleName,
 		slashingtypes.ModuleName, govtypes.ModuleName, minttypes.ModuleName, consensustypes.ModuleName,
-		providertypes.ModuleName, rewardstypes.ModuleName, tasktypes.ModuleName, verifytypes.ModuleName, genutiltypes.ModuleName,
+		upgradetypes.ModuleName, providertypes.ModuleName, rewardstypes.ModuleName, tasktypes.ModuleName, verifytypes.ModuleName, genutiltypes.ModuleName,
 		beacontypes.ModuleName,
 	}
 	mm.SetOrderInitGenesis(genesisOrder...)

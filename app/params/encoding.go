@@ -21,6 +21,7 @@ import (
 	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 	"github.com/cosmos/cosmos-sdk/x/tx/signing"
+	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
 	beacontypes "github.com/sovra-network/sovra/x/beacon/types"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
@@ -73,6 +74,7 @@ func MakeEncodingConfig() EncodingConfig {
 		{govv1beta1.RegisterLegacyAminoCodec, govv1beta1.RegisterInterfaces},
 		{govv1.RegisterLegacyAminoCodec, govv1.RegisterInterfaces},
 		{consensustypes.RegisterLegacyAminoCodec, consensustypes.RegisterInterfaces},
+		{upgradetypes.RegisterLegacyAminoCodec, upgradetypes.RegisterInterfaces},
 		{beacontypes.RegisterLegacyAminoCodec, beacontypes.RegisterInterfaces},
 		{providertypes.RegisterLegacyAminoCodec, providertypes.RegisterInterfaces},
 		{tasktypes.RegisterLegacyAminoCodec, tasktypes.RegisterInterfaces},

@@ -57,6 +57,9 @@ type Options struct {
 	Genesis func(cdc GenesisEditor)
 	// NoVRFKey starts the validator without a registered VRF key (weak beacons).
 	NoVRFKey bool
+	// NewApp, when set, builds the app instead of app.New: a binary with other upgrades
+	// (app.NewWithUpgrades). Restart switches to another.
+	NewApp AppBuilder
 }
 
 // GenesisEditor edits the genesis map with the app codec.
@@ -83,6 +86,11 @@ type Fixture struct {
 	// readCtx, when set, is what Ctx returns (an imported state read before its first
 	// block, see GenesisRoundTrip).
 	readCtx *sdk.Context
+	// db and appOpts are the node's database and config, kept across Restart; pending is
+	// a block whose FinalizeBlock failed, finalized again by the next block (restart.go).
+	db      dbm.DB
+	appOpts simtestutil.AppOptionsMap
+	pending *abci.RequestFinalizeBlock
 }
 
 // New builds the app and runs InitChain and the first block.
@@ -100,10 +108,14 @@ func New(t testing.TB, opts Options) *Fixture {
 		t.Fatal(err)
 	}
 	appOpts := simtestutil.AppOptionsMap{flags.FlagHome: home}
-	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true, appOpts, baseapp.SetChainID(ChainID))
+	if opts.NewApp == nil {
+		opts.NewApp = app.New
+	}
+	db := dbm.NewMemDB()
+	a := opts.NewApp(log.NewNopLogger(), db, nil, true, appOpts, baseapp.SetChainID(ChainID))
 	f := &Fixture{
 		T: t, App: a, Home: home, Accounts: map[string]*Account{}, VRFKey: vrfKey,
-		now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), db: db, appOpts: appOpts,
 	}
 
 	if opts.Balance.IsNil() {
@@ -211,12 +223,16 @@ func withVRFKey(t testing.TB, a *app.App, state map[string]json.RawMessage, key 
 }
 
 // consensusParams are the SDK test defaults with blocks as large as a localnet allows,
-// so big blocks of txs are neither cut by size nor by gas.
+// so big blocks of txs are neither cut by size nor by gas, and without the defaults'
+// consensus-level authority (the gov account with the cosmos prefix, which would
+// override every SDK module's own): like the genesis `sovrad init` writes, the SDK
+// modules check their keeper's authority, Sovra's gov account.
 func consensusParams() *cmtproto.ConsensusParams {
 	p := *simtestutil.DefaultConsensusParams
 	block := *p.Block
 	block.MaxBytes, block.MaxGas = 21<<20, -1
 	p.Block = &block
+	p.Authority = nil
 	return &p
 }
 
@@ -224,39 +240,15 @@ func consensusParams() *cmtproto.ConsensusParams {
 func (f *Fixture) Height() int64 { return f.height }
 
 // NextBlock proposes, checks, finalizes and commits a block holding txs, the way
-// CometBFT drives the app, and returns each tx's result (beacon entry excluded).
+// CometBFT drives the app, and returns each tx's result (beacon entry excluded). A block
+// that fails fails the test (TryNextBlock returns the error).
 func (f *Fixture) NextBlock(txs ...[]byte) []*abci.ExecTxResult {
 	f.T.Helper()
-	h := f.height + 1
-	f.now = f.now.Add(time.Second)
-	prep, err := f.App.PrepareProposal(&abci.RequestPrepareProposal{
-		Height: h, Time: f.now, Txs: txs, MaxTxBytes: 4 << 20, ProposerAddress: f.ConsAddr,
-	})
+	res, err := f.TryNextBlock(txs...)
 	if err != nil {
-		f.T.Fatalf("PrepareProposal(%d): %v", h, err)
+		f.T.Fatalf("FinalizeBlock(%d): %v", f.height+1, err)
 	}
-	proc, err := f.App.ProcessProposal(&abci.RequestProcessProposal{
-		Height: h, Time: f.now, Txs: prep.Txs, ProposerAddress: f.ConsAddr,
-	})
-	if err != nil || proc.Status != abci.ResponseProcessProposal_ACCEPT {
-		f.T.Fatalf("ProcessProposal(%d) rejected its own proposal: %v %v", h, proc, err)
-	}
-	res, err := f.App.FinalizeBlock(&abci.RequestFinalizeBlock{
-		Height: h, Time: f.now, Txs: prep.Txs, ProposerAddress: f.ConsAddr,
-	})
-	if err != nil {
-		f.T.Fatalf("FinalizeBlock(%d): %v", h, err)
-	}
-	if _, err := f.App.Commit(); err != nil {
-		f.T.Fatalf("Commit(%d): %v", h, err)
-	}
-	f.height = h
-	f.LastBlock = res
-	if f.AfterBlock != nil {
-		f.AfterBlock()
-	}
-	// Map results back to the caller's txs: the proposal starts with the beacon entry.
-	return res.TxResults[1:]
+	return res
 }
 
 // Ctx is a read context on the latest committed state.

@@ -28,6 +28,9 @@ type NetworkOptions struct {
 	WaitHeight int64
 	// Timeout bounds building and starting (default 3 minutes).
 	Timeout time.Duration
+	// BeforeStart, when set, runs after the network is initialized and before its
+	// nodes start, e.g. to edit the homes or the genesis files.
+	BeforeStart func(*localnet.Network)
 }
 
 // StartNetwork builds and starts a network in a temporary home and stops it when the
@@ -78,6 +81,9 @@ func StartNetwork(t testing.TB, opts NetworkOptions) *localnet.Network {
 	}
 	t.Logf("localnet: %d validator(s) initialized in %s (home %s)", net.NumValidators(), time.Since(start).Round(time.Millisecond), home)
 	t.Cleanup(func() { StopNetwork(t, net) })
+	if opts.BeforeStart != nil {
+		opts.BeforeStart(net)
+	}
 	if err := net.Start(); err != nil {
 		t.Fatal(err)
 	}

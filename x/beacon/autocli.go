@@ -40,6 +40,12 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					Use:       "vrf-keys",
 					Short:     "List the registered validator VRF keys",
 				},
+				{
+					RpcMethod:      "Validator",
+					Use:            "validator [sovravaloper...|sovravalcons...]",
+					Short:          "Show a validator's VRF key, first bonded height and grace period end",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "address"}},
+				},
 			},
 		},
 		Tx: &autocliv1.ServiceCommandDescriptor{

@@ -20,9 +20,6 @@ import (
 	"github.com/sovra-network/sovra/x/rewards/types"
 )
 
-// ConsensusVersion is the rewards module's state version.
-const ConsensusVersion = 1
-
 var (
 	_ module.AppModuleBasic      = AppModule{}
 	_ module.HasGenesis          = AppModule{}
@@ -69,11 +66,28 @@ func (AppModule) IsOnePerModuleType() {}
 // IsAppModule implements appmodule.AppModule.
 func (AppModule) IsAppModule() {}
 
-// RegisterServices registers the Msg and Query servers.
+// RegisterServices registers the Msg and Query servers and, when the registrar is the
+// module manager's configurator, the state migrations (migrations, beside
+// ConsensusVersion), which an upgrade handler's RunMigrations runs.
 func (am AppModule) RegisterServices(registrar grpc.ServiceRegistrar) error {
 	types.RegisterMsgServer(registrar, keeper.NewMsgServerImpl(am.keeper))
 	types.RegisterQueryServer(registrar, keeper.NewQueryServerImpl(am.keeper))
+	cfg, ok := registrar.(module.Configurator)
+	if !ok {
+		return nil // a bare gRPC registrar (tests): no upgrade can run there
+	}
+	for _, m := range migrations(keeper.NewMigrator(am.keeper)) {
+		if err := cfg.RegisterMigration(types.ModuleName, m.from, m.migrate); err != nil {
+			return fmt.Errorf("x/%s: register migration from version %d: %w", types.ModuleName, m.from, err)
+		}
+	}
 	return nil
+}
+
+// migration moves the module's state from version from to from+1.
+type migration struct {
+	from    uint64
+	migrate module.MigrationHandler
 }
 
 // DefaultGenesis returns the default genesis as JSON.

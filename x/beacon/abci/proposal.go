@@ -1,8 +1,8 @@
 package abci
 
 import (
-	"bytes"
 	"fmt"
+	"sync"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -23,25 +23,48 @@ type ProposalHandler struct {
 	logger  log.Logger
 	keeper  keeper.Keeper
 	staking types.StakingKeeper
-	key     *vrf.PrivateKey
+	keys    KeySource
 	prepare sdk.PrepareProposalHandler
 	process sdk.ProcessProposalHandler
+	// node is this node's consensus address, when known: ProcessProposal then keeps
+	// the node's readiness (log and metrics) current at every height, not only when
+	// it proposes.
+	node    sdk.ConsAddress
+	metrics Metrics
+	status  readinessTracker
 }
 
-// NewProposalHandler builds the handler. key is this node's VRF key (nil when the node
-// has no key file). prepare and process are the handlers being wrapped (for example
+// Option configures a ProposalHandler.
+type Option func(*ProposalHandler)
+
+// WithNodeConsAddress tells the handler this node's consensus address (from its
+// priv_validator_key.json), so it evaluates the node's readiness at every proposal it
+// checks.
+func WithNodeConsAddress(addr sdk.ConsAddress) Option {
+	return func(h *ProposalHandler) { h.node = addr }
+}
+
+// WithMetrics sends the node's beacon metrics to m instead of the SDK telemetry.
+func WithMetrics(m Metrics) Option {
+	return func(h *ProposalHandler) { h.metrics = m }
+}
+
+// NewProposalHandler builds the handler. keys gives this node's VRF key at each
+// proposal (StaticKey(nil) for a node without one; FileKeySource follows the key
+// file). prepare and process are the handlers being wrapped (for example
 // baseapp.NewDefaultProposalHandler(mempool, app).PrepareProposalHandler()); nil means
 // "keep the txs as they are" (trimmed to MaxTxBytes) and "accept".
 func NewProposalHandler(
 	logger log.Logger,
 	k keeper.Keeper,
 	sk types.StakingKeeper,
-	key *vrf.PrivateKey,
+	keys KeySource,
 	prepare sdk.PrepareProposalHandler,
 	process sdk.ProcessProposalHandler,
+	opts ...Option,
 ) *ProposalHandler {
-	if key != nil && key.IsZero() {
-		key = nil
+	if keys == nil {
+		keys = StaticKey(nil)
 	}
 	if prepare == nil {
 		prepare = passThroughPrepare
@@ -49,14 +72,28 @@ func NewProposalHandler(
 	if process == nil {
 		process = acceptProcess
 	}
-	return &ProposalHandler{
+	h := &ProposalHandler{
 		logger:  logger.With("module", "x/"+types.ModuleName),
 		keeper:  k,
 		staking: sk,
-		key:     key,
+		keys:    keys,
 		prepare: prepare,
 		process: process,
+		metrics: TelemetryMetrics{},
 	}
+	for _, opt := range opts {
+		opt(h)
+	}
+	return h
+}
+
+// key is the node's current key (nil: none). A zero key counts as none.
+func (h *ProposalHandler) key() *vrf.PrivateKey {
+	k := h.keys.Key()
+	if k != nil && k.IsZero() {
+		return nil
+	}
+	return k
 }
 
 // PrepareProposal returns the handler that puts the beacon entry for req.Height first,
@@ -96,9 +133,13 @@ func (h *ProposalHandler) PrepareProposal() sdk.PrepareProposalHandler {
 }
 
 // buildEntry makes the entry for height: a VRF proof when this node holds the key
-// registered for the proposer's validator, otherwise a weak entry with no proof.
+// registered for the proposer's validator, otherwise a weak entry with no proof. It
+// logs why an entry is weak, as an error when the proposal will be rejected, and
+// updates the node's readiness and its weak-proposal counter.
 func (h *ProposalHandler) buildEntry(ctx sdk.Context, height int64, proposer sdk.ConsAddress) []byte {
-	weak := func() []byte {
+	key := h.key()
+	weak := func(reason types.Readiness) []byte {
+		h.metrics.WeakProposal(reason)
 		bz, err := EncodeEntry(types.BeaconEntry{Height: height})
 		if err != nil {
 			panic(fmt.Sprintf("beacon: encode weak entry: %v", err)) // cannot happen for a fixed-size message
@@ -108,35 +149,107 @@ func (h *ProposalHandler) buildEntry(ctx sdk.Context, height int64, proposer sdk
 	info, err := h.keeper.ResolveProposer(ctx, h.staking, proposer)
 	if err != nil {
 		h.logger.Error("beacon: cannot read the proposer's VRF key; proposing a weak entry", "height", height, "err", err)
-		return weak()
+		return weak(types.ReadinessNotValidator)
+	}
+	state := h.observe(info, key)
+	if state == types.ReadinessReady {
+		alpha, err := h.keeper.BeaconAlpha(ctx, keeper.ChainID(ctx), height)
+		if err != nil {
+			h.logger.Error("beacon: cannot read the previous beacon; proposing a weak entry", "height", height, "err", err)
+			return weak(state)
+		}
+		proof, _ := key.Prove(alpha)
+		bz, err := EncodeEntry(types.BeaconEntry{Height: height, Proof: proof})
+		if err != nil {
+			panic(fmt.Sprintf("beacon: encode entry: %v", err))
+		}
+		return bz
+	}
+
+	// The proposal carries no proof: say whether it will be accepted.
+	params, err := h.keeper.GetParams(ctx)
+	if err != nil {
+		h.logger.Error("beacon: cannot read the params; proposing a weak entry", "height", height, "err", err)
+		return weak(state)
+	}
+	logArgs := []any{"height", height, "validator", info.Valoper, "state", state.String()}
+	if key != nil && info.HasKey && state == types.ReadinessKeyMismatch {
+		logArgs = append(logArgs, "registered", fmt.Sprintf("%X", info.Key.PubKey), "local", fmt.Sprintf("%X", key.PubKey()))
+	}
+	if rejected := keeper.WeakProposalError(params, info, height); rejected != nil {
+		h.logger.Error("beacon: this proposal carries no VRF proof and will be rejected; the round passes to the next proposer",
+			append(logArgs, "reason", rejected.Error(), "fix", state.Advice())...)
+		return weak(state)
 	}
 	switch {
-	case !info.HasKey:
-		if h.key != nil {
-			h.logger.Info("beacon: this validator has no registered VRF key; register it with `tx beacon register-vrf-key` to produce VRF beacons",
-				"height", height, "validator", info.Valoper)
+	case info.Valoper == "":
+		// Not a validator known to staking: nothing to say beyond the beacon's stats.
+	case params.RequireVrf && info.HasBondedHeight:
+		end := keeper.GraceEnd(info.BondedHeight, params.VrfGraceBlocks)
+		h.logger.Info("beacon: proposing a weak beacon within this validator's VRF grace period; after it, its proposals are rejected",
+			append(logArgs, "grace_end_height", end, "blocks_left", end-height, "fix", state.Advice())...)
+	default:
+		h.logger.Info("beacon: proposing a weak beacon", append(logArgs, "fix", state.Advice())...)
+	}
+	return weak(state)
+}
+
+// observe evaluates the node's readiness for the validator described by info and
+// updates the log (once per change) and the metrics.
+func (h *ProposalHandler) observe(info keeper.ProposerInfo, key *vrf.PrivateKey) types.Readiness {
+	var local, registered []byte
+	if key != nil {
+		local = key.PubKey()
+	}
+	if info.HasKey {
+		registered = info.Key.PubKey
+	}
+	state := types.Evaluate(local, info.Valoper != "", registered)
+	h.metrics.SetReadiness(state)
+	if h.status.changed(state, info.Valoper) {
+		args := []any{"state", state.String(), "validator", info.Valoper, "summary", state.Summary()}
+		if advice := state.Advice(); advice != "" {
+			args = append(args, "fix", advice)
 		}
-		return weak()
-	case h.key == nil:
-		h.logger.Error("beacon: this validator has a registered VRF key but the node has no VRF key file; the proposal carries no proof and is rejected while require_vrf is on",
-			"height", height, "validator", info.Valoper)
-		return weak()
-	case !bytes.Equal(h.key.PubKey(), info.Key.PubKey):
-		h.logger.Error("beacon: the node's VRF key is not the key registered for this validator; the proposal carries no proof and is rejected while require_vrf is on",
-			"height", height, "validator", info.Valoper, "registered", fmt.Sprintf("%X", info.Key.PubKey), "local", fmt.Sprintf("%X", h.key.PubKey()))
-		return weak()
+		if state == types.ReadinessReady || state == types.ReadinessNotValidator {
+			h.logger.Info("beacon: VRF readiness of this node", args...)
+		} else {
+			h.logger.Error("beacon: VRF readiness of this node: its proposals cannot carry a VRF proof", args...)
+		}
 	}
-	alpha, err := h.keeper.BeaconAlpha(ctx, keeper.ChainID(ctx), height)
+	return state
+}
+
+// observeNode evaluates the readiness of this node's own validator (when its
+// consensus address is known) at a proposal it checks.
+func (h *ProposalHandler) observeNode(ctx sdk.Context) {
+	if len(h.node) == 0 {
+		return
+	}
+	info, err := h.keeper.ResolveProposer(ctx, h.staking, h.node)
 	if err != nil {
-		h.logger.Error("beacon: cannot read the previous beacon; proposing a weak entry", "height", height, "err", err)
-		return weak()
+		return // a store error here is the block's problem, reported by checkEntry
 	}
-	proof, _ := h.key.Prove(alpha)
-	bz, err := EncodeEntry(types.BeaconEntry{Height: height, Proof: proof})
-	if err != nil {
-		panic(fmt.Sprintf("beacon: encode entry: %v", err))
+	h.observe(info, h.key())
+}
+
+// readinessTracker remembers the last readiness logged.
+type readinessTracker struct {
+	mu      sync.Mutex
+	set     bool
+	state   types.Readiness
+	valoper string
+}
+
+// changed records state and tells whether it differs from the last one.
+func (t *readinessTracker) changed(state types.Readiness, valoper string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.set && t.state == state && t.valoper == valoper {
+		return false
 	}
-	return bz
+	t.set, t.state, t.valoper = true, state, valoper
+	return true
 }
 
 // ProcessProposal returns the handler that accepts a block only when txs[0] is an entry
@@ -144,6 +257,7 @@ func (h *ProposalHandler) buildEntry(ctx sdk.Context, height int64, proposer sdk
 // tx is an entry; it then runs the wrapped handler on the remaining txs.
 func (h *ProposalHandler) ProcessProposal() sdk.ProcessProposalHandler {
 	return func(ctx sdk.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+		h.observeNode(ctx)
 		if err := h.checkEntry(ctx, req); err != nil {
 			h.logger.Info("beacon: rejecting proposal", "height", req.Height,
 				"proposer", sdk.ConsAddress(req.ProposerAddress).String(), "reason", err)
@@ -157,9 +271,13 @@ func (h *ProposalHandler) ProcessProposal() sdk.ProcessProposalHandler {
 
 // checkEntry applies the proposal rules to req.Txs:
 //   - txs[0] is a canonical entry for req.Height and no other tx is an entry;
-//   - a proposer with a registered key: a non-empty proof must verify under that key,
-//     and an empty proof is allowed only while require_vrf is off;
-//   - a proposer without a key: the proof must be empty.
+//   - a proposer with a registered key: a non-empty proof must verify under that key;
+//   - a proposer without a key: the proof must be empty;
+//   - an empty proof must be acceptable by keeper.WeakProposalError: with require_vrf
+//     on, never from a proposer with a key, and from a bonded validator without one
+//     only during its grace period (vrf_grace_blocks after it was first bonded). A
+//     rejected proposal makes CometBFT move to the next round and its proposer, as
+//     when the proposer is offline.
 func (h *ProposalHandler) checkEntry(ctx sdk.Context, req *abci.RequestProcessProposal) error {
 	if len(req.Txs) == 0 {
 		return fmt.Errorf("%w: the block has no beacon entry", types.ErrInvalidEntry)
@@ -181,21 +299,15 @@ func (h *ProposalHandler) checkEntry(ctx sdk.Context, req *abci.RequestProcessPr
 	if err != nil {
 		return fmt.Errorf("read proposer key: %w", err)
 	}
-	if !info.HasKey {
-		if len(entry.Proof) != 0 {
-			return fmt.Errorf("%w: proposer %q has no registered VRF key but the entry carries a proof", types.ErrInvalidEntry, info.Valoper)
-		}
-		return nil
+	if !info.HasKey && len(entry.Proof) != 0 {
+		return fmt.Errorf("%w: proposer %q has no registered VRF key but the entry carries a proof", types.ErrInvalidEntry, info.Valoper)
 	}
 	if len(entry.Proof) == 0 {
 		params, err := h.keeper.GetParams(ctx)
 		if err != nil {
 			return fmt.Errorf("read params: %w", err)
 		}
-		if params.RequireVrf {
-			return fmt.Errorf("%w: proposer %s has a registered VRF key and require_vrf is on, but the entry has no proof", types.ErrInvalidEntry, info.Valoper)
-		}
-		return nil
+		return keeper.WeakProposalError(params, info, req.Height)
 	}
 	alpha, err := h.keeper.BeaconAlpha(ctx, keeper.ChainID(ctx), req.Height)
 	if err != nil {

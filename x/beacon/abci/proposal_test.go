@@ -49,7 +49,7 @@ func (r *recorder) process(_ sdk.Context, req *abci.RequestProcessProposal) (*ab
 }
 
 func newHandler(f *testutil.Fixture, key *vrf.PrivateKey, r *recorder) *beaconabci.ProposalHandler {
-	return beaconabci.NewProposalHandler(log.NewNopLogger(), f.Keeper, f.Staking, key, r.prepare, r.process)
+	return beaconabci.NewProposalHandler(log.NewNopLogger(), f.Keeper, f.Staking, beaconabci.StaticKey(key), r.prepare, r.process)
 }
 
 func prepare(t *testing.T, h *beaconabci.ProposalHandler, ctx sdk.Context, proposer sdk.ConsAddress, txs [][]byte, maxBytes int64) [][]byte {
@@ -199,7 +199,7 @@ func TestPrepareProposalRespectsMaxTxBytes(t *testing.T) {
 	}
 
 	// The default (nil) wrapped handler also keeps within the budget.
-	h = beaconabci.NewProposalHandler(log.NewNopLogger(), f.Keeper, f.Staking, &v.Key, nil, nil)
+	h = beaconabci.NewProposalHandler(log.NewNopLogger(), f.Keeper, f.Staking, beaconabci.StaticKey(&v.Key), nil, nil)
 	txs = prepare(t, h, ctx, v.Cons, [][]byte{big, big, big}, maxBytes)
 	if len(txs) != 2 || !beaconabci.IsEntry(txs[0]) {
 		t.Fatalf("default handler: expected entry + one tx, got %d txs", len(txs))
@@ -330,7 +330,7 @@ func TestProcessProposal(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := testutil.NewFixture(t)
-			if err := f.Keeper.Params.Set(f.Ctx, types.NewParams(100, tc.requireVRF)); err != nil {
+			if err := f.Keeper.Params.Set(f.Ctx, types.NewParams(100, tc.requireVRF, types.DefaultVRFGraceBlocks)); err != nil {
 				t.Fatal(err)
 			}
 			v := f.NewValidator(t, 1)
@@ -420,7 +420,7 @@ func TestKeylessProposerWeakBeaconStored(t *testing.T) {
 // and that only history_window beacons are kept.
 func TestBlocksChainAndPrune(t *testing.T) {
 	f := testutil.NewFixture(t)
-	if err := f.Keeper.Params.Set(f.Ctx, types.NewParams(3, true)); err != nil {
+	if err := f.Keeper.Params.Set(f.Ctx, types.NewParams(3, true, types.DefaultVRFGraceBlocks)); err != nil {
 		t.Fatal(err)
 	}
 	vals := []testutil.Validator{f.NewValidator(t, 1), f.NewValidator(t, 2), f.NewValidator(t, 3)}

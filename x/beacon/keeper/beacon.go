@@ -57,6 +57,10 @@ type ProposerInfo struct {
 	Valoper string
 	Key     types.VRFKey
 	HasKey  bool
+	// BondedHeight is the height at which the validator was first bonded, read only
+	// when it has no key (HasBondedHeight false otherwise, or when none is recorded).
+	BondedHeight    int64
+	HasBondedHeight bool
 }
 
 // ProposerKey resolves a proposer's consensus address to its validator and VRF key,
@@ -83,6 +87,11 @@ func (k Keeper) ResolveProposer(ctx context.Context, sk types.StakingKeeper, pro
 		return ProposerInfo{}, err
 	}
 	info.Key, info.HasKey = key, found
+	if !found {
+		if info.BondedHeight, info.HasBondedHeight, err = k.GetBondedHeight(ctx, info.Valoper); err != nil {
+			return ProposerInfo{}, err
+		}
+	}
 	return info, nil
 }
 
@@ -123,6 +132,13 @@ func (k Keeper) ApplyBlock(ctx sdk.Context, txs [][]byte, proposer sdk.ConsAddre
 
 	if err := k.Beacons.Set(ctx, height, beacon); err != nil {
 		return fmt.Errorf("beacon: store beacon %d: %w", height, err)
+	}
+	if info.Valoper != "" && !info.HasKey && !info.HasBondedHeight {
+		// A keyless proposer whose bonding was never recorded (state from before the
+		// grace rule): its grace period starts at its first proposal.
+		if err := k.BondedHeights.Set(ctx, info.Valoper, height); err != nil {
+			return fmt.Errorf("beacon: record bonded height of %s: %w", info.Valoper, err)
+		}
 	}
 	if err := k.countBeacon(ctx, beacon); err != nil {
 		return err

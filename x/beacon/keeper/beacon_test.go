@@ -292,7 +292,7 @@ func TestApplyBlockReadsChainIDFromHeaderInfo(t *testing.T) {
 
 func TestApplyBlockPrunesHistory(t *testing.T) {
 	f := testutil.NewFixture(t)
-	if err := f.Keeper.Params.Set(f.Ctx, types.NewParams(3, true)); err != nil {
+	if err := f.Keeper.Params.Set(f.Ctx, types.NewParams(3, true, types.DefaultVRFGraceBlocks)); err != nil {
 		t.Fatal(err)
 	}
 	for h := int64(1); h <= 6; h++ {
@@ -303,7 +303,7 @@ func TestApplyBlockPrunesHistory(t *testing.T) {
 	assertHeights(t, f, 4, 6)
 
 	// Shrinking the window drains the backlog, a bounded number per block.
-	if err := f.Keeper.Params.Set(f.Ctx, types.NewParams(200, true)); err != nil {
+	if err := f.Keeper.Params.Set(f.Ctx, types.NewParams(200, true, types.DefaultVRFGraceBlocks)); err != nil {
 		t.Fatal(err)
 	}
 	for h := int64(7); h <= 150; h++ {
@@ -312,7 +312,7 @@ func TestApplyBlockPrunesHistory(t *testing.T) {
 		}
 	}
 	assertHeights(t, f, 4, 150)
-	if err := f.Keeper.Params.Set(f.Ctx, types.NewParams(2, true)); err != nil {
+	if err := f.Keeper.Params.Set(f.Ctx, types.NewParams(2, true, types.DefaultVRFGraceBlocks)); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Keeper.ApplyBlock(testutil.AtHeight(f.Ctx, 151), nil, nil); err != nil {

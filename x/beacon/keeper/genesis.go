@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	"github.com/sovra-network/sovra/x/beacon/types"
 	"github.com/sovra-network/sovra/x/beacon/vrf"
@@ -35,7 +36,40 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	for _, b := range gs.BondedHeights {
+		if err := k.BondedHeights.Set(ctx, b.Validator, b.Height); err != nil {
+			return err
+		}
+	}
+	if err := k.recordGenesisBonded(ctx); err != nil {
+		return err
+	}
 	return k.Stats.Set(ctx, gs.Stats)
+}
+
+// recordGenesisBonded starts the grace period of every validator bonded at genesis that
+// has no recorded bonded height (staking's InitGenesis calls no bonding hook for
+// validators that are bonded in its genesis; gentx validators were recorded by the hook
+// when genutil bonded them): they count from genesis. x/beacon's InitGenesis runs after
+// staking's and genutil's.
+func (k Keeper) recordGenesisBonded(ctx context.Context) error {
+	if k.stakingKeeper == nil {
+		return nil
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	var valopers []string
+	if err := k.stakingKeeper.IterateBondedValidatorsByPower(ctx, func(_ int64, v stakingtypes.ValidatorI) bool {
+		valopers = append(valopers, v.GetOperator())
+		return false
+	}); err != nil {
+		return fmt.Errorf("beacon genesis: read the bonded validators: %w", err)
+	}
+	for _, valoper := range valopers {
+		if err := k.recordBonded(ctx, valoper, h); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ExportGenesis exports params, keys with their proofs, the kept beacons and stats.
@@ -65,11 +99,19 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	if err != nil {
 		return nil, err
 	}
+	var bonded []types.BondedHeight
+	if err := k.BondedHeights.Walk(ctx, nil, func(valoper string, h int64) (bool, error) {
+		bonded = append(bonded, types.BondedHeight{Validator: valoper, Height: h})
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
 	return &types.GenesisState{
-		Params:       params,
-		VrfKeys:      keys,
-		VrfKeyProofs: proofs,
-		Beacons:      beacons,
-		Stats:        stats,
+		Params:        params,
+		VrfKeys:       keys,
+		VrfKeyProofs:  proofs,
+		Beacons:       beacons,
+		Stats:         stats,
+		BondedHeights: bonded,
 	}, nil
 }

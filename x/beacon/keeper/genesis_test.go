@@ -3,8 +3,11 @@ package keeper_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/sovra-network/sovra/x/beacon/testutil"
 	"github.com/sovra-network/sovra/x/beacon/types"
@@ -19,6 +22,17 @@ func TestGenesisRoundTrip(t *testing.T) {
 	f.Register(t, w)
 	for h := int64(1); h <= 4; h++ {
 		ctx := testutil.AtHeight(f.Ctx, h)
+		if h == 1 || h == 3 { // v bonded at 1, w at 3 (and again at 4: the first bonding counts)
+			bonded := map[int64]testutil.Validator{1: v, 3: w}[h]
+			if err := f.Keeper.Hooks().AfterValidatorBonded(ctx, bonded.Cons, sdk.ValAddress(bonded.Operator)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if h == 4 {
+			if err := f.Keeper.Hooks().AfterValidatorBonded(ctx, w.Cons, sdk.ValAddress(w.Operator)); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := f.Keeper.ApplyBlock(ctx, [][]byte{f.Entry(t, ctx, v, h)}, v.Cons); err != nil {
 			t.Fatal(err)
 		}
@@ -32,6 +46,13 @@ func TestGenesisRoundTrip(t *testing.T) {
 	}
 	if len(exported.VrfKeys) != 2 || len(exported.VrfKeyProofs) != 2 || len(exported.Beacons) != 4 || exported.Stats.VrfHeights != 4 {
 		t.Fatalf("exported %+v", exported)
+	}
+	wantBonded := []types.BondedHeight{{Validator: v.Valoper, Height: 1}, {Validator: w.Valoper, Height: 3}}
+	if v.Valoper > w.Valoper {
+		wantBonded[0], wantBonded[1] = wantBonded[1], wantBonded[0]
+	}
+	if fmt.Sprint(exported.BondedHeights) != fmt.Sprint(wantBonded) {
+		t.Fatalf("exported bonded heights %v, want %v (ordered by operator)", exported.BondedHeights, wantBonded)
 	}
 
 	g := testutil.NewFixture(t)

@@ -53,6 +53,10 @@ type Keeper struct {
 	// re-imported (InitGenesis verifies every proof).
 	VRFKeyProofs collections.Map[string, []byte]
 	Stats        collections.Item[types.Stats]
+	// BondedHeights maps a validator operator address to the height at which it was
+	// first bonded (staking hook AfterValidatorBonded, or genesis); the VRF grace period
+	// counts from it. Removed with the validator.
+	BondedHeights collections.Map[string, int64]
 }
 
 // NewKeeper builds the keeper. authority is the address allowed to update params
@@ -89,6 +93,8 @@ func NewKeeper(
 		VRFKeyProofs: collections.NewMap(sb, types.VRFKeyProofsKey, "vrf_key_proofs",
 			collections.StringKey, collections.BytesValue),
 		Stats: collections.NewItem(sb, types.StatsKey, "stats", codec.CollValue[types.Stats](cdc)),
+		BondedHeights: collections.NewMap(sb, types.BondedHeightsKey, "bonded_heights",
+			collections.StringKey, collections.Int64Value),
 	}
 	schema, err := sb.Build()
 	if err != nil {

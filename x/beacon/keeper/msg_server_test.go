@@ -183,7 +183,7 @@ func TestRegisterVRFKeyRejects(t *testing.T) {
 func TestUpdateParams(t *testing.T) {
 	f := testutil.NewFixture(t)
 	srv := keeper.NewMsgServerImpl(f.Keeper)
-	want := types.NewParams(500, false)
+	want := types.NewParams(500, false, types.DefaultVRFGraceBlocks)
 	if _, err := srv.UpdateParams(f.Ctx, &types.MsgUpdateParams{Authority: f.Authority, Params: want}); err != nil {
 		t.Fatal(err)
 	}
@@ -200,8 +200,8 @@ func TestUpdateParams(t *testing.T) {
 	}{
 		{"not the authority", &types.MsgUpdateParams{Authority: stranger, Params: types.DefaultParams()}, types.ErrInvalidAuthority},
 		{"bad authority address", &types.MsgUpdateParams{Authority: "gov", Params: types.DefaultParams()}, types.ErrInvalidAddress},
-		{"zero window", &types.MsgUpdateParams{Authority: f.Authority, Params: types.NewParams(0, true)}, types.ErrInvalidParams},
-		{"window too large", &types.MsgUpdateParams{Authority: f.Authority, Params: types.NewParams(types.MaxHistoryWindow+1, true)}, types.ErrInvalidParams},
+		{"zero window", &types.MsgUpdateParams{Authority: f.Authority, Params: types.NewParams(0, true, types.DefaultVRFGraceBlocks)}, types.ErrInvalidParams},
+		{"window too large", &types.MsgUpdateParams{Authority: f.Authority, Params: types.NewParams(types.MaxHistoryWindow+1, true, types.DefaultVRFGraceBlocks)}, types.ErrInvalidParams},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

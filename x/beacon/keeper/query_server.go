@@ -7,6 +7,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+
 	"github.com/sovra-network/sovra/x/beacon/types"
 )
 
@@ -62,6 +65,73 @@ func (q queryServer) VRFKeys(ctx context.Context, _ *types.QueryVRFKeysRequest) 
 		return nil, status.Error(codes.Internal, err.Error())
 	}
 	return &types.QueryVRFKeysResponse{Keys: keys}, nil
+}
+
+// Validator answers for a validator named by operator or consensus address: its key,
+// its first bonded height, the end of its grace period and whether a proposal of it
+// without a VRF proof would be accepted at the next height.
+func (q queryServer) Validator(ctx context.Context, req *types.QueryValidatorRequest) (*types.QueryValidatorResponse, error) {
+	if req == nil || req.Address == "" {
+		return nil, status.Error(codes.InvalidArgument, "address is required: a validator operator address or a consensus address")
+	}
+	sk := q.k.stakingKeeper
+	var (
+		val stakingtypes.Validator
+		err error
+	)
+	if bz, verr := sk.ValidatorAddressCodec().StringToBytes(req.Address); verr == nil {
+		val, err = sk.GetValidator(ctx, sdk.ValAddress(bz))
+	} else if bz, cerr := sk.ConsensusAddressCodec().StringToBytes(req.Address); cerr == nil {
+		val, err = sk.GetValidatorByConsAddr(ctx, sdk.ConsAddress(bz))
+	} else {
+		return nil, status.Errorf(codes.InvalidArgument, "%q is neither a validator operator address (%v) nor a consensus address (%v)", req.Address, verr, cerr)
+	}
+	if errors.Is(err, stakingtypes.ErrNoValidatorFound) {
+		return nil, status.Errorf(codes.NotFound, "no validator %s", req.Address)
+	}
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	consBz, err := val.GetConsAddr()
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	consAddr, err := sk.ConsensusAddressCodec().BytesToString(consBz)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	params, err := q.k.GetParams(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	info := ProposerInfo{Valoper: val.GetOperator()}
+	if info.Key, info.HasKey, err = q.k.GetVRFKey(ctx, info.Valoper); err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	if info.BondedHeight, info.HasBondedHeight, err = q.k.GetBondedHeight(ctx, info.Valoper); err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	resp := &types.QueryValidatorResponse{
+		Validator:        info.Valoper,
+		ConsensusAddress: consAddr,
+		Bonded:           val.IsBonded(),
+		HasKey:           info.HasKey,
+		Key:              info.Key,
+		HasBondedHeight:  info.HasBondedHeight,
+		RequireVrf:       params.RequireVrf,
+		Height:           h,
+	}
+	if info.HasBondedHeight {
+		resp.FirstBondedHeight = info.BondedHeight
+		resp.GraceEndHeight = GraceEnd(info.BondedHeight, params.VrfGraceBlocks)
+	}
+	checked := info
+	if info.HasKey {
+		checked.HasBondedHeight = false // ResolveProposer reads it only for keyless validators
+	}
+	resp.WeakProposalsAccepted = WeakProposalError(params, checked, h+1) == nil
+	return resp, nil
 }
 
 func beaconQueryError(err error) error {

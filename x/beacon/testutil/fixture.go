@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"testing"
 
+	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/header"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	"github.com/cosmos/cosmos-sdk/crypto/keys/ed25519"
+	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
 	"github.com/cosmos/cosmos-sdk/runtime"
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdktestutil "github.com/cosmos/cosmos-sdk/testutil"
@@ -39,6 +42,7 @@ func init() {
 type FakeStaking struct {
 	byOperator map[string]stakingtypes.Validator
 	byCons     map[string]stakingtypes.Validator
+	order      []string // operator account bytes, in the order added
 }
 
 var _ types.StakingKeeper = (*FakeStaking)(nil)
@@ -48,13 +52,32 @@ func NewFakeStaking() *FakeStaking {
 	return &FakeStaking{byOperator: map[string]stakingtypes.Validator{}, byCons: map[string]stakingtypes.Validator{}}
 }
 
-// AddValidator registers a validator operated by operator (an account address) with
-// consensus address cons, and returns its operator address string.
-func (f *FakeStaking) AddValidator(operator sdk.AccAddress, cons sdk.ConsAddress) string {
-	val := stakingtypes.Validator{OperatorAddress: sdk.ValAddress(operator).String()}
+// AddValidator registers a bonded validator operated by operator (an account address)
+// with consensus key consPub, and returns its operator address string.
+func (f *FakeStaking) AddValidator(operator sdk.AccAddress, consPub cryptotypes.PubKey) string {
+	pk, err := codectypes.NewAnyWithValue(consPub)
+	if err != nil {
+		panic(err)
+	}
+	val := stakingtypes.Validator{OperatorAddress: sdk.ValAddress(operator).String(), ConsensusPubkey: pk, Status: stakingtypes.Bonded}
+	if _, ok := f.byOperator[string(operator)]; !ok {
+		f.order = append(f.order, string(operator))
+	}
 	f.byOperator[string(operator)] = val
-	f.byCons[string(cons)] = val
+	f.byCons[string(consPub.Address())] = val
 	return val.OperatorAddress
+}
+
+// SetStatus changes a validator's bond status.
+func (f *FakeStaking) SetStatus(operator sdk.AccAddress, status stakingtypes.BondStatus) {
+	val := f.byOperator[string(operator)]
+	val.Status = status
+	f.byOperator[string(operator)] = val
+	cons, err := val.GetConsAddr()
+	if err != nil {
+		panic(err)
+	}
+	f.byCons[string(cons)] = val
 }
 
 func (f *FakeStaking) GetValidator(_ context.Context, addr sdk.ValAddress) (stakingtypes.Validator, error) {
@@ -71,6 +94,33 @@ func (f *FakeStaking) GetValidatorByConsAddr(_ context.Context, cons sdk.ConsAdd
 		return stakingtypes.Validator{}, stakingtypes.ErrNoValidatorFound
 	}
 	return v, nil
+}
+
+// IterateBondedValidatorsByPower visits the bonded validators in the order they were
+// added.
+func (f *FakeStaking) IterateBondedValidatorsByPower(_ context.Context, fn func(int64, stakingtypes.ValidatorI) bool) error {
+	var i int64
+	for _, op := range f.order {
+		v := f.byOperator[op]
+		if !v.IsBonded() {
+			continue
+		}
+		if fn(i, v) {
+			return nil
+		}
+		i++
+	}
+	return nil
+}
+
+// ValidatorAddressCodec is the sovravaloper bech32 codec.
+func (f *FakeStaking) ValidatorAddressCodec() address.Codec {
+	return addresscodec.NewBech32Codec("sovravaloper")
+}
+
+// ConsensusAddressCodec is the sovravalcons bech32 codec.
+func (f *FakeStaking) ConsensusAddressCodec() address.Codec {
+	return addresscodec.NewBech32Codec("sovravalcons")
 }
 
 // Fixture is a keeper on an in-memory store.
@@ -119,20 +169,21 @@ type Validator struct {
 	Key      vrf.PrivateKey
 }
 
-// NewValidator creates validator number n (deterministic addresses and key) in the
-// fake staking keeper, without registering its VRF key.
+// NewValidator creates bonded validator number n (deterministic addresses and keys) in
+// the fake staking keeper, without registering its VRF key.
 func (f *Fixture) NewValidator(t testing.TB, n byte) Validator {
 	t.Helper()
 	key, err := vrf.NewKeyFromSeed(bytes.Repeat([]byte{n}, vrf.SeedSize))
 	if err != nil {
 		t.Fatal(err)
 	}
+	consPub := ed25519.GenPrivKeyFromSecret([]byte{'c', n}).PubKey()
 	v := Validator{
 		Operator: sdk.AccAddress(bytes.Repeat([]byte{n}, 20)),
-		Cons:     sdk.ConsAddress(bytes.Repeat([]byte{n ^ 0xff}, 20)),
+		Cons:     sdk.ConsAddress(consPub.Address()),
 		Key:      key,
 	}
-	v.Valoper = f.Staking.AddValidator(v.Operator, v.Cons)
+	v.Valoper = f.Staking.AddValidator(v.Operator, consPub)
 	return v
 }
 

@@ -15,4 +15,5 @@ var (
 	ErrInvalidGenesis       = errorsmod.Register(ModuleName, 10, "invalid beacon genesis")
 	ErrInvalidEntry         = errorsmod.Register(ModuleName, 11, "invalid beacon entry")
 	ErrInvalidAddress       = errorsmod.Register(ModuleName, 12, "invalid address")
+	ErrVRFKeyRequired       = errorsmod.Register(ModuleName, 13, "the proposer's VRF grace period is over: it must register a VRF key to propose")
 )

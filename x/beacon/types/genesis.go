@@ -51,6 +51,19 @@ func (gs GenesisState) Validate() error {
 		}
 		heights[b.Height] = struct{}{}
 	}
+	bonded := make(map[string]struct{}, len(gs.BondedHeights))
+	for i, b := range gs.BondedHeights {
+		if _, err := sdk.ValAddressFromBech32(b.Validator); err != nil {
+			return fmt.Errorf("%w: bonded_heights[%d]: validator %q is not a validator operator address: %w", ErrInvalidGenesis, i, b.Validator, err)
+		}
+		if b.Height < 0 {
+			return fmt.Errorf("%w: bonded_heights[%d]: height must not be negative, got %d", ErrInvalidGenesis, i, b.Height)
+		}
+		if _, dup := bonded[b.Validator]; dup {
+			return fmt.Errorf("%w: bonded_heights[%d]: validator %s appears twice", ErrInvalidGenesis, i, b.Validator)
+		}
+		bonded[b.Validator] = struct{}{}
+	}
 	if gs.Stats.LastWeakHeight < 0 {
 		return fmt.Errorf("%w: stats.last_weak_height must not be negative", ErrInvalidGenesis)
 	}

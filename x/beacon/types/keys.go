@@ -17,4 +17,5 @@ var (
 	VRFKeysByPubKeyKey = collections.NewPrefix(3)
 	StatsKey           = collections.NewPrefix(4)
 	VRFKeyProofsKey    = collections.NewPrefix(5)
+	BondedHeightsKey   = collections.NewPrefix(6)
 )

@@ -438,6 +438,188 @@ func (m *QueryVRFKeysResponse) GetKeys() []VRFKey {
 	return nil
 }
 
+// QueryValidatorRequest names a validator by operator address (sovravaloper...) or
+// consensus address (sovravalcons...).
+type QueryValidatorRequest struct {
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+}
+
+func (m *QueryValidatorRequest) Reset()         { *m = QueryValidatorRequest{} }
+func (m *QueryValidatorRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryValidatorRequest) ProtoMessage()    {}
+func (*QueryValidatorRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_4ab1b56ab54520b2, []int{10}
+}
+func (m *QueryValidatorRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryValidatorRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryValidatorRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryValidatorRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryValidatorRequest.Merge(m, src)
+}
+func (m *QueryValidatorRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryValidatorRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryValidatorRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryValidatorRequest proto.InternalMessageInfo
+
+func (m *QueryValidatorRequest) GetAddress() string {
+	if m != nil {
+		return m.Address
+	}
+	return ""
+}
+
+// QueryValidatorResponse is a validator's standing towards the beacon.
+type QueryValidatorResponse struct {
+	// validator is the operator address.
+	Validator string `protobuf:"bytes,1,opt,name=validator,proto3" json:"validator,omitempty"`
+	// consensus_address is the validator's current consensus address (sovravalcons...).
+	ConsensusAddress string `protobuf:"bytes,2,opt,name=consensus_address,json=consensusAddress,proto3" json:"consensus_address,omitempty"`
+	// bonded is true while the validator is in the bonded set.
+	Bonded bool `protobuf:"varint,3,opt,name=bonded,proto3" json:"bonded,omitempty"`
+	// has_key tells whether key holds a registered VRF key.
+	HasKey bool   `protobuf:"varint,4,opt,name=has_key,json=hasKey,proto3" json:"has_key,omitempty"`
+	Key    VRFKey `protobuf:"bytes,5,opt,name=key,proto3" json:"key"`
+	// first_bonded_height is when the validator was first bonded (valid when has_bonded_height).
+	HasBondedHeight   bool  `protobuf:"varint,6,opt,name=has_bonded_height,json=hasBondedHeight,proto3" json:"has_bonded_height,omitempty"`
+	FirstBondedHeight int64 `protobuf:"varint,7,opt,name=first_bonded_height,json=firstBondedHeight,proto3" json:"first_bonded_height,omitempty"`
+	// grace_end_height is the last height at which a proposal of this validator without a
+	// VRF proof is accepted while require_vrf is on (valid when has_bonded_height and not has_key).
+	GraceEndHeight int64 `protobuf:"varint,8,opt,name=grace_end_height,json=graceEndHeight,proto3" json:"grace_end_height,omitempty"`
+	// require_vrf is the current param.
+	RequireVrf bool `protobuf:"varint,9,opt,name=require_vrf,json=requireVrf,proto3" json:"require_vrf,omitempty"`
+	// weak_proposals_accepted tells whether a proposal of this validator without a proof
+	// would be accepted at the next height.
+	WeakProposalsAccepted bool `protobuf:"varint,10,opt,name=weak_proposals_accepted,json=weakProposalsAccepted,proto3" json:"weak_proposals_accepted,omitempty"`
+	// height is the height of the state this answer was read from.
+	Height int64 `protobuf:"varint,11,opt,name=height,proto3" json:"height,omitempty"`
+}
+
+func (m *QueryValidatorResponse) Reset()         { *m = QueryValidatorResponse{} }
+func (m *QueryValidatorResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryValidatorResponse) ProtoMessage()    {}
+func (*QueryValidatorResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_4ab1b56ab54520b2, []int{11}
+}
+func (m *QueryValidatorResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryValidatorResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryValidatorResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryValidatorResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryValidatorResponse.Merge(m, src)
+}
+func (m *QueryValidatorResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryValidatorResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryValidatorResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryValidatorResponse proto.InternalMessageInfo
+
+func (m *QueryValidatorResponse) GetValidator() string {
+	if m != nil {
+		return m.Validator
+	}
+	return ""
+}
+
+func (m *QueryValidatorResponse) GetConsensusAddress() string {
+	if m != nil {
+		return m.ConsensusAddress
+	}
+	return ""
+}
+
+func (m *QueryValidatorResponse) GetBonded() bool {
+	if m != nil {
+		return m.Bonded
+	}
+	return false
+}
+
+func (m *QueryValidatorResponse) GetHasKey() bool {
+	if m != nil {
+		return m.HasKey
+	}
+	return false
+}
+
+func (m *QueryValidatorResponse) GetKey() VRFKey {
+	if m != nil {
+		return m.Key
+	}
+	return VRFKey{}
+}
+
+func (m *QueryValidatorResponse) GetHasBondedHeight() bool {
+	if m != nil {
+		return m.HasBondedHeight
+	}
+	return false
+}
+
+func (m *QueryValidatorResponse) GetFirstBondedHeight() int64 {
+	if m != nil {
+		return m.FirstBondedHeight
+	}
+	return 0
+}
+
+func (m *QueryValidatorResponse) GetGraceEndHeight() int64 {
+	if m != nil {
+		return m.GraceEndHeight
+	}
+	return 0
+}
+
+func (m *QueryValidatorResponse) GetRequireVrf() bool {
+	if m != nil {
+		return m.RequireVrf
+	}
+	return false
+}
+
+func (m *QueryValidatorResponse) GetWeakProposalsAccepted() bool {
+	if m != nil {
+		return m.WeakProposalsAccepted
+	}
+	return false
+}
+
+func (m *QueryValidatorResponse) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
 func init() {
 	proto.RegisterType((*QueryParamsRequest)(nil), "sovra.beacon.v1.QueryParamsRequest")
 	proto.RegisterType((*QueryParamsResponse)(nil), "sovra.beacon.v1.QueryParamsResponse")
@@ -449,46 +631,64 @@ func init() {
 	proto.RegisterType((*QueryStatsResponse)(nil), "sovra.beacon.v1.QueryStatsResponse")
 	proto.RegisterType((*QueryVRFKeysRequest)(nil), "sovra.beacon.v1.QueryVRFKeysRequest")
 	proto.RegisterType((*QueryVRFKeysResponse)(nil), "sovra.beacon.v1.QueryVRFKeysResponse")
+	proto.RegisterType((*QueryValidatorRequest)(nil), "sovra.beacon.v1.QueryValidatorRequest")
+	proto.RegisterType((*QueryValidatorResponse)(nil), "sovra.beacon.v1.QueryValidatorResponse")
 }
 
 func init() { proto.RegisterFile("sovra/beacon/v1/query.proto", fileDescriptor_4ab1b56ab54520b2) }
 
 var fileDescriptor_4ab1b56ab54520b2 = []byte{
-	// 532 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xa4, 0x94, 0x4f, 0x6b, 0x13, 0x41,
-	0x18, 0xc6, 0xb3, 0x6d, 0x12, 0x61, 0x04, 0x8b, 0xd3, 0x98, 0xb6, 0x9b, 0xb0, 0x2d, 0x9b, 0x2a,
-	0x55, 0xe8, 0x0e, 0x89, 0xf8, 0x01, 0x9a, 0x83, 0x56, 0xec, 0x41, 0x23, 0x78, 0xf0, 0x22, 0x93,
-	0x30, 0x6e, 0x42, 0x9b, 0x9d, 0xed, 0xce, 0x24, 0xba, 0x88, 0x1e, 0x3c, 0x79, 0x14, 0xfc, 0x22,
-	0x7e, 0x8c, 0x1e, 0x0b, 0x5e, 0x3c, 0x89, 0x24, 0x82, 0x7e, 0x0c, 0xd9, 0x99, 0x37, 0xbb, 0xee,
-	0x6e, 0xb6, 0x39, 0x78, 0xdb, 0x3c, 0xef, 0x33, 0xcf, 0x6f, 0xfe, 0x3c, 0x04, 0x35, 0x04, 0x9f,
-	0x06, 0x94, 0xf4, 0x19, 0x1d, 0x70, 0x8f, 0x4c, 0xdb, 0xe4, 0x7c, 0xc2, 0x82, 0xd0, 0xf1, 0x03,
-	0x2e, 0x39, 0xde, 0x50, 0x43, 0x47, 0x0f, 0x9d, 0x69, 0xdb, 0xac, 0xb9, 0xdc, 0xe5, 0x6a, 0x46,
-	0xa2, 0x2f, 0x6d, 0x33, 0x9b, 0x2e, 0xe7, 0xee, 0x19, 0x23, 0xd4, 0x1f, 0x11, 0xea, 0x79, 0x5c,
-	0x52, 0x39, 0xe2, 0x9e, 0x80, 0x69, 0x63, 0xc0, 0xc5, 0x98, 0x0b, 0x1d, 0x9c, 0x21, 0x98, 0xcd,
-	0x2c, 0x1e, 0x58, 0x6a, 0x6a, 0xd7, 0x10, 0x7e, 0x16, 0x99, 0x9f, 0xd2, 0x80, 0x8e, 0x45, 0x8f,
-	0x9d, 0x4f, 0x98, 0x90, 0xf6, 0x09, 0xda, 0x4c, 0xa9, 0xc2, 0xe7, 0x9e, 0x60, 0xf8, 0x01, 0xaa,
-	0xfa, 0x4a, 0xd9, 0x36, 0xf6, 0x8c, 0x83, 0xeb, 0x9d, 0x2d, 0x27, 0xb3, 0x7b, 0x47, 0x2f, 0xe8,
-	0x96, 0x2f, 0x7e, 0xec, 0x96, 0x7a, 0x60, 0x8e, 0x19, 0x27, 0x54, 0x32, 0x21, 0xb3, 0x8c, 0x85,
-	0x9a, 0x30, 0x74, 0x5c, 0x21, 0xa3, 0xab, 0xbe, 0x16, 0x0c, 0xad, 0xdb, 0x07, 0xe8, 0x86, 0x4a,
-	0x3b, 0x5a, 0xe4, 0xe3, 0x3a, 0xaa, 0x0e, 0xd9, 0xc8, 0x1d, 0x4a, 0x15, 0xb4, 0xde, 0x83, 0x5f,
-	0xf6, 0x31, 0xda, 0x88, 0x9d, 0xff, 0xc7, 0xdc, 0x44, 0x37, 0x55, 0xd2, 0x73, 0x49, 0x65, 0x7c,
-	0x75, 0xc7, 0x70, 0x58, 0x10, 0x81, 0xd0, 0x41, 0x15, 0x11, 0x09, 0x00, 0xa8, 0xe7, 0x00, 0xca,
-	0x0e, 0xf9, 0xda, 0x6a, 0xdf, 0x82, 0x0b, 0x7a, 0xd1, 0x7b, 0xf8, 0x84, 0x85, 0x31, 0xe0, 0x31,
-	0xaa, 0xa5, 0x65, 0x40, 0xb4, 0x51, 0xf9, 0x94, 0x85, 0x11, 0x61, 0x7d, 0xe9, 0x11, 0xb4, 0x1f,
-	0x10, 0xca, 0xda, 0xf9, 0x53, 0x46, 0x15, 0x95, 0x85, 0x43, 0x54, 0xd5, 0x4f, 0x87, 0x5b, 0xb9,
-	0x85, 0xf9, 0x7e, 0x98, 0xfb, 0x57, 0x9b, 0xf4, 0x8e, 0xec, 0xfd, 0x4f, 0xbf, 0xbf, 0xde, 0x33,
-	0x3e, 0x7e, 0xfb, 0xf5, 0x65, 0x6d, 0x07, 0x6f, 0x91, 0x6c, 0x0f, 0x75, 0x3b, 0x22, 0xb4, 0xae,
-	0x40, 0x11, 0x3a, 0x55, 0x9b, 0x22, 0x74, 0xba, 0x45, 0xab, 0xd0, 0x67, 0x1a, 0x18, 0xa0, 0xb5,
-	0x23, 0x89, 0x77, 0x97, 0x27, 0xc6, 0x4d, 0x32, 0xf7, 0x8a, 0x0d, 0x80, 0xbb, 0x9b, 0xe0, 0x2c,
-	0xdc, 0xcc, 0xe1, 0xa8, 0x24, 0xef, 0x74, 0xfb, 0xde, 0xe3, 0x09, 0xaa, 0xa8, 0xb7, 0xc6, 0xf6,
-	0xf2, 0xd4, 0x7f, 0xcb, 0x64, 0xb6, 0xae, 0xf4, 0x00, 0xbc, 0x95, 0xc0, 0xb7, 0x71, 0x3d, 0x07,
-	0x57, 0x65, 0xc2, 0x1f, 0xd0, 0x35, 0x28, 0x0c, 0x2e, 0xb8, 0xc1, 0x74, 0xcd, 0xcc, 0xdb, 0x2b,
-	0x5c, 0x00, 0xbf, 0x93, 0xc0, 0x1b, 0x78, 0x27, 0x07, 0x9f, 0x06, 0xaf, 0x5f, 0x45, 0x55, 0xeb,
-	0x3e, 0xba, 0x98, 0x59, 0xc6, 0xe5, 0xcc, 0x32, 0x7e, 0xce, 0x2c, 0xe3, 0xf3, 0xdc, 0x2a, 0x5d,
-	0xce, 0xad, 0xd2, 0xf7, 0xb9, 0x55, 0x7a, 0x79, 0xe8, 0x8e, 0xe4, 0x70, 0xd2, 0x77, 0x06, 0x7c,
-	0xac, 0x97, 0x1f, 0x7a, 0x4c, 0xbe, 0xe1, 0xc1, 0x29, 0x84, 0xbd, 0x5d, 0xc4, 0xc9, 0xd0, 0x67,
-	0xa2, 0x5f, 0x55, 0xff, 0x5b, 0xf7, 0xff, 0x06, 0x00, 0x00, 0xff, 0xff, 0xb8, 0xae, 0xc9, 0x49,
-	0x56, 0x05, 0x00, 0x00,
+	// 795 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xa4, 0x95, 0x4f, 0x4f, 0x22, 0x49,
+	0x18, 0xc6, 0x69, 0x11, 0x90, 0xd7, 0x44, 0xa5, 0x54, 0xc0, 0x96, 0xa0, 0x69, 0x5d, 0x97, 0x75,
+	0x23, 0x1d, 0xdc, 0xec, 0xde, 0x21, 0xd9, 0x5d, 0x37, 0x7a, 0x70, 0xd9, 0xc4, 0xc3, 0x5e, 0x48,
+	0x01, 0xc5, 0x9f, 0x80, 0x5d, 0x6d, 0x55, 0x81, 0x4b, 0x8c, 0x7b, 0x98, 0xd3, 0xdc, 0x66, 0x92,
+	0xf9, 0x22, 0xf3, 0x01, 0xe6, 0x03, 0x78, 0x34, 0x99, 0xcb, 0x9c, 0x26, 0x13, 0x9d, 0x64, 0xbe,
+	0xc3, 0x9c, 0x26, 0x5d, 0x55, 0xdd, 0x48, 0x23, 0x7a, 0x98, 0x1b, 0xfd, 0xbc, 0x4f, 0x3d, 0xbf,
+	0xea, 0xb7, 0xab, 0x5e, 0x60, 0x93, 0xd3, 0x21, 0xc3, 0x76, 0x9d, 0xe0, 0x06, 0x75, 0xec, 0x61,
+	0xc9, 0xbe, 0x18, 0x10, 0x36, 0x2a, 0xba, 0x8c, 0x0a, 0x8a, 0x96, 0x65, 0xb1, 0xa8, 0x8a, 0xc5,
+	0x61, 0xc9, 0x5c, 0x6b, 0xd3, 0x36, 0x95, 0x35, 0xdb, 0xfb, 0xa5, 0x6c, 0x66, 0xae, 0x4d, 0x69,
+	0xbb, 0x4f, 0x6c, 0xec, 0x76, 0x6d, 0xec, 0x38, 0x54, 0x60, 0xd1, 0xa5, 0x0e, 0xd7, 0xd5, 0xcd,
+	0x06, 0xe5, 0xe7, 0x94, 0xab, 0xe0, 0x10, 0xc1, 0xcc, 0x85, 0xf1, 0x9a, 0x25, 0xab, 0xd6, 0x1a,
+	0xa0, 0xbf, 0x3d, 0xf3, 0x29, 0x66, 0xf8, 0x9c, 0x57, 0xc9, 0xc5, 0x80, 0x70, 0x61, 0x9d, 0xc0,
+	0xea, 0x84, 0xca, 0x5d, 0xea, 0x70, 0x82, 0x7e, 0x85, 0xb8, 0x2b, 0x95, 0xac, 0xb1, 0x6d, 0x14,
+	0x16, 0x0f, 0x33, 0xc5, 0xd0, 0xee, 0x8b, 0x6a, 0x41, 0x65, 0xfe, 0xe6, 0xe3, 0x56, 0xa4, 0xaa,
+	0xcd, 0x01, 0xe3, 0x04, 0x0b, 0xc2, 0x45, 0x98, 0xe1, 0xab, 0x63, 0x86, 0x8a, 0x9b, 0xc9, 0xa8,
+	0xc8, 0x5f, 0x3e, 0x43, 0xe9, 0x56, 0x01, 0x96, 0x64, 0x5a, 0xd9, 0xcf, 0x47, 0x69, 0x88, 0x77,
+	0x48, 0xb7, 0xdd, 0x11, 0x32, 0x28, 0x5a, 0xd5, 0x4f, 0xd6, 0x11, 0x2c, 0x07, 0xce, 0xef, 0x63,
+	0xae, 0x42, 0x4a, 0x26, 0xfd, 0x23, 0xb0, 0x08, 0x5a, 0x77, 0xa4, 0x5f, 0x56, 0x8b, 0x9a, 0x70,
+	0x08, 0x31, 0xee, 0x09, 0x1a, 0x90, 0x9e, 0x02, 0x48, 0xbb, 0xce, 0x57, 0x56, 0x6b, 0x5d, 0x37,
+	0xe8, 0xac, 0xfa, 0xc7, 0x31, 0x19, 0x05, 0x80, 0xbf, 0x60, 0x6d, 0x52, 0xd6, 0x88, 0x12, 0xcc,
+	0xf7, 0xc8, 0xc8, 0x23, 0x44, 0x1f, 0x7d, 0x05, 0xe5, 0xd7, 0x08, 0x69, 0xb5, 0x4a, 0xb0, 0xae,
+	0xa2, 0x70, 0xbf, 0xdb, 0xc4, 0x82, 0x32, 0xbf, 0x77, 0x59, 0x48, 0xe0, 0x66, 0x93, 0x11, 0xae,
+	0x36, 0x9c, 0xac, 0xfa, 0x8f, 0xd6, 0xbb, 0x28, 0xa4, 0xc3, 0x6b, 0xf4, 0x06, 0x72, 0x90, 0x1c,
+	0xfa, 0xa2, 0x5e, 0x36, 0x16, 0xd0, 0xcf, 0x90, 0x6a, 0x78, 0x36, 0x87, 0x0f, 0x78, 0xcd, 0x0f,
+	0x9f, 0x93, 0xae, 0x95, 0xa0, 0x50, 0x56, 0xba, 0xf7, 0xed, 0xea, 0xd4, 0x69, 0x92, 0x66, 0x36,
+	0xba, 0x6d, 0x14, 0x16, 0xaa, 0xfa, 0x09, 0x65, 0x20, 0xd1, 0xc1, 0xbc, 0xd6, 0x23, 0xa3, 0xec,
+	0xbc, 0x2a, 0x74, 0x30, 0x3f, 0x26, 0x23, 0x64, 0x43, 0xd4, 0x13, 0x63, 0x33, 0x3e, 0xdf, 0xc4,
+	0xbb, 0x7b, 0x4e, 0xb4, 0x0f, 0x29, 0x2f, 0x49, 0xe5, 0xd6, 0xf4, 0x41, 0x89, 0xcb, 0xcc, 0xe5,
+	0x0e, 0xe6, 0x15, 0xa9, 0x1f, 0x49, 0x19, 0x15, 0x61, 0xb5, 0xd5, 0x65, 0x5c, 0x84, 0xdc, 0x09,
+	0x79, 0xac, 0x52, 0xb2, 0x34, 0xe1, 0x2f, 0xc0, 0x4a, 0x9b, 0xe1, 0x06, 0xa9, 0x11, 0x27, 0x30,
+	0x2f, 0x48, 0xf3, 0x92, 0xd4, 0x7f, 0x77, 0x7c, 0xe7, 0x16, 0x2c, 0x32, 0x72, 0x31, 0xe8, 0x32,
+	0x52, 0x1b, 0xb2, 0x56, 0x36, 0x29, 0xf9, 0xa0, 0xa5, 0x33, 0xd6, 0x42, 0xbf, 0x41, 0xe6, 0x92,
+	0xe0, 0x5e, 0xcd, 0x65, 0xd4, 0xa5, 0x1c, 0xf7, 0x79, 0x0d, 0x37, 0x1a, 0xc4, 0x15, 0xa4, 0x99,
+	0x05, 0x69, 0x5e, 0xf7, 0xca, 0xa7, 0x7e, 0xb5, 0xac, 0x8b, 0x0f, 0x0e, 0xff, 0xe2, 0xc3, 0xc3,
+	0x7f, 0xf8, 0x35, 0x06, 0x31, 0xf9, 0xf9, 0xd0, 0x08, 0xe2, 0xea, 0xb2, 0xa2, 0x9d, 0xa9, 0x76,
+	0x4d, 0x4f, 0x04, 0x73, 0xf7, 0x69, 0x93, 0x3a, 0x02, 0xd6, 0xee, 0xcb, 0x2f, 0x6f, 0xf7, 0x8d,
+	0x17, 0xef, 0x3f, 0xbf, 0x99, 0xdb, 0x40, 0x19, 0x3b, 0x3c, 0x79, 0xd4, 0x3c, 0xf0, 0xd0, 0xea,
+	0xd2, 0xcf, 0x42, 0x4f, 0x0c, 0x8a, 0x59, 0xe8, 0xc9, 0xb9, 0xf1, 0x1c, 0xba, 0xaf, 0x80, 0x0c,
+	0xe6, 0xca, 0x02, 0x6d, 0x3d, 0x9e, 0x18, 0xcc, 0x0e, 0x73, 0x7b, 0xb6, 0x41, 0xe3, 0x7e, 0x1a,
+	0xe3, 0xf2, 0x28, 0x37, 0x85, 0xc3, 0xc2, 0xbe, 0x52, 0x2d, 0xbf, 0x46, 0x03, 0x88, 0xc9, 0xdb,
+	0x8d, 0xac, 0xc7, 0x53, 0x1f, 0x8e, 0x0f, 0x73, 0xe7, 0x49, 0x8f, 0x86, 0xef, 0x8c, 0xe1, 0x59,
+	0x94, 0x9e, 0x82, 0xcb, 0xf1, 0x81, 0xfe, 0x87, 0x84, 0x1e, 0x11, 0x68, 0x46, 0x07, 0x27, 0x07,
+	0x8b, 0xf9, 0xc3, 0x33, 0x2e, 0x0d, 0xdf, 0x1b, 0xc3, 0x37, 0xd1, 0xc6, 0x14, 0x7c, 0xc8, 0x5a,
+	0xde, 0xfd, 0xe4, 0xe8, 0x95, 0x01, 0xc9, 0x60, 0x48, 0xa0, 0xbd, 0x19, 0xe1, 0xa1, 0xc9, 0x63,
+	0xfe, 0xf8, 0xac, 0x4f, 0x6f, 0xa3, 0x34, 0xde, 0xc6, 0x1e, 0xda, 0x9d, 0xde, 0x86, 0xbf, 0xc0,
+	0xbe, 0xd2, 0xc3, 0xe6, 0xba, 0xf2, 0xe7, 0xcd, 0x5d, 0xde, 0xb8, 0xbd, 0xcb, 0x1b, 0x9f, 0xee,
+	0xf2, 0xc6, 0xeb, 0xfb, 0x7c, 0xe4, 0xf6, 0x3e, 0x1f, 0xf9, 0x70, 0x9f, 0x8f, 0xfc, 0x7b, 0xd0,
+	0xee, 0x8a, 0xce, 0xa0, 0x5e, 0x6c, 0xd0, 0x73, 0x95, 0x74, 0xe0, 0x10, 0x71, 0x49, 0x59, 0x4f,
+	0xe7, 0xfe, 0xe7, 0x27, 0x8b, 0x91, 0x4b, 0x78, 0x3d, 0x2e, 0xff, 0x3b, 0x7f, 0xf9, 0x16, 0x00,
+	0x00, 0xff, 0xff, 0x58, 0xdc, 0x3f, 0x4a, 0xda, 0x07, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -512,6 +712,9 @@ type QueryClient interface {
 	Stats(ctx context.Context, in *QueryStatsRequest, opts ...grpc.CallOption) (*QueryStatsResponse, error)
 	// VRFKeys lists the registered VRF keys.
 	VRFKeys(ctx context.Context, in *QueryVRFKeysRequest, opts ...grpc.CallOption) (*QueryVRFKeysResponse, error)
+	// Validator tells whether a validator's proposals must carry a VRF proof: its
+	// registered key, when it was first bonded and when its grace period ends.
+	Validator(ctx context.Context, in *QueryValidatorRequest, opts ...grpc.CallOption) (*QueryValidatorResponse, error)
 }
 
 type queryClient struct {
@@ -567,6 +770,15 @@ func (c *queryClient) VRFKeys(ctx context.Context, in *QueryVRFKeysRequest, opts
 	return out, nil
 }
 
+func (c *queryClient) Validator(ctx context.Context, in *QueryValidatorRequest, opts ...grpc.CallOption) (*QueryValidatorResponse, error) {
+	out := new(QueryValidatorResponse)
+	err := c.cc.Invoke(ctx, "/sovra.beacon.v1.Query/Validator", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServer is the server API for Query service.
 type QueryServer interface {
 	Params(context.Context, *QueryParamsRequest) (*QueryParamsResponse, error)
@@ -578,6 +790,9 @@ type QueryServer interface {
 	Stats(context.Context, *QueryStatsRequest) (*QueryStatsResponse, error)
 	// VRFKeys lists the registered VRF keys.
 	VRFKeys(context.Context, *QueryVRFKeysRequest) (*QueryVRFKeysResponse, error)
+	// Validator tells whether a validator's proposals must carry a VRF proof: its
+	// registered key, when it was first bonded and when its grace period ends.
+	Validator(context.Context, *QueryValidatorRequest) (*QueryValidatorResponse, error)
 }
 
 // UnimplementedQueryServer can be embedded to have forward compatible implementations.
@@ -598,6 +813,9 @@ func (*UnimplementedQueryServer) Stats(ctx context.Context, req *QueryStatsReque
 }
 func (*UnimplementedQueryServer) VRFKeys(ctx context.Context, req *QueryVRFKeysRequest) (*QueryVRFKeysResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method VRFKeys not implemented")
+}
+func (*UnimplementedQueryServer) Validator(ctx context.Context, req *QueryValidatorRequest) (*QueryValidatorResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Validator not implemented")
 }
 
 func RegisterQueryServer(s grpc1.Server, srv QueryServer) {
@@ -694,6 +912,24 @@ func _Query_VRFKeys_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_Validator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryValidatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Validator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sovra.beacon.v1.Query/Validator",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Validator(ctx, req.(*QueryValidatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var Query_serviceDesc = _Query_serviceDesc
 var _Query_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "sovra.beacon.v1.Query",
@@ -718,6 +954,10 @@ var _Query_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "VRFKeys",
 			Handler:    _Query_VRFKeys_Handler,
+		},
+		{
+			MethodName: "Validator",
+			Handler:    _Query_Validator_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -1013,6 +1253,148 @@ func (m *QueryVRFKeysResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *QueryValidatorRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryValidatorRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryValidatorRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Address) > 0 {
+		i -= len(m.Address)
+		copy(dAtA[i:], m.Address)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Address)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryValidatorResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryValidatorResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryValidatorResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Height != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Height))
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.WeakProposalsAccepted {
+		i--
+		if m.WeakProposalsAccepted {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x50
+	}
+	if m.RequireVrf {
+		i--
+		if m.RequireVrf {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x48
+	}
+	if m.GraceEndHeight != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.GraceEndHeight))
+		i--
+		dAtA[i] = 0x40
+	}
+	if m.FirstBondedHeight != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.FirstBondedHeight))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.HasBondedHeight {
+		i--
+		if m.HasBondedHeight {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x30
+	}
+	{
+		size, err := m.Key.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x2a
+	if m.HasKey {
+		i--
+		if m.HasKey {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.Bonded {
+		i--
+		if m.Bonded {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.ConsensusAddress) > 0 {
+		i -= len(m.ConsensusAddress)
+		copy(dAtA[i:], m.ConsensusAddress)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.ConsensusAddress)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Validator) > 0 {
+		i -= len(m.Validator)
+		copy(dAtA[i:], m.Validator)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Validator)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintQuery(dAtA []byte, offset int, v uint64) int {
 	offset -= sovQuery(v)
 	base := offset
@@ -1127,6 +1509,62 @@ func (m *QueryVRFKeysResponse) Size() (n int) {
 			l = e.Size()
 			n += 1 + l + sovQuery(uint64(l))
 		}
+	}
+	return n
+}
+
+func (m *QueryValidatorRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Address)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryValidatorResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Validator)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	l = len(m.ConsensusAddress)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	if m.Bonded {
+		n += 2
+	}
+	if m.HasKey {
+		n += 2
+	}
+	l = m.Key.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	if m.HasBondedHeight {
+		n += 2
+	}
+	if m.FirstBondedHeight != 0 {
+		n += 1 + sovQuery(uint64(m.FirstBondedHeight))
+	}
+	if m.GraceEndHeight != 0 {
+		n += 1 + sovQuery(uint64(m.GraceEndHeight))
+	}
+	if m.RequireVrf {
+		n += 2
+	}
+	if m.WeakProposalsAccepted {
+		n += 2
+	}
+	if m.Height != 0 {
+		n += 1 + sovQuery(uint64(m.Height))
 	}
 	return n
 }
@@ -1801,6 +2239,392 @@ func (m *QueryVRFKeysResponse) Unmarshal(dAtA []byte) error {
 				return err
 			}
 			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryValidatorRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryValidatorRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryValidatorRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Address", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Address = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryValidatorResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryValidatorResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryValidatorResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Validator", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Validator = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ConsensusAddress", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ConsensusAddress = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Bonded", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.Bonded = bool(v != 0)
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field HasKey", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.HasKey = bool(v != 0)
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Key", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Key.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field HasBondedHeight", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.HasBondedHeight = bool(v != 0)
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field FirstBondedHeight", wireType)
+			}
+			m.FirstBondedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.FirstBondedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field GraceEndHeight", wireType)
+			}
+			m.GraceEndHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.GraceEndHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RequireVrf", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.RequireVrf = bool(v != 0)
+		case 10:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field WeakProposalsAccepted", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.WeakProposalsAccepted = bool(v != 0)
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipQuery(dAtA[iNdEx:])

@@ -3,6 +3,7 @@ package vrf
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,3 +150,27 @@ func EnsureDistinctFromConsensusKey(key PrivateKey, privValidatorKeyFile string)
 	}
 	return nil
 }
+
+// ConsensusAddressFromKeyFile returns the consensus address (the "address" field, 20
+// bytes) of a CometBFT priv_validator_key.json, without reading its private key into a
+// key object.
+func ConsensusAddressFromKeyFile(privValidatorKeyFile string) ([]byte, error) {
+	bz, err := os.ReadFile(privValidatorKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("vrf: read %s: %w", privValidatorKeyFile, err)
+	}
+	var pv struct {
+		Address string `json:"address"`
+	}
+	if err := json.Unmarshal(bz, &pv); err != nil {
+		return nil, fmt.Errorf("vrf: parse %s: %w", privValidatorKeyFile, err)
+	}
+	addr, err := hex.DecodeString(pv.Address)
+	if err != nil || len(addr) != consensusAddressSize {
+		return nil, fmt.Errorf("vrf: %s: address %q is not %d hex-encoded bytes", privValidatorKeyFile, pv.Address, consensusAddressSize)
+	}
+	return addr, nil
+}
+
+// consensusAddressSize is the size of a CometBFT validator address.
+const consensusAddressSize = 20

@@ -31,7 +31,14 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := k.assignDue(sdkCtx, params); err != nil {
+	// No assignment or audit decision rests on a weak beacon alone (anyone computes it
+	// before the block exists): in such a block they all wait, their queue entries kept,
+	// for the next VRF beacon. Deadlines still pass (EndBlocker).
+	beacon, ok, err := k.beacon.Randomness(ctx, h)
+	if err != nil || !ok {
+		return err
+	}
+	if err := k.assignDue(sdkCtx, params, beacon); err != nil {
 		return err
 	}
 	scheduled, err := k.dueUpTo(ctx, k.DecisionSchedule, h, maxDuePerBlock)
@@ -42,7 +49,7 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 		if err := k.indexes.dequeue(ctx, k.DecisionSchedule, key.K1(), key.K2()); err != nil {
 			return err
 		}
-		if err := k.scheduleDecision(sdkCtx, params, key.K2()); err != nil {
+		if err := k.scheduleDecision(sdkCtx, params, beacon, key.K2()); err != nil {
 			return err
 		}
 	}
@@ -96,20 +103,17 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	return k.prune(ctx, h)
 }
 
-// scheduleDecision computes X = h + 2 + (sha256(beacon(h+1) || job_id) mod K) for a
-// result committed at h; now is h+1, so X is at least one block ahead and unknown at commit.
-func (k Keeper) scheduleDecision(ctx sdk.Context, params types.Params, id uint64) error {
+// scheduleDecision computes X = now + 1 + (sha256(beacon(now) || job_id) mod K) for a
+// result committed at h; now is h+1 (or the first block after it with a VRF beacon), so
+// X is at least one block ahead and unknown at commit.
+func (k Keeper) scheduleDecision(ctx sdk.Context, params types.Params, beacon []byte, id uint64) error {
 	job, found, err := k.findJob(ctx, id)
 	if err != nil || !found || job.Status != types.JOB_STATUS_COMMITTED {
 		return err // nil when the job moved on or is gone
 	}
-	b, err := k.beacon.GetBeacon(ctx, ctx.BlockHeight())
-	if err != nil {
-		return err
-	}
-	seed := jobSeed(b.Output, id)
+	seed := jobSeed(beacon, id)
 	offset := binary.BigEndian.Uint64(seed[:8]) % params.DecisionWindow
-	job.DecisionHeight = height.Plus(job.CommitHeight+2, offset)
+	job.DecisionHeight = height.Plus(ctx.BlockHeight()+1, offset)
 	if err := k.indexes.decisionFixed(ctx, job); err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (k Keeper) priceFree(ctx sdk.Context, job types.Job) (bool, error) {
 	return price.LTE(bidAmount(job)), nil
 }
 
-// assignDue assigns jobs with the beacon of this height: first the waiting jobs, model by
+// assignDue assigns jobs with the randomness of this height (a VRF beacon): first the waiting jobs, model by
 // model (highest bid, then oldest, first), then the jobs submitted since the cursor.
 //
 // Fair order: a job waits in its model's queue until its deadline, and a freed slot goes
@@ -58,16 +58,12 @@ func (k Keeper) priceFree(ctx sdk.Context, job types.Job) (bool, error) {
 // provider's price fits costs no draw, and a job that a free provider can take is tried
 // in its first block. Draws are spent only on jobs some free provider's price fits (they
 // may still fail on collateral or auditability), at most half the budget for waiting ones.
-func (k Keeper) assignDue(ctx sdk.Context, params types.Params) error {
-	b, err := k.beacon.GetBeacon(ctx, ctx.BlockHeight())
+func (k Keeper) assignDue(ctx sdk.Context, params types.Params, beacon []byte) error {
+	used, err := k.assignWaiting(ctx, params, beacon, maxAssignPerBlock/2)
 	if err != nil {
 		return err
 	}
-	used, err := k.assignWaiting(ctx, params, b.Output, maxAssignPerBlock/2)
-	if err != nil {
-		return err
-	}
-	return k.assignNew(ctx, params, b.Output, maxAssignPerBlock-used)
+	return k.assignNew(ctx, params, beacon, maxAssignPerBlock-used)
 }
 
 // assignWaiting tries waiting jobs with at most budget attempts, each model with waiting

@@ -3,6 +3,11 @@ package keeper_test
 import (
 	"testing"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sovra-network/sovra/testutil/appfixture"
+	beacontypes "github.com/sovra-network/sovra/x/beacon/types"
+	"github.com/sovra-network/sovra/x/beacon/vrf"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	"github.com/sovra-network/sovra/x/task/types"
 )
@@ -82,5 +87,40 @@ func TestWaitingJobExpiresAtItsDeadline(t *testing.T) {
 	p, _ := f.App.ProviderKeeper.GetProvider(f.Ctx(), f.Accounts["prov1"].Address)
 	if p.JobsMissed != 0 {
 		t.Fatalf("provider charged a miss for a job it never had: %d", p.JobsMissed)
+	}
+}
+
+// TestWeakBeaconDefersAssignment: while every beacon is weak on a chain that requires VRF
+// beacons (the validator has no key registered yet), a job is not assigned: anyone could
+// compute the weak beacon before the block and aim the draw. It stays pending, escrowed,
+// until the first VRF beacon, and is assigned in that block.
+func TestWeakBeaconDefersAssignment(t *testing.T) {
+	f := appfixture.New(t, appfixture.Options{
+		Accounts: []string{"alice", "bob", "prov1", "worker1", "standby1", "standby1w", "standby2", "standby2w", "standby3", "standby3w"},
+		Genesis:  withModel(3), NoVRFKey: true,
+	})
+	f.CheckEveryBlock()
+	registerProvider(t, f, "prov1", "worker1", 10)
+	registerStandby(t, f)
+	id := submit(t, f, "alice", 50_000, 0)
+	for range 3 {
+		f.NextBlock()
+		if b, err := f.App.BeaconKeeper.LatestBeacon(f.Ctx()); err != nil || !b.Weak {
+			t.Fatalf("beacon %+v (%v): the test wants weak beacons", b, err)
+		}
+		if s := job(t, f, id).Status; s != types.JOB_STATUS_PENDING {
+			t.Fatalf("job %d on a weak beacon: %s, want pending", id, s)
+		}
+	}
+	op := f.Operator
+	valoper := sdk.ValAddress(op.Address).String()
+	proof, _ := vrf.Prove(f.VRFKey, vrf.PossessionInput(appfixture.ChainID, valoper))
+	f.MustDeliver(op, &beacontypes.MsgRegisterVRFKey{Operator: op.Address.String(), PubKey: f.VRFKey.PubKey(), Proof: proof})
+	f.NextBlock()
+	if b, err := f.App.BeaconKeeper.LatestBeacon(f.Ctx()); err != nil || b.Weak {
+		t.Fatalf("beacon %+v (%v) after the key's registration, want a VRF beacon", b, err)
+	}
+	if j := job(t, f, id); j.Status != types.JOB_STATUS_ASSIGNED || j.AssignHeight != f.Height() {
+		t.Fatalf("job %d: %s at height %d, want assigned in the first VRF block %d", id, j.Status, j.AssignHeight, f.Height())
 	}
 }

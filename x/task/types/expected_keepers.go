@@ -6,7 +6,6 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	beacontypes "github.com/sovra-network/sovra/x/beacon/types"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"
 )
@@ -40,9 +39,10 @@ type ProviderKeeper interface {
 	RecordMiss(ctx context.Context, operator sdk.AccAddress) error
 }
 
-// BeaconKeeper gives the randomness of a height.
+// BeaconKeeper gives the randomness of a height: ok is false when the height's beacon is
+// weak and may not be used (x/beacon's Randomness): the work that needs it waits.
 type BeaconKeeper interface {
-	GetBeacon(ctx context.Context, height int64) (beacontypes.Beacon, error)
+	Randomness(ctx context.Context, height int64) (out []byte, ok bool, err error)
 }
 
 // RewardsKeeper splits a settled job's fee.

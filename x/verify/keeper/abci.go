@@ -58,6 +58,16 @@ func (k Keeper) endPhases(ctx sdk.Context, h int64) error {
 		if err != nil {
 			return err
 		}
+		if a.Status == types.AUDIT_STATUS_ESCALATING {
+			// The escalation's verifiers are drawn from this block's beacon: never a weak
+			// one alone. The entry stays queued; the next VRF block draws them.
+			if _, ok, err := k.beacon.Randomness(ctx, h); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		switch a.Status {
 		case types.AUDIT_STATUS_OPEN:
 			err = k.forfeit(ctx, params, &a)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sovra-network/sovra/app"
 	"github.com/sovra-network/sovra/testutil/appfixture"
+	beacontypes "github.com/sovra-network/sovra/x/beacon/types"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	rewardstypes "github.com/sovra-network/sovra/x/rewards/types"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
@@ -79,7 +80,7 @@ type setup struct {
 	unbondingPeriod uint64
 	retentionBlocks uint64
 	decisionWindow  uint64
-	noVRF           bool
+	noVRF           bool // no VRF key and require_vrf off: a dev chain on weak beacons
 	// modelTolerances, when set, registers testModel with its own trace tolerances
 	// (logprob, mean milli, margin, interval).
 	modelTolerances *[4]uint32
@@ -246,6 +247,15 @@ func (s setup) genesis(g appfixture.GenesisEditor) {
 		tg.Params.RetentionBlocks = s.retentionBlocks
 	}
 	g.State[tasktypes.ModuleName] = cdc.MustMarshalJSON(&tg)
+
+	if s.noVRF {
+		// A chain without VRF keys uses its weak beacons only when require_vrf is off
+		// (a dev chain); otherwise every decision would wait for a VRF beacon.
+		var bg beacontypes.GenesisState
+		cdc.MustUnmarshalJSON(g.State[beacontypes.ModuleName], &bg)
+		bg.Params.RequireVrf = false
+		g.State[beacontypes.ModuleName] = cdc.MustMarshalJSON(&bg)
+	}
 
 	var rg rewardstypes.GenesisState
 	cdc.MustUnmarshalJSON(g.State[rewardstypes.ModuleName], &rg)

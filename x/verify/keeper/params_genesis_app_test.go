@@ -248,8 +248,9 @@ func (e *env) audit2(id uint64) types.Audit {
 	return a
 }
 
-// TestWeakBeaconDecisions: a proposer without a registered VRF key makes weak beacons;
-// audit decisions taken on them are flagged on the audit and counted in the stats.
+// TestWeakBeaconDecisions: on a dev chain (no VRF key anywhere, require_vrf off) every
+// beacon is weak and usable; audit decisions taken on them are flagged on the audit and
+// counted in the stats.
 func TestWeakBeaconDecisions(t *testing.T) {
 	s := defaultSetup()
 	s.noVRF = true

@@ -39,6 +39,7 @@ type ProviderKeeper interface {
 // BeaconKeeper gives the randomness of a height.
 type BeaconKeeper interface {
 	GetBeacon(ctx context.Context, height int64) (beacontypes.Beacon, error)
+	Randomness(ctx context.Context, height int64) (out []byte, ok bool, err error)
 }
 
 // RewardsKeeper pays verifiers from the pool and credits bounties.

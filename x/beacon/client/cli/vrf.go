@@ -25,7 +25,8 @@ const (
 	FlagOverwrite = "overwrite"
 )
 
-// NewVRFCmd returns `vrf` with `init` and `show`, which manage the node's VRF key file.
+// NewVRFCmd returns `vrf` with `init` and `show`, which manage the node's VRF key file,
+// and `status`, which tells whether the node's proposals can carry a VRF proof.
 func NewVRFCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "vrf",
@@ -34,7 +35,7 @@ func NewVRFCmd() *cobra.Command {
 <home>/config/vrf_key.json beside, and never equal to, the consensus key.`,
 		RunE: client.ValidateCmd,
 	}
-	cmd.AddCommand(newVRFInitCmd(), newVRFShowCmd())
+	cmd.AddCommand(newVRFInitCmd(), newVRFShowCmd(), newVRFStatusCmd())
 	return cmd
 }
 

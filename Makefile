@@ -15,15 +15,21 @@ build:
 	@mkdir -p $(BUILD_DIR)
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/sovrad ./cmd/sovrad
 
+## build-testupgrade: build build/sovrad-testupgrade, the test upgrade's binary (-tags sovra_testupgrade: applies the upgrade v2-test, x/rewards at version 2)
+build-testupgrade:
+	@mkdir -p $(BUILD_DIR)
+	$(GO) build -tags sovra_testupgrade -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/sovrad-testupgrade ./cmd/sovrad
+
 ## install: install sovrad into GOBIN
 install:
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/sovrad
 
-## test: unit, app-level and end-to-end tests, and test-race (builds sovrad and llama-server, installs the llama.cpp libraries: x64, and haswell for the cross-variant audits)
-test: build llama-libs llama-libs-haswell llama-server test-race
-	SOVRAD_BIN=$(BUILD_DIR)/sovrad SOVRA_REQUIRE_LLAMA=1 \
+## test: unit, app-level and end-to-end tests, the upgrade tests with the test upgrade's build tag, and test-race (builds sovrad, sovrad-testupgrade and llama-server, installs the llama.cpp libraries: x64, and haswell for the cross-variant audits)
+test: build build-testupgrade llama-libs llama-libs-haswell llama-server test-race
+	SOVRAD_BIN=$(BUILD_DIR)/sovrad SOVRAD_TESTUPGRADE_BIN=$(BUILD_DIR)/sovrad-testupgrade SOVRA_REQUIRE_LLAMA=1 \
 	SOVRA_LLAMA_SERVER=$(LLAMA_SERVER_BIN) SOVRA_REQUIRE_LLAMA_SERVER=1 \
 	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -tags sovra_testupgrade -run 'Upgrade|Migrate' ./app/ ./x/rewards/...
 
 ## test-race: the fast, concurrent packages under the race detector (tx client, processes, worker loop on fakes, health, store, chain client, protocol types)
 RACE_PKGS = ./txclient/... ./internal/proc/... ./internal/typedevent/... ./worker/health/... ./worker/store/... \
@@ -82,7 +88,7 @@ lint:
 lint-tools:
 	bash scripts/tools.sh gofumpt golangci-lint buf
 
-.PHONY: help build install test test-unit bench localnet localnet-stop proto-gen proto-check lint lint-tools demo
+.PHONY: help build build-testupgrade install test test-unit bench localnet localnet-stop proto-gen proto-check lint lint-tools demo
 
 ## demo: the README's first command: a localnet, 3 providers and workers, jobs bought, settled, paid (MODEL=x.gguf, VALIDATORS=N)
 demo:

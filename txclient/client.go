@@ -123,9 +123,23 @@ func (e *CheckTxError) Unwrap() error { return ErrTxFailed }
 // ErrTxFailed. beforeBroadcast, when set, sees each signed transaction's hash (upper-case
 // hex) before it is broadcast; an error from it aborts the send.
 func (c *Client) Send(ctx context.Context, beforeBroadcast func(txHash string) error, msgs ...sdk.Msg) (Result, error) {
+	return c.send(ctx, beforeBroadcast, nil, msgs)
+}
+
+// SendCoSigned is Send for a transaction that other keys sign too: a provider
+// registration or worker change is signed by the worker address it binds. The client's
+// key signs first where the messages allow (SignMulti orders the signatures). The
+// co-signers' account numbers and sequences are read from the node at every try, so
+// another client may use those keys meanwhile; an account that does not exist yet is
+// ErrNoAccount (fund the address first).
+func (c *Client) SendCoSigned(ctx context.Context, coSigners []Key, msgs ...sdk.Msg) (Result, error) {
+	return c.send(ctx, nil, coSigners, msgs)
+}
+
+func (c *Client) send(ctx context.Context, beforeBroadcast func(string) error, coSigners []Key, msgs []sdk.Msg) (Result, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	hash, err := c.broadcast(ctx, beforeBroadcast, msgs)
+	hash, err := c.broadcast(ctx, beforeBroadcast, coSigners, msgs)
 	if err != nil {
 		return Result{}, err
 	}
@@ -142,11 +156,11 @@ func (c *Client) Send(ctx context.Context, beforeBroadcast func(txHash string) e
 func (c *Client) Broadcast(ctx context.Context, msgs ...sdk.Msg) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.broadcast(ctx, nil, msgs)
+	return c.broadcast(ctx, nil, nil, msgs)
 }
 
 // broadcast runs with c.mu held.
-func (c *Client) broadcast(ctx context.Context, beforeBroadcast func(string) error, msgs []sdk.Msg) ([]byte, error) {
+func (c *Client) broadcast(ctx context.Context, beforeBroadcast func(string) error, coSigners []Key, msgs []sdk.Msg) ([]byte, error) {
 	delay := c.opts.Backoff
 	wait := func() error {
 		select {
@@ -173,17 +187,28 @@ func (c *Client) broadcast(ctx context.Context, beforeBroadcast func(string) err
 		}
 		if !c.known {
 			number, seq, err := c.node.Account(ctx, c.Address())
+			if errors.Is(err, ErrNoAccount) {
+				return nil, err // no retry brings it into existence
+			}
 			if err != nil {
 				lastErr = err
 				continue
 			}
 			c.number, c.seq, c.known = number, seq, true
 		}
-		txBytes, err := c.build(ctx, msgs)
+		others, err := c.coSigners(ctx, coSigners)
+		if errors.Is(err, ErrNoAccount) {
+			return nil, fmt.Errorf("co-signer %w", err)
+		}
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		txBytes, err := c.build(ctx, others, msgs)
 		if err != nil {
 			if isSequenceMismatch(err.Error()) {
 				expected, ok := expectedSequence(err.Error())
-				c.stale(err, expected, ok)
+				c.stale(err, expected, ok && len(others) == 0)
 				lastErr = err
 				continue
 			}
@@ -211,9 +236,11 @@ func (c *Client) broadcast(ctx context.Context, beforeBroadcast func(string) err
 			// Unknown whether the node took it: read the sequence again first.
 			c.known, lastErr = false, fmt.Errorf("broadcast: %w", err)
 		case isCode(res, sdkerrors.ErrWrongSequence):
+			// With co-signers the log may be about one of them, whose sequence is read
+			// again anyway: the client's own is re-read too rather than guessed.
 			lastErr = fmt.Errorf("sequence mismatch: %s", res.Log)
 			expected, ok := expectedSequence(res.Log)
-			c.stale(lastErr, expected, ok)
+			c.stale(lastErr, expected, ok && len(others) == 0)
 		case res.Code != 0:
 			return nil, &CheckTxError{Code: res.Code, Codespace: res.Codespace, Log: res.Log}
 		default:
@@ -237,13 +264,32 @@ func (c *Client) stale(err error, expected uint64, ok bool) {
 	c.known = false
 }
 
-// build signs msgs at the current sequence, with the gas limit fixed or found by
-// simulating the transaction signed with a generous limit.
-func (c *Client) build(ctx context.Context, msgs []sdk.Msg) ([]byte, error) {
-	acc := Account{ChainID: c.chainID, Number: c.number, Sequence: c.seq}
+// coSigners reads the account number and sequence of each co-signer.
+func (c *Client) coSigners(ctx context.Context, keys []Key) ([]Signer, error) {
+	out := make([]Signer, 0, len(keys))
+	for _, k := range keys {
+		number, seq, err := c.node.Account(ctx, k.Bech32())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Signer{Key: k, Number: number, Sequence: seq})
+	}
+	return out, nil
+}
+
+// build signs msgs at the current sequence (with the co-signers, if any), with the gas
+// limit fixed or found by simulating the transaction signed with a generous limit.
+func (c *Client) build(ctx context.Context, others []Signer, msgs []sdk.Msg) ([]byte, error) {
+	signTx := func(fee Fee) ([]byte, error) {
+		if len(others) == 0 {
+			return Sign(ctx, c.enc, c.key, Account{ChainID: c.chainID, Number: c.number, Sequence: c.seq}, fee, msgs...)
+		}
+		signers := append([]Signer{{Key: c.key, Number: c.number, Sequence: c.seq}}, others...)
+		return SignMulti(ctx, c.enc, c.chainID, signers, fee, msgs...)
+	}
 	gas := c.opts.Gas
 	if gas == 0 {
-		probe, err := Sign(ctx, c.enc, c.key, acc, Fee{Gas: 10_000_000, Memo: c.opts.Memo}, msgs...)
+		probe, err := signTx(Fee{Gas: 10_000_000, Memo: c.opts.Memo})
 		if err != nil {
 			return nil, err
 		}
@@ -256,7 +302,7 @@ func (c *Client) build(ctx context.Context, msgs []sdk.Msg) ([]byte, error) {
 			gas += c.opts.ExtraGas(msgs)
 		}
 	}
-	return Sign(ctx, c.enc, c.key, acc, Fee{Gas: gas, Amount: c.fee(gas), Memo: c.opts.Memo}, msgs...)
+	return signTx(Fee{Gas: gas, Amount: c.fee(gas), Memo: c.opts.Memo})
 }
 
 func (c *Client) fee(gas uint64) sdk.Coins {

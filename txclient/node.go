@@ -10,7 +10,10 @@ import (
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	cmttypes "github.com/cometbft/cometbft/types"
 	gogogrpc "github.com/cosmos/gogoproto/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 )
@@ -52,6 +55,19 @@ type Result struct {
 // ErrNotFound: the node has no such transaction in a block (yet).
 var ErrNotFound = errors.New("transaction not found")
 
+// ErrNoAccount: the address has no account on chain, so it cannot sign (the ante handler
+// needs its account number). An address gets its account when it first receives coins.
+var ErrNoAccount = errors.New("has no account on chain: fund the address first (an account exists once it has received coins)")
+
+// isNotFound tells an account query's "no such account" (gRPC NotFound, or the SDK's
+// key-not-found over an ABCI query) from other failures.
+func isNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	return status.Code(err) == codes.NotFound || errors.Is(err, sdkerrors.ErrKeyNotFound)
+}
+
 // RPC is the part of a CometBFT RPC client the client uses; *rpchttp.HTTP and the
 // CLI's client.CometRPC both satisfy it.
 type RPC interface {
@@ -70,6 +86,9 @@ type node struct {
 
 func (n node) Account(ctx context.Context, addr string) (uint64, uint64, error) {
 	res, err := authtypes.NewQueryClient(n.conn).AccountInfo(ctx, &authtypes.QueryAccountInfoRequest{Address: addr})
+	if isNotFound(err) {
+		return 0, 0, fmt.Errorf("%s %w", addr, ErrNoAccount)
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("account %s: %w", addr, err)
 	}

@@ -762,7 +762,8 @@ func startAuditRun(tb testing.TB, s auditSetup) *auditRun {
 	_, err = gguf.WriteFile(r.modelPath, gguf.DefaultConfig())
 	require.NoError(tb, err)
 
-	// Every provider registers in the same block, each signing its own transaction.
+	// Every provider registers in the same block, each signing its own transaction with
+	// its worker key (whose consent the binding needs).
 	kr, err := chain.OpenKeyring("test", net.ClientHome())
 	require.NoError(tb, err)
 	r.kr = kr
@@ -792,7 +793,7 @@ func startAuditRun(tb testing.TB, s auditSetup) *auditRun {
 				errs[i] = err
 				return
 			}
-			_, errs[i] = signer.Send(ctx, nil, &providertypes.MsgRegisterProvider{
+			_, errs[i] = signer.SendCoSigned(ctx, []string{p.key}, &providertypes.MsgRegisterProvider{
 				Operator: p.operator, Worker: p.worker, Models: []string{"demo-tiny"},
 				Bond: sdk.NewInt64Coin(auditDenom, bond), PricePerToken: price,
 				Profile: profile, MaxJobs: 64,

@@ -154,8 +154,9 @@ func startWorker(ctx context.Context, cfg *config.Config, opts Options, h hooks,
 		return nil, err
 	}
 	if prov.Worker != signer.Address() {
-		return nil, fmt.Errorf("provider %s names worker %s, but key %q is %s: register the provider with --worker %s",
-			cfg.Provider, prov.Worker, cfg.WorkerKey, signer.Address(), signer.Address())
+		return nil, fmt.Errorf("provider %s names worker %s, but key %q is %s: register the provider with --worker %s, "+
+			"or bind this key with sovrad tx provider change-worker %s (the worker key signs either too)",
+			cfg.Provider, prov.Worker, cfg.WorkerKey, signer.Address(), signer.Address(), signer.Address())
 	}
 	models, err := VerifyModels(ctx, cfg.Models, cfg.ModelIDs(), client.Model)
 	if err != nil {

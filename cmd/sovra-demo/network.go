@@ -80,8 +80,9 @@ func runDemo(o runOptions, stdout io.Writer) error {
 	return d.report()
 }
 
-// registerProviders bonds provider1..N, each naming its own worker key, in parallel
-// (different signers).
+// registerProviders bonds provider1..N, each naming its own worker key, which signs the
+// registration too (its consent to the binding; config.yml funds the worker accounts),
+// in parallel (different signers).
 func (d *demo) registerProviders() error {
 	d.out.section(fmt.Sprintf("%d providers bond %s each and offer %s; each names its own worker key", len(d.workers), bond, d.o.modelID))
 	errs := make([]error, len(d.workers))
@@ -91,7 +92,7 @@ func (d *demo) registerProviders() error {
 		go func() {
 			defer wg.Done()
 			_, errs[i] = d.cli.Tx("provider", "register", "--models", d.o.modelID, "--bond", bond,
-				"--price-per-token", w.price, "--worker", w.addr, "--max-jobs", "4",
+				"--price-per-token", w.price, "--worker", w.name, "--max-jobs", "4",
 				"--endpoint", "http://"+w.httpAddr, "--hardware", "cpu, 1 thread",
 				"--from", w.provider)
 		}()
@@ -103,8 +104,8 @@ func (d *demo) registerProviders() error {
 		}
 		d.out.printf("  %s  %s  %s/token  worker key %s (%s)\n", w.provider, w.providerAddr, w.price, w.name, w.addr)
 	}
-	d.out.printf("  (sovrad tx provider register --models %s --bond %s --price-per-token %s --worker ADDR --from provider1)\n",
-		d.o.modelID, bond, d.workers[0].price)
+	d.out.printf("  (sovrad tx provider register --models %s --bond %s --price-per-token %s --worker worker1 --from provider1:\n"+
+		"   the operator and the worker key both sign)\n", d.o.modelID, bond, d.workers[0].price)
 	return nil
 }
 

@@ -66,6 +66,21 @@ func (s *Signer) Send(ctx context.Context, beforeBroadcast func(txHash string) e
 	return s.tx.Send(ctx, beforeBroadcast, msgs...)
 }
 
+// SendCoSigned is Send for a transaction that other keys of the signer's keyring sign
+// too, named by coSigners (a provider registration is signed by its worker): see
+// txclient.Client.SendCoSigned.
+func (s *Signer) SendCoSigned(ctx context.Context, coSigners []string, msgs ...sdk.Msg) (TxResult, error) {
+	keys := make([]txclient.Key, 0, len(coSigners))
+	for _, name := range coSigners {
+		k, err := txclient.KeyringKey(s.kr, name)
+		if err != nil {
+			return TxResult{}, err
+		}
+		keys = append(keys, k)
+	}
+	return s.tx.SendCoSigned(ctx, keys, msgs...)
+}
+
 // MismatchCount is how many sequence mismatches Send has recovered from or given up on.
 func (s *Signer) MismatchCount() int { return s.tx.MismatchCount() }
 

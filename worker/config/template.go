@@ -62,7 +62,9 @@ grpc_address = %q
 rpc_address = %q
 
 # The provider account this worker serves: its registration names this worker's address
-# (sovrad tx provider register ... --worker <address printed by init>).
+# (sovrad tx provider register ... --worker <address printed by init>). The worker key
+# signs that registration too (its consent to the binding), so its address needs an
+# account on chain first: send it a few coins (it also pays its own transactions' fees).
 provider_address = %q
 
 # The worker key signs MsgCommitResult. Relative paths are relative to this file's folder.

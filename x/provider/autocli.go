@@ -41,7 +41,8 @@ func (am AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 			Service:              types.Msg_serviceDesc.ServiceName,
 			EnhanceCustomCommand: true,
 			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
-				{RpcMethod: "RegisterProvider", Skip: true}, // custom `register` command
+				{RpcMethod: "RegisterProvider", Skip: true}, // custom `register` command (the worker co-signs)
+				{RpcMethod: "ChangeWorker", Skip: true},     // custom `change-worker` command (the worker co-signs)
 				{RpcMethod: "RegisterModel", Skip: true},    // authority only (gov)
 				{RpcMethod: "SetAuditKey", Skip: true},      // custom `set-audit-key` (derives the key)
 				{RpcMethod: "UpdateParams", Skip: true},     // authority only (gov)
@@ -65,7 +66,7 @@ func (am AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				{
 					RpcMethod: "UpdateProvider",
 					Use:       "update",
-					Short:     "Change provider fields; only the flags given change",
+					Short:     "Change provider fields; only the flags given change (the worker: change-worker)",
 					Example:   "sovrad tx provider update --price-per-token 3usovra --max-jobs 8 --from operator",
 				},
 			},

@@ -48,15 +48,17 @@ func TestAutoCLIOptions(t *testing.T) {
 	})
 	require.True(t, opts.Tx.EnhanceCustomCommand)
 	check(opts.Tx, map[string]string{
-		"RegisterProvider": "skip", "RegisterModel": "skip", "UpdateParams": "skip", "SetAuditKey": "skip",
+		"RegisterProvider": "skip", "ChangeWorker": "skip", "RegisterModel": "skip", "UpdateParams": "skip", "SetAuditKey": "skip",
 		"AddBond": "add-bond [amount]", "Unbond": "unbond", "Unjail": "unjail", "UpdateProvider": "update",
 	})
 
 	cmd := provider.AppModule{}.GetTxCmd()
 	require.Equal(t, types.ModuleName, cmd.Name())
-	reg, _, err := cmd.Find([]string{"register"})
-	require.NoError(t, err)
-	require.Equal(t, "register", reg.Name())
+	for _, name := range []string{"register", "change-worker", "set-audit-key"} {
+		c, _, err := cmd.Find([]string{name})
+		require.NoError(t, err)
+		require.Equal(t, name, c.Name())
+	}
 }
 
 func TestGenesisJSON(t *testing.T) {

@@ -9,10 +9,10 @@ import (
 	"github.com/sovra-network/sovra/x/provider/types"
 )
 
-// SetAuditKey records the X25519 key a provider's worker opens audits with. The worker key
-// signs it, so the binding of a worker to a provider is also that key's own consent. It
-// cannot change while the provider is party to an open audit: openings already sealed to
-// the old key must stay readable.
+// SetAuditKey records the X25519 key a provider's worker opens audits with, signed by the
+// worker key (which consented to its binding by co-signing the registration or worker
+// change). It cannot change while the provider is party to an open audit: openings
+// already sealed to the old key must stay readable.
 func (ms msgServer) SetAuditKey(ctx context.Context, msg *types.MsgSetAuditKey) (*types.MsgSetAuditKeyResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err

@@ -42,7 +42,7 @@ func TestSetAuditKey(t *testing.T) {
 	require.ErrorIs(t, err, types.ErrAuditOpen)
 	_, err = f.ms.UpdateProvider(f.ctx, &types.MsgUpdateProvider{Operator: op.String(), Profile: "gpu-other-v1"})
 	require.ErrorIs(t, err, types.ErrAuditOpen)
-	_, err = f.ms.UpdateProvider(f.ctx, &types.MsgUpdateProvider{Operator: op.String(), Worker: addr(50).String()})
+	_, err = f.ms.ChangeWorker(f.ctx, &types.MsgChangeWorker{Operator: op.String(), Worker: addr(50).String()})
 	require.ErrorIs(t, err, types.ErrAuditOpen)
 	_, err = f.ms.UpdateProvider(f.ctx, &types.MsgUpdateProvider{Operator: op.String(), MaxJobs: 9})
 	require.NoError(t, err, "fields an audit does not rely on may change")

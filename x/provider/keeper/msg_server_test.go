@@ -59,6 +59,15 @@ func TestMsgBadInputChangesNothing(t *testing.T) {
 			return err
 		}
 	}
+	chg := func(m types.MsgChangeWorker) func(*fixture) error {
+		return func(f *fixture) error {
+			if m.Operator == "" {
+				m.Operator = op1.String()
+			}
+			_, err := f.ms.ChangeWorker(f.ctx, &m)
+			return err
+		}
+	}
 	price := func(c sdk.Coin) *sdk.Coin { return &c }
 	manyModels := make([]string, types.DefaultMaxModels+1)
 	for i := range manyModels {
@@ -92,8 +101,6 @@ func TestMsgBadInputChangesNothing(t *testing.T) {
 		{"register insufficient funds", reg(func(m *types.MsgRegisterProvider) { m.Bond = bigCoin(101) }), sdkerrors.ErrInsufficientFunds, ""},
 		// UpdateProvider
 		{"update unknown model", upd(types.MsgUpdateProvider{Models: []string{"gpt-9"}}), types.ErrUnknownModel, `"gpt-9"`},
-		{"update worker taken", upd(types.MsgUpdateProvider{Worker: workerOf(2).String()}), types.ErrWorkerInUse, op2.String()},
-		{"update worker is other provider's worker (own worker ok, other's not)", upd(types.MsgUpdateProvider{Operator: op3.String(), Worker: workerOf(1).String()}), types.ErrWorkerInUse, ""},
 		{"update zero price", upd(types.MsgUpdateProvider{PricePerToken: price(coin(0))}), types.ErrInvalidPrice, "positive"},
 		{"update foreign price denom", upd(types.MsgUpdateProvider{PricePerToken: price(sdk.NewInt64Coin("uatom", 1))}), types.ErrInvalidPrice, "bond denom"},
 		{"update sets nothing", upd(types.MsgUpdateProvider{}), types.ErrInvalidProvider, "no field"},
@@ -101,6 +108,13 @@ func TestMsgBadInputChangesNothing(t *testing.T) {
 		{"update unbonding", upd(types.MsgUpdateProvider{Operator: op4.String(), Profile: "x"}), types.ErrAlreadyUnbonding, "unbonding"},
 		{"update bad endpoint", upd(types.MsgUpdateProvider{Endpoint: "host-only"}), types.ErrInvalidProvider, "absolute URL"},
 		{"update max_jobs too high", upd(types.MsgUpdateProvider{MaxJobs: 70000}), types.ErrInvalidProvider, "at most 65536"},
+		// ChangeWorker
+		{"change worker taken", chg(types.MsgChangeWorker{Worker: workerOf(2).String()}), types.ErrWorkerInUse, op2.String()},
+		{"change worker to another provider's worker (own worker ok, other's not)", chg(types.MsgChangeWorker{Operator: op3.String(), Worker: workerOf(1).String()}), types.ErrWorkerInUse, ""},
+		{"change worker unregistered", chg(types.MsgChangeWorker{Operator: newOp.String(), Worker: addr(50).String()}), types.ErrProviderNotFound, newOp.String()},
+		{"change worker unbonding", chg(types.MsgChangeWorker{Operator: op4.String(), Worker: addr(50).String()}), types.ErrAlreadyUnbonding, "unbonding"},
+		{"change worker bad address", chg(types.MsgChangeWorker{Worker: "cosmos1xyz"}), sdkerrors.ErrInvalidAddress, "worker"},
+		{"change worker empty", chg(types.MsgChangeWorker{}), sdkerrors.ErrInvalidAddress, "worker"},
 		// AddBond
 		{"add bond foreign denom", func(f *fixture) error {
 			_, err := f.ms.AddBond(f.ctx, &types.MsgAddBond{Operator: op1.String(), Amount: sdk.NewInt64Coin("uatom", 5)})
@@ -264,9 +278,12 @@ func TestUpdateProvider(t *testing.T) {
 	newWorker := addr(77)
 	price := coin(9)
 	_, err := f.ms.UpdateProvider(f.ctx, &types.MsgUpdateProvider{
-		Operator: op.String(), Worker: newWorker.String(), Models: []string{"qwen2.5-0.5b", "llama-7b"},
+		Operator: op.String(), Models: []string{"qwen2.5-0.5b", "llama-7b"},
 		PricePerToken: &price, MaxJobs: 2, Endpoint: "grpc://10.0.0.1:9090",
 	})
+	require.NoError(t, err)
+	require.Equal(t, workerOf(1).String(), f.provider(t, op).Worker, "an update keeps the worker")
+	_, err = f.ms.ChangeWorker(f.ctx, &types.MsgChangeWorker{Operator: op.String(), Worker: newWorker.String()})
 	require.NoError(t, err)
 	p := f.provider(t, op)
 	require.Equal(t, newWorker.String(), p.Worker)
@@ -291,12 +308,14 @@ func TestUpdateProvider(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ok, "no provider left for tiny_model: %s", minPrice)
 
-	// Setting the worker to its current value is a no-op, not a conflict.
-	_, err = f.ms.UpdateProvider(f.ctx, &types.MsgUpdateProvider{Operator: op.String(), Worker: newWorker.String()})
-	require.NoError(t, err)
 	requireEvent(t, f.ctx, func(e *types.EventProviderUpdated) bool {
 		return e.Operator == op.String() && e.Worker == newWorker.String()
 	})
+	// Setting the worker to its current value (in any case) is a no-op, not a conflict.
+	before := f.storeSnapshot()
+	_, err = f.ms.ChangeWorker(f.ctx, &types.MsgChangeWorker{Operator: op.String(), Worker: strings.ToUpper(newWorker.String())})
+	require.NoError(t, err)
+	require.Equal(t, before, f.storeSnapshot())
 }
 
 func TestAddBondUnbondAndQueue(t *testing.T) {

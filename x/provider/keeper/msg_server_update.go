@@ -11,12 +11,12 @@ func (ms msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProv
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	operator, p, err := ms.operatorProvider(ctx, msg.Operator)
+	_, p, err := ms.operatorProvider(ctx, msg.Operator)
 	if err != nil {
 		return nil, err
 	}
-	if p.Status == types.PROVIDER_STATUS_UNBONDING {
-		return nil, types.ErrAlreadyUnbonding.Wrapf("provider %s is unbonding until height %d", p.Operator, p.UnbondingHeight)
+	if err := notUnbonding(p); err != nil {
+		return nil, err
 	}
 	params, err := ms.Params.Get(ctx)
 	if err != nil {
@@ -26,18 +26,7 @@ func (ms msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProv
 	if err := frozenDuringAudit(p, msg); err != nil {
 		return nil, err
 	}
-	ev := &types.EventProviderUpdated{Operator: p.Operator}
-	if msg.Worker != "" && msg.Worker != p.Worker {
-		worker, err := ms.mustAddr("worker", msg.Worker)
-		if err != nil {
-			return nil, err
-		}
-		if err := ms.checkWorkerFree(ctx, worker, operator); err != nil {
-			return nil, err
-		}
-		p.Worker = ms.addrString(worker) // canonical (lower-case) bech32
-	}
-	ev.Worker = p.Worker
+	ev := &types.EventProviderUpdated{Operator: p.Operator, Worker: p.Worker}
 	if len(msg.Models) > 0 {
 		if err := ms.checkModels(ctx, params, msg.Models); err != nil {
 			return nil, err
@@ -76,19 +65,32 @@ func (ms msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProv
 	return &types.MsgUpdateProviderResponse{}, nil
 }
 
-// frozenDuringAudit refuses changes of the fields an open audit relies on: the worker key
-// (it signs the audit messages), the models (a verifier must still serve the model it
-// re-scores) and the profile (the audit record describes the hardware it ran on).
+// notUnbonding refuses changes to an unbonding provider.
+func notUnbonding(p types.Provider) error {
+	if p.Status == types.PROVIDER_STATUS_UNBONDING {
+		return types.ErrAlreadyUnbonding.Wrapf("provider %s is unbonding until height %d", p.Operator, p.UnbondingHeight)
+	}
+	return nil
+}
+
+// frozenDuringAudit refuses changes of the fields an open audit relies on: the models (a
+// verifier must still serve the model it re-scores) and the profile (the audit record
+// describes the hardware it ran on). The worker key, which signs the audit messages, is
+// frozen too (ChangeWorker).
 func frozenDuringAudit(p types.Provider, msg *types.MsgUpdateProvider) error {
+	changes := (len(msg.Models) > 0 && !sameModels(msg.Models, p.Models)) ||
+		(msg.Profile != "" && msg.Profile != p.Profile)
+	if changes {
+		return errAuditOpen(p)
+	}
+	return nil
+}
+
+// errAuditOpen is nil unless p is party to an open audit.
+func errAuditOpen(p types.Provider) error {
 	if p.OpenAudits == 0 {
 		return nil
 	}
-	changes := (msg.Worker != "" && msg.Worker != p.Worker) ||
-		(len(msg.Models) > 0 && !sameModels(msg.Models, p.Models)) ||
-		(msg.Profile != "" && msg.Profile != p.Profile)
-	if changes {
-		return types.ErrAuditOpen.Wrapf("provider %s is party to %d open audit(s): its worker, models and profile cannot change until they end",
-			p.Operator, p.OpenAudits)
-	}
-	return nil
+	return types.ErrAuditOpen.Wrapf("provider %s is party to %d open audit(s): its worker, models and profile cannot change until they end",
+		p.Operator, p.OpenAudits)
 }

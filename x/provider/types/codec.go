@@ -13,6 +13,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	cdc.RegisterConcrete(Params{}, "sovra/x/provider/Params", nil)
 	legacy.RegisterAminoMsg(cdc, &MsgRegisterProvider{}, "sovra/x/provider/MsgRegisterProvider")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateProvider{}, "sovra/x/provider/MsgUpdateProvider")
+	legacy.RegisterAminoMsg(cdc, &MsgChangeWorker{}, "sovra/x/provider/MsgChangeWorker")
 	legacy.RegisterAminoMsg(cdc, &MsgAddBond{}, "sovra/x/provider/MsgAddBond")
 	legacy.RegisterAminoMsg(cdc, &MsgUnbond{}, "sovra/x/provider/MsgUnbond")
 	legacy.RegisterAminoMsg(cdc, &MsgUnjail{}, "sovra/x/provider/MsgUnjail")
@@ -26,6 +27,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 	registry.RegisterImplementations((*sdk.Msg)(nil),
 		&MsgRegisterProvider{},
 		&MsgUpdateProvider{},
+		&MsgChangeWorker{},
 		&MsgAddBond{},
 		&MsgUnbond{},
 		&MsgUnjail{},

@@ -11,6 +11,7 @@ import (
 var (
 	_ sdk.Msg = &MsgRegisterProvider{}
 	_ sdk.Msg = &MsgUpdateProvider{}
+	_ sdk.Msg = &MsgChangeWorker{}
 	_ sdk.Msg = &MsgAddBond{}
 	_ sdk.Msg = &MsgUnbond{}
 	_ sdk.Msg = &MsgUnjail{}
@@ -66,14 +67,9 @@ func (m *MsgUpdateProvider) ValidateBasic() error {
 	if err := validAddress("operator", m.Operator); err != nil {
 		return err
 	}
-	if m.Worker == "" && len(m.Models) == 0 && !m.HasPrice() && m.Profile == "" &&
+	if len(m.Models) == 0 && !m.HasPrice() && m.Profile == "" &&
 		m.Endpoint == "" && m.Hardware == "" && m.MaxJobs == 0 {
-		return ErrInvalidProvider.Wrap("update sets no field")
-	}
-	if m.Worker != "" {
-		if err := validAddress("worker", m.Worker); err != nil {
-			return err
-		}
+		return ErrInvalidProvider.Wrap("update sets no field (the worker changes with MsgChangeWorker)")
 	}
 	if len(m.Models) > 0 {
 		if err := ValidateModelList(m.Models); err != nil {
@@ -97,6 +93,14 @@ func (m *MsgUpdateProvider) ValidateBasic() error {
 		return err
 	}
 	return ValidateMaxJobs(m.MaxJobs)
+}
+
+// ValidateBasic checks both addresses (the worker may be the operator).
+func (m *MsgChangeWorker) ValidateBasic() error {
+	if err := validAddress("operator", m.Operator); err != nil {
+		return err
+	}
+	return validAddress("worker", m.Worker)
 }
 
 // ValidateBasic checks the operator and that the amount is a positive coin.

@@ -86,7 +86,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			m.PricePerToken = sdk.NewInt64Coin("uatom", 10)
 			return m
 		})},
-		{"worker of another provider", "worker", fixed("bob", func() sdk.Msg { return validRegister("bob", "worker1") })},
+		{"worker of another provider, without the worker's signature", "wrong number of signers", fixed("bob", func() sdk.Msg { return validRegister("bob", "worker1") })},
 		{"job for unknown model", "unknown model", fixed("alice", func() sdk.Msg {
 			m := submitMsg(f, "alice", 100_000, 0)
 			m.ModelId = "no-such-model"

@@ -67,7 +67,7 @@ func registerStandby(t *testing.T, f *appfixture.Fixture) {
 
 func registerProvider(t *testing.T, f *appfixture.Fixture, prov, worker string, price int64) {
 	t.Helper()
-	f.MustDeliver(f.Accounts[prov], &providertypes.MsgRegisterProvider{
+	f.RegisterProvider(f.Accounts[prov], f.Accounts[worker], &providertypes.MsgRegisterProvider{
 		Operator:      f.Accounts[prov].Address.String(),
 		Worker:        f.Accounts[worker].Address.String(),
 		Models:        []string{testModel},

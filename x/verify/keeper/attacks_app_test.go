@@ -256,7 +256,7 @@ func TestAttackWorkerChangeMidAudit(t *testing.T) {
 		return []tx{ // the worker change last: after the verdict the old worker signs the key first
 			{p.worker, []sdk.Msg{&providertypes.MsgSetAuditKey{Worker: p.worker.Address.String(), AuditKey: auditKeyOf(p.name + "/rotated")}}},
 			{p.op, []sdk.Msg{&providertypes.MsgUpdateProvider{Operator: p.op.Address.String(), Models: models}}},
-			{p.op, []sdk.Msg{&providertypes.MsgUpdateProvider{Operator: p.op.Address.String(), Worker: newWorker.Address.String()}}},
+			{p.op, []sdk.Msg{&providertypes.MsgChangeWorker{Operator: p.op.Address.String(), Worker: newWorker.Address.String()}}}, // signed by newWorker too
 		}
 	}, func(e *env, p *party) bool {
 		got := e.provider(p.name)

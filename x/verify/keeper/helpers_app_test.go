@@ -290,13 +290,37 @@ func (e *env) block(txs ...tx) []*abci.ExecTxResult {
 	e.t.Helper()
 	raw := make([][]byte, len(txs))
 	for i, x := range txs {
-		raw[i] = e.f.SignTx(x.acc, x.msgs...)
+		raw[i] = e.f.SignTxBy(e.signers(x), x.msgs...)
 	}
 	res := e.f.NextBlock(raw...)
 	for _, x := range txs {
-		e.f.SyncSequence(x.acc)
+		for _, acc := range e.signers(x) {
+			e.f.SyncSequence(acc)
+		}
 	}
 	return res
+}
+
+// signers are the accounts that sign x: its account and, for a provider registration or
+// worker change, the worker it binds, whose signature the chain requires (x/provider's
+// tests send the forgeries without it).
+func (e *env) signers(x tx) []*appfixture.Account {
+	accs := []*appfixture.Account{x.acc}
+	for _, m := range x.msgs {
+		var worker string
+		switch m := m.(type) {
+		case *providertypes.MsgRegisterProvider:
+			worker = m.Worker
+		case *providertypes.MsgChangeWorker:
+			worker = m.Worker
+		}
+		for _, acc := range e.f.Accounts {
+			if worker != "" && acc.Address.String() == worker {
+				accs = append(accs, acc)
+			}
+		}
+	}
+	return accs
 }
 
 // mustBlock runs txs in one block and fails unless all succeed.

@@ -120,10 +120,9 @@ func (s VRFStatus) Print(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "key file:    %s: %s\n", s.KeyFile.Path, s.KeyFile.Error)
 	}
-	switch v := s.Validator; {
-	case v == nil:
+	if v := s.Validator; v == nil {
 		fmt.Fprintf(&b, "validator:   %s is not a validator on this chain\n", s.Address)
-	default:
+	} else {
 		bonded := "not bonded"
 		if v.Bonded {
 			bonded = "bonded"

@@ -1,109 +1,30 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
-	"time"
-
 	"github.com/spf13/pflag"
 
 	"github.com/cosmos/cosmos-sdk/client"
-	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/tx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/sovra-network/sovra/app/params"
-	"github.com/sovra-network/sovra/txclient"
+	"github.com/sovra-network/sovra/txclient/clitx"
 )
 
 // FlagWaitTimeout bounds how long a command waits for its tx to be included in a block.
-const FlagWaitTimeout = "wait-timeout"
+const FlagWaitTimeout = clitx.FlagWaitTimeout
 
 // broadcastAndWait signs and broadcasts msg through the project's tx client, then waits
 // until the tx is in a block, so the command can print what the chain decided (a job id,
 // a failure reason). It returns (nil, nil) for --generate-only and --dry-run, where
 // nothing is broadcast (the SDK's own path serves those).
 func broadcastAndWait(clientCtx client.Context, flagSet *pflag.FlagSet, msg sdk.Msg) (*sdk.TxResponse, error) {
-	if m, ok := msg.(sdk.HasValidateBasic); ok {
-		if err := m.ValidateBasic(); err != nil {
-			return nil, err
-		}
-	}
 	if clientCtx.GenerateOnly || clientCtx.Simulate {
+		if m, ok := msg.(sdk.HasValidateBasic); ok {
+			if err := m.ValidateBasic(); err != nil {
+				return nil, err
+			}
+		}
 		return nil, tx.GenerateOrBroadcastTxCLI(clientCtx, flagSet, msg)
 	}
-	opts, err := txOptions(flagSet)
-	if err != nil {
-		return nil, err
-	}
-	if clientCtx.Keyring == nil || clientCtx.FromName == "" {
-		return nil, errors.New("no signing key: pass --from with a key of the keyring")
-	}
-	key, err := txclient.KeyringKey(clientCtx.Keyring, clientCtx.FromName)
-	if err != nil {
-		return nil, err
-	}
-	if clientCtx.Client == nil {
-		return nil, errors.New("no node to broadcast to: pass --node")
-	}
-	c := txclient.New(params.Encoding(), clientCtx.ChainID, txclient.NewNode(clientCtx, clientCtx.Client), key, opts)
-	res, err := c.Send(clientCtx.GetCmdContextWithFallback(), nil, msg)
-	var check *txclient.CheckTxError
-	switch {
-	case errors.As(err, &check):
-		return nil, fmt.Errorf("tx refused (code %d, %s): %s", check.Code, check.Codespace, check.Log)
-	case errors.Is(err, txclient.ErrTxFailed):
-		return txResponse(res), fmt.Errorf("tx %s failed at height %d (code %d): %s", res.Hash, res.Height, res.Code, res.Log)
-	case err != nil:
-		return nil, err
-	}
-	return txResponse(res), nil
-}
-
-// txOptions reads the SDK's standard tx flags this command honours and refuses those it
-// cannot (a fee payer or granter, offline signing, timeouts), so none is silently ignored.
-func txOptions(f *pflag.FlagSet) (txclient.Options, error) {
-	for _, name := range []string{flags.FlagFeePayer, flags.FlagFeeGranter, flags.FlagOffline, flags.FlagTimeoutHeight, flags.FlagUnordered} {
-		if fl := f.Lookup(name); fl != nil && fl.Changed {
-			return txclient.Options{}, fmt.Errorf("--%s is not supported by this command (use --generate-only and sign the tx yourself)", name)
-		}
-	}
-	var opts txclient.Options
-	gasStr, _ := f.GetString(flags.FlagGas)
-	gas, err := flags.ParseGasSetting(gasStr)
-	if err != nil {
-		return opts, err
-	}
-	if !gas.Simulate {
-		opts.Gas = gas.Gas
-	}
-	if opts.GasAdjustment, err = f.GetFloat64(flags.FlagGasAdjustment); err != nil {
-		return opts, err
-	}
-	fees, _ := f.GetString(flags.FlagFees)
-	prices, _ := f.GetString(flags.FlagGasPrices)
-	if fees != "" && prices != "" {
-		return opts, errors.New("pass either --fees or --gas-prices, not both")
-	}
-	if fees != "" {
-		if opts.Fees, err = sdk.ParseCoinsNormalized(fees); err != nil {
-			return opts, fmt.Errorf("--fees %q: %w", fees, err)
-		}
-	}
-	if prices != "" {
-		if opts.GasPrices, err = sdk.ParseDecCoins(prices); err != nil {
-			return opts, fmt.Errorf("--gas-prices %q: %w", prices, err)
-		}
-	}
-	opts.Memo, _ = f.GetString(flags.FlagNote)
-	opts.TxTimeout, _ = f.GetDuration(FlagWaitTimeout)
-	opts.PollInterval = 250 * time.Millisecond
-	return opts, nil
-}
-
-func txResponse(r txclient.Result) *sdk.TxResponse {
-	return &sdk.TxResponse{
-		TxHash: r.Hash, Height: r.Height, Code: r.Code, Codespace: r.Codespace, RawLog: r.Log,
-		GasWanted: r.GasWanted, GasUsed: r.GasUsed, Events: r.Events,
-	}
+	return clitx.Send(clientCtx, flagSet, nil, msg)
 }

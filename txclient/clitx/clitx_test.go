@@ -1,4 +1,4 @@
-package cli
+package clitx
 
 import (
 	"testing"
@@ -19,12 +19,12 @@ func txFlags(t *testing.T, args ...string) *cobra.Command {
 }
 
 func TestTxOptionsHonoursTheStandardFlags(t *testing.T) {
-	opts, err := txOptions(txFlags(t).Flags())
+	opts, err := Options(txFlags(t).Flags())
 	require.NoError(t, err)
 	require.Equal(t, uint64(flags.DefaultGasLimit), opts.Gas, "no --gas: the SDK's default limit")
 	require.Equal(t, 30*time.Second, opts.TxTimeout)
 
-	opts, err = txOptions(txFlags(t, "--gas=auto", "--gas-adjustment=1.4", "--gas-prices=0.025usovra", "--note=hi", "--wait-timeout=5s").Flags())
+	opts, err = Options(txFlags(t, "--gas=auto", "--gas-adjustment=1.4", "--gas-prices=0.025usovra", "--note=hi", "--wait-timeout=5s").Flags())
 	require.NoError(t, err)
 	require.Zero(t, opts.Gas, "auto: sized by simulation")
 	require.Equal(t, 1.4, opts.GasAdjustment)
@@ -32,7 +32,7 @@ func TestTxOptionsHonoursTheStandardFlags(t *testing.T) {
 	require.Equal(t, "hi", opts.Memo)
 	require.Equal(t, 5*time.Second, opts.TxTimeout)
 
-	opts, err = txOptions(txFlags(t, "--gas=123456", "--fees=10usovra").Flags())
+	opts, err = Options(txFlags(t, "--gas=123456", "--fees=10usovra").Flags())
 	require.NoError(t, err)
 	require.Equal(t, uint64(123456), opts.Gas)
 	require.Equal(t, "10usovra", opts.Fees.String())
@@ -49,7 +49,7 @@ func TestTxOptionsRefusesWhatItCannotHonour(t *testing.T) {
 		"bad fees":             {"--fees=ten"},
 		"bad prices":           {"--gas-prices=cheap"},
 	} {
-		_, err := txOptions(txFlags(t, args...).Flags())
+		_, err := Options(txFlags(t, args...).Flags())
 		require.Error(t, err, name)
 	}
 }

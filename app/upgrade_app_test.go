@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,10 @@ import (
 	sdkmath "cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
+	"github.com/cosmos/cosmos-sdk/client/flags"
+	"github.com/cosmos/cosmos-sdk/server"
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
@@ -205,7 +209,7 @@ func TestSoftwareUpgradeThroughGovernance(t *testing.T) {
 	firstJob, _ := runJob(t, f)
 
 	gov := authtypes.NewModuleAddress(govtypes.ModuleName).String()
-	op, alice := f.Operator, f.Accounts["alice"]
+	alice := f.Accounts["alice"]
 	upgradeHeight := f.Height() + 12
 	plan := upgradetypes.Plan{Name: upgrades.TestUpgradeName, Height: upgradeHeight, Info: "test upgrade"}
 
@@ -218,23 +222,7 @@ func TestSoftwareUpgradeThroughGovernance(t *testing.T) {
 		t.Fatalf("a plan was stored by a refused message: %v", err)
 	}
 
-	prop, err := govv1.NewMsgSubmitProposal([]sdk.Msg{&upgradetypes.MsgSoftwareUpgrade{Authority: gov, Plan: plan}},
-		sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 10_000_000)), op.Address.String(), "", "v2-test", "the test upgrade", false)
-	must(t, err)
-	f.MustDeliver(op, prop)
-	f.MustDeliver(op, govv1.NewMsgVote(op.Address, 1, govv1.OptionYes, ""))
-	for f.Height() < upgradeHeight-1 {
-		f.NextBlock()
-	}
-	p, err := f.App.GovKeeper.Proposals.Get(f.Ctx(), 1)
-	must(t, err)
-	if p.Status != govv1.StatusPassed {
-		t.Fatalf("proposal status %s at height %d, want passed", p.Status, f.Height())
-	}
-	stored, err := f.App.UpgradeKeeper.GetUpgradePlan(f.Ctx())
-	if err != nil || stored.Name != plan.Name || stored.Height != upgradeHeight {
-		t.Fatalf("stored plan %+v (%v), want %s at %d", stored, err, plan.Name, upgradeHeight)
-	}
+	passUpgradeProposal(t, f, plan)
 	before := moduleState(t, f)
 	paramsBefore, err := f.App.RewardsKeeper.Params.Get(f.Ctx())
 	must(t, err)
@@ -309,6 +297,86 @@ func TestSoftwareUpgradeThroughGovernance(t *testing.T) {
 	want2 := rewardstypes.SplitFee(split.Fee, paramsAfter)
 	if !split.Burned.Equal(want2.Burned) || !split.Community.Equal(want2.Community) || !split.ProviderAmount.Equal(want2.Provider) {
 		t.Fatalf("fee split after the upgrade %+v, want %+v", split, want2)
+	}
+}
+
+// passUpgradeProposal has the validator propose plan and vote yes, runs blocks until the
+// block before the plan's height and checks that the proposal passed and the plan is
+// scheduled.
+func passUpgradeProposal(t *testing.T, f *appfixture.Fixture, plan upgradetypes.Plan) {
+	t.Helper()
+	op := f.Operator
+	gov := authtypes.NewModuleAddress(govtypes.ModuleName).String()
+	prop, err := govv1.NewMsgSubmitProposal([]sdk.Msg{&upgradetypes.MsgSoftwareUpgrade{Authority: gov, Plan: plan}},
+		sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 10_000_000)), op.Address.String(), "", plan.Name, "an upgrade", false)
+	must(t, err)
+	res := f.MustDeliver(op, prop)
+	var id uint64
+	for _, ev := range res.Events {
+		for _, a := range ev.Attributes {
+			if ev.Type == govtypes.EventTypeSubmitProposal && a.Key == govtypes.AttributeKeyProposalID {
+				_, err := fmt.Sscan(a.Value, &id)
+				must(t, err)
+			}
+		}
+	}
+	if id == 0 {
+		t.Fatal("no proposal id in the submission's events")
+	}
+	f.MustDeliver(op, govv1.NewMsgVote(op.Address, id, govv1.OptionYes, ""))
+	for f.Height() < plan.Height-1 {
+		f.NextBlock()
+	}
+	p, err := f.App.GovKeeper.Proposals.Get(f.Ctx(), id)
+	must(t, err)
+	if p.Status != govv1.StatusPassed {
+		t.Fatalf("proposal status %s at height %d, want passed", p.Status, f.Height())
+	}
+	stored, err := f.App.UpgradeKeeper.GetUpgradePlan(f.Ctx())
+	if err != nil || stored.Name != plan.Name || stored.Height != plan.Height {
+		t.Fatalf("stored plan %+v (%v), want %s at %d", stored, err, plan.Name, plan.Height)
+	}
+}
+
+// TestSkipUpgradeHeight: an operator restarts the stopped node with
+// --unsafe-skip-upgrades at the plan's height: the block runs, the plan is cleared and
+// not applied, and the chain goes on with the binary it had.
+func TestSkipUpgradeHeight(t *testing.T) {
+	f := upgradeChain(t, oldBinary)
+	plan := upgradetypes.Plan{Name: "abandoned", Height: f.Height() + 12}
+	passUpgradeProposal(t, f, plan)
+	if _, err := f.TryNextBlock(); err == nil || !strings.Contains(err.Error(), "NEEDED") {
+		t.Fatalf("block %d: %v, want the node stopped", plan.Height, err)
+	}
+	f.Restart(func(logger log.Logger, db dbm.DB, traceStore io.Writer, loadLatest bool, appOpts servertypes.AppOptions,
+		baseAppOptions ...func(*baseapp.BaseApp),
+	) *app.App {
+		opts := simtestutil.AppOptionsMap{}
+		maps.Copy(opts, appOpts.(simtestutil.AppOptionsMap))
+		opts[server.FlagUnsafeSkipUpgrades] = []int{int(plan.Height)}
+		return app.NewWithUpgrades(nil, logger, db, traceStore, loadLatest, opts, baseAppOptions...)
+	})
+	f.NextBlock()
+	f.NextBlock()
+	if _, err := f.App.UpgradeKeeper.GetUpgradePlan(f.Ctx()); !errors.Is(err, upgradetypes.ErrNoUpgradePlanFound) {
+		t.Fatalf("plan still scheduled after its skipped height: %v", err)
+	}
+	if done, err := f.App.UpgradeKeeper.GetDoneHeight(f.Ctx(), plan.Name); err != nil || done != 0 {
+		t.Fatalf("skipped upgrade recorded as done at %d (%v)", done, err)
+	}
+}
+
+// TestBadUpgradeInfoStopsTheNode: a node whose data/upgrade-info.json is not valid JSON
+// does not start, and says which file.
+func TestBadUpgradeInfoStopsTheNode(t *testing.T) {
+	home := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(home, "data"), 0o755))
+	must(t, os.WriteFile(filepath.Join(home, "data", upgradetypes.UpgradeInfoFilename), []byte("{not json"), 0o600))
+	msg := panicOf(func() {
+		app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, false, simtestutil.AppOptionsMap{flags.FlagHome: home})
+	})
+	if !strings.Contains(msg, "read "+upgradetypes.UpgradeInfoFilename) {
+		t.Fatalf("panic %q, want the upgrade-info file named", msg)
 	}
 }
 

@@ -4,6 +4,11 @@
 #   scripts/localnet.sh start  [--validators N] [--home DIR] [--reset] [--base-port P]
 #   scripts/localnet.sh stop   [--home DIR]      (also stops the workers `make demo` started)
 #   scripts/localnet.sh status [--home DIR]
+#   scripts/localnet.sh add-node [--home DIR] [--state-sync] [--validator KEY] [--name NAME] [--stake COIN]
+#       add a node to the running network (block sync, or state sync from the validators'
+#       snapshots), started like the others (stop stops it too); --validator KEY also
+#       creates and funds an operator key and writes validator.json. Prints how to make
+#       it a validator (README, "Join the testnet").
 #
 # Builds build/sovrad and build/sovra-localnet when missing or older than the sources,
 # then runs sovra-localnet with --binary build/sovrad --config config.yml. The default
@@ -16,7 +21,7 @@ GO="${GO:-go}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
 if [[ $# -lt 1 ]]; then
-  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 

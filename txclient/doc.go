@@ -6,5 +6,7 @@
 //
 // A Client serializes the sends of one account, so concurrent callers never reuse a
 // sequence; the sequence is tracked locally and re-read from the chain only when the
-// node says it is wrong or a broadcast's fate is unknown.
+// node says it is wrong or a broadcast's fate is unknown. A transaction that other keys
+// sign too (a provider registration, signed by its worker) goes through SendCoSigned:
+// the co-signers' accounts are read at every try (SignMulti signs with several keys).
 package txclient

@@ -4,6 +4,7 @@
 //	sovra-localnet start  [--validators N] [--home DIR] [--config config.yml] [--binary PATH] [--reset]
 //	sovra-localnet stop   [--home DIR]
 //	sovra-localnet status [--home DIR]
+//	sovra-localnet add-node [--home DIR] [--name NAME] [--state-sync] [--validator KEY] [--stake COIN]
 package main
 
 import (
@@ -35,14 +36,25 @@ type options struct {
 	basePort   int
 	reset      bool
 	timeout    time.Duration
+	// add-node
+	name      string
+	stateSync bool
+	key       string
+	stake     string
 }
 
-const usage = `usage: sovra-localnet start|stop|status [flags]
+const usage = `usage: sovra-localnet start|stop|status|add-node [flags]
 
-  start   initialize the network if its home holds none (or with --reset), start every
-          validator in the background and wait until all have committed height 2
-  stop    stop every validator of the network in --home
-  status  print each validator's process and height
+  start     initialize the network if its home holds none (or with --reset), start every
+            validator (and every node added before) in the background and wait until
+            all validators have committed height 2
+  stop      stop every validator and added node of the network in --home
+  status    print each node's process and height
+  add-node  add a node to the running network as a new operator would join it: sovrad
+            init, the network's genesis, the validators as peers, block sync (or state
+            sync from the validators' snapshots with --state-sync); --validator KEY also
+            creates and funds an operator key and writes validator.json; prints how to
+            make the node a validator
 `
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -64,7 +76,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.binary, "binary", "sovrad", "sovrad binary (start)")
 	fs.IntVar(&o.basePort, "base-port", 0, "first port; validator i uses base+10i..+4 (start; 0 picks free ports)")
 	fs.BoolVar(&o.reset, "reset", false, "stop and delete an existing network first (start)")
-	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long start waits for blocks")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long start waits for blocks (add-node: for catching up)")
+	fs.StringVar(&o.name, "name", "", "add-node: the node's moniker and directory (default node<N>)")
+	fs.BoolVar(&o.stateSync, "state-sync", false, "add-node: start from the validators' latest state sync snapshot instead of replaying every block")
+	fs.StringVar(&o.key, "validator", "", "add-node: create an operator key of this name in the node's home, fund it from the faucet and write validator.json")
+	fs.StringVar(&o.stake, "stake", "", "add-node: self-delegation in validator.json (default: validator 0's bonded stake)")
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -82,6 +98,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return stop(o, stdout)
 	case "status":
 		return status(o, stdout)
+	case "add-node":
+		return addNode(o, stdout, stderr)
 	default:
 		fs.Usage()
 		return fmt.Errorf("unknown command %q", verb)
@@ -179,7 +197,11 @@ func stop(o options, stdout io.Writer) error {
 	if err := net.Stop(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "stopped %d validator(s) of %s (data kept in %s)\n", net.NumValidators(), net.ChainID(), o.home)
+	joined := ""
+	if k := net.NumJoined(); k > 0 {
+		joined = fmt.Sprintf(" and %d added node(s)", k)
+	}
+	fmt.Fprintf(stdout, "stopped %d validator(s)%s of %s (data kept in %s)\n", net.NumValidators(), joined, net.ChainID(), o.home)
 	return nil
 }
 
@@ -194,18 +216,25 @@ func status(o options, stdout io.Writer) error {
 	fmt.Fprintf(tw, "chain %s, home %s\n", net.ChainID(), o.home)
 	fmt.Fprintln(tw, "#\tNAME\tPID\tHEIGHT\tPEERS\tRPC\tSTATE")
 	for _, s := range net.Status(ctx) {
-		state := "running"
-		switch {
-		case !s.Running:
-			state = "stopped"
-		case s.Err != nil:
-			state = "rpc error: " + s.Err.Error()
-		case s.CatchingUp:
-			state = "catching up"
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\n", s.Index, s.Name, s.PID, s.Height, s.Peers, net.RPC(s.Index), state)
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\n", s.Index, s.Name, s.PID, s.Height, s.Peers, net.RPC(s.Index), nodeState(s))
+	}
+	for _, s := range net.JoinedStatus(ctx) {
+		fmt.Fprintf(tw, "+%d\t%s\t%d\t%d\t%d\t%s\t%s (added node)\n", s.Index, s.Name, s.PID, s.Height, s.Peers, net.JoinedRPC(s.Index), nodeState(s))
 	}
 	return tw.Flush()
+}
+
+// nodeState is a node's STATE column.
+func nodeState(s localnet.NodeStatus) string {
+	switch {
+	case !s.Running:
+		return "stopped"
+	case s.Err != nil:
+		return "rpc error: " + s.Err.Error()
+	case s.CatchingUp:
+		return "catching up"
+	}
+	return "running"
 }
 
 func printNetwork(w io.Writer, net *localnet.Network) {
@@ -214,6 +243,10 @@ func printNetwork(w io.Writer, net *localnet.Network) {
 	fmt.Fprintln(tw, "#\tNAME\tRPC\tREST\tGRPC\tLOG")
 	for i, v := range net.Validators() {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", i, v.Name, net.RPC(i), net.API(i), net.GRPC(i), net.NodeLog(i))
+	}
+	for i, node := range net.JoinedNodes() {
+		fmt.Fprintf(tw, "+%d\t%s\t%s\t%s\t%s\t%s\n", i, node.Name, net.JoinedRPC(i), net.JoinedAPI(i),
+			fmt.Sprintf("127.0.0.1:%d", node.Ports.GRPC), net.JoinedLog(i))
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "\nChain id: %s\nClient home: %s (keyring-backend test; its client.toml points at validator 0)\n",

@@ -32,5 +32,6 @@ func TestRunUsageAndErrors(t *testing.T) {
 	require.ErrorContains(t, run([]string{"status", "extra"}, &out, &errb), "unexpected arguments")
 	require.ErrorContains(t, run([]string{"status", "--home", t.TempDir()}, &out, &errb), "no local network")
 	require.ErrorContains(t, run([]string{"stop", "--home", t.TempDir()}, &out, &errb), "no local network")
+	require.ErrorContains(t, run([]string{"add-node", "--home", t.TempDir()}, &out, &errb), "no local network")
 	require.ErrorContains(t, run([]string{"start", "--home", t.TempDir(), "--config", "/nonexistent.yml"}, &out, &errb), "nonexistent.yml")
 }

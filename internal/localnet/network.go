@@ -50,6 +50,8 @@ type state struct {
 	Faucet     string          `json:"faucet,omitempty"`
 	Validators []ValidatorInfo `json:"validators"`
 	Accounts   []AccountInfo   `json:"accounts"`
+	// Nodes are the nodes added to the running network by AddNode.
+	Nodes []NodeInfo `json:"nodes,omitempty"`
 }
 
 // Network is a local network: its homes, keys, ports and processes. Its methods are
@@ -59,7 +61,9 @@ type Network struct {
 	home     string
 	st       state
 	detached bool
-	procs    map[int]*process // processes this value started
+	procs    map[int]*process // validator processes this value started
+	// joinedProcs are the joined nodes' processes this value started.
+	joinedProcs map[int]*process
 }
 
 // Attach opens the network recorded in home (by Init, possibly in another process).
@@ -201,9 +205,14 @@ func (n *Network) P2P(i int) string {
 
 // NodeLog is the path of validator i's log file.
 func (n *Network) NodeLog(i int) string {
-	return filepath.Join(n.st.Validators[i].Home, "node.log")
+	return nodeLogIn(n.st.Validators[i].Home)
 }
 
 func (n *Network) pidFile(i int) string {
-	return filepath.Join(n.st.Validators[i].Home, "sovrad.pid")
+	return pidFileIn(n.st.Validators[i].Home)
 }
+
+// nodeLogIn and pidFileIn are a node's log and pid file in its home.
+func nodeLogIn(home string) string { return filepath.Join(home, "node.log") }
+
+func pidFileIn(home string) string { return filepath.Join(home, "sovrad.pid") }

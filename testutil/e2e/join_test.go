@@ -149,7 +149,6 @@ func TestJoinByBlockSyncAndStateSync(t *testing.T) {
 	require.NotEmpty(t, strong, "node 3 proposed within 40 blocks of registering its key")
 	t.Logf("node 3 proposed heights %v with VRF beacons (q beacon at H: weak=false)", strong)
 	phases = append(phases, joinPhaseOf("3 validators, node 3 with its VRF key", registeredAt, last))
-	phaseStart = height(t, cli)
 
 	// Node 4 joins by state sync from the validators' snapshots, once one holds node 3's
 	// validator and VRF key (snapshots every 20 blocks: config.yml).

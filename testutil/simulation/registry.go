@@ -10,6 +10,8 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
+
+	"github.com/sovra-network/sovra/app"
 )
 
 // registry collects the weighted message factories of every module (simsx.Registry): the
@@ -113,8 +115,9 @@ var disabledOps = map[string]string{
 // buildRegistry registers every module's factories, as simsx's runner does: governance
 // payloads (ProposalMsgsX) first, then each module's messages (WeightedOperationsX); gov
 // submits the payloads as proposals and schedules votes. Modules that only have legacy
-// WeightedOperations (none that has messages, in this app) are not run.
-func buildRegistry(sm *module.SimulationManager, w simsx.WeightSource) (*registry, []string) {
+// WeightedOperations (none that has messages, in this app) are not run. The validators'
+// yes votes on Sovra proposals come last (msgVoteYesOnSovraFactory).
+func buildRegistry(sm *module.SimulationManager, w simsx.WeightSource, a *app.App) (*registry, []string) {
 	proposals := simsx.NewUniqueTypeRegistry()
 	for _, m := range sm.Modules {
 		if xm, ok := m.(simsx.HasProposalMsgsX); ok {
@@ -133,6 +136,7 @@ func buildRegistry(sm *module.SimulationManager, w simsx.WeightSource) (*registr
 			skipped = append(skipped, fmt.Sprintf("%T", m))
 		}
 	}
+	reg.Add(w.Get("vote_yes_on_sovra_proposals", 10), msgVoteYesOnSovraFactory(a.GovKeeper, a.StakingKeeper))
 	return reg, skipped
 }
 

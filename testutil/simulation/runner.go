@@ -82,7 +82,10 @@ type Result struct {
 	// proposals were turned down by ProcessProposal (a keyless validator after its VRF
 	// grace period) and passed to another proposer.
 	Delivered, Skipped, Refused int
-	// Summary counts, per message type, the deliveries and each reason to skip.
+	// ByType counts the delivered messages of each type (type URL).
+	ByType map[string]int
+	// Summary counts, per module, the deliveries and, per message type, each reason to
+	// skip (simsx's summary).
 	Summary string
 	// Chain is the state at the end: jobs, audits, providers, beacons.
 	Chain   ChainStats
@@ -136,7 +139,7 @@ func Run(tb testing.TB, cfg Config) (Result, error) {
 		sets:      map[int64]valSet{},
 		live:      liveness{offlineUntil: map[string]int64{}},
 		vrfKeys:   map[string]vrf.PrivateKey{},
-		res:       Result{Seed: cfg.Seed},
+		res:       Result{Seed: cfg.Seed, ByType: map[string]int{}},
 	}
 	s.accs = simtypes.RandomAccounts(r, 30+r.Intn(60))
 	for _, acc := range s.accs {
@@ -148,7 +151,7 @@ func Run(tb testing.TB, cfg Config) (Result, error) {
 	sm := module.NewSimulationManagerFromAppModules(a.ModuleManager.Modules, map[string]module.AppModuleSimulation{
 		authtypes.ModuleName: auth.NewAppModule(a.AppCodec(), a.AccountKeeper, baseAccounts),
 	})
-	s.reg, s.res.NotSimulated = buildRegistry(sm, weights(cfg.AppParams))
+	s.reg, s.res.NotSimulated = buildRegistry(sm, weights(cfg.AppParams), a)
 	state, genesisTime, err := genesis(r, a, sm, s.accs, dir)
 	if err != nil {
 		return s.res, fmt.Errorf("genesis: %w", err)
@@ -329,6 +332,7 @@ func (s *sim) op(ctx sdk.Context, f simsx.SimMsgFactoryX, events *[]abci.Event) 
 	}
 	reporter.Success(msg)
 	s.res.Delivered++
+	s.res.ByType[sdk.MsgTypeURL(msg)]++
 	if res != nil {
 		*events = append(*events, res.Events...)
 	}

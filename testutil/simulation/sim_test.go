@@ -2,8 +2,12 @@ package simulation_test
 
 import (
 	"bytes"
+	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,7 +67,12 @@ func report(t *testing.T, res simulation.Result) {
 		res.Seed, res.Height, res.Elapsed.Round(time.Millisecond), float64(res.Height)/secs, res.Delivered, res.Skipped, res.Refused)
 	t.Logf("chain:\n%s", res.Chain)
 	if testing.Verbose() {
-		t.Logf("messages:\n%s", res.Summary)
+		var b strings.Builder
+		for _, k := range slices.Sorted(maps.Keys(res.ByType)) {
+			fmt.Fprintf(&b, "\n  %6d %s", res.ByType[k], k)
+		}
+		t.Logf("delivered:%s", b.String())
+		t.Logf("skipped and per module:\n%s", res.Summary)
 	}
 }
 

@@ -3,11 +3,14 @@ package simulation
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"cosmossdk.io/collections"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	govv1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1"
 
 	"github.com/sovra-network/sovra/app"
 	beacontypes "github.com/sovra-network/sovra/x/beacon/types"
@@ -30,6 +33,9 @@ type ChainStats struct {
 	Beacon    beacontypes.Stats
 	// Validators with a registered VRF key.
 	VRFKeys int
+	// Proposals counts gov proposals by their first message's type and final status
+	// ("/sovra.task.v1.MsgUpdateParams PASSED").
+	Proposals map[string]int
 }
 
 func (c ChainStats) String() string {
@@ -48,12 +54,16 @@ func (c ChainStats) String() string {
 	v := c.Verify
 	fmt.Fprintf(&b, "audits: %d decisions (%d on weak beacons), %d audits, %d passed, %d failed, %d undecided, %d unverifiable, %d escalations, %d provider and %d verifier slashes\n",
 		v.Decisions, v.WeakBeaconDecisions, v.Audits, v.Passes, v.Failures, v.Undecided, v.Unverifiable, v.Escalations, v.ProviderSlashes, v.VerifierSlashes)
-	fmt.Fprintf(&b, "beacon: %d VRF heights, %d weak heights, %d validators with a VRF key", c.Beacon.VrfHeights, c.Beacon.WeakHeights, c.VRFKeys)
+	fmt.Fprintf(&b, "beacon: %d VRF heights, %d weak heights, %d validators with a VRF key\n", c.Beacon.VrfHeights, c.Beacon.WeakHeights, c.VRFKeys)
+	b.WriteString("gov proposals:")
+	for _, k := range slices.Sorted(maps.Keys(c.Proposals)) {
+		fmt.Fprintf(&b, "\n  %4d %s", c.Proposals[k], k)
+	}
 	return b.String()
 }
 
 func chainStats(ctx sdk.Context, a *app.App) (ChainStats, error) {
-	c := ChainStats{JobsByStatus: map[string]uint64{}, Providers: map[string]int{}}
+	c := ChainStats{JobsByStatus: map[string]uint64{}, Providers: map[string]int{}, Proposals: map[string]int{}}
 	next, err := a.TaskKeeper.NextJobID.Peek(ctx)
 	if err != nil {
 		return c, err
@@ -88,6 +98,17 @@ func chainStats(ctx sdk.Context, a *app.App) (ChainStats, error) {
 	}
 	err = a.BeaconKeeper.VRFKeys.Walk(ctx, nil, func(string, beacontypes.VRFKey) (bool, error) {
 		c.VRFKeys++
+		return false, nil
+	})
+	if err != nil {
+		return c, err
+	}
+	err = a.GovKeeper.Proposals.Walk(ctx, nil, func(_ uint64, p govv1.Proposal) (bool, error) {
+		kind := "(no message)"
+		if len(p.Messages) > 0 {
+			kind = p.Messages[0].TypeUrl
+		}
+		c.Proposals[kind+" "+strings.TrimPrefix(p.Status.String(), "PROPOSAL_STATUS_")]++
 		return false, nil
 	})
 	return c, err

@@ -53,9 +53,9 @@ func (app *App) appModules(enc EncodingConfig) []module.AppModule {
 		upgrade.NewAppModule(k.UpgradeKeeper, addresscodec.NewBech32Codec(AccountPrefix)),
 		beacon.NewAppModule(cdc, k.BeaconKeeper),
 		provider.NewAppModule(cdc, k.ProviderKeeper),
-		task.NewAppModule(cdc, k.TaskKeeper),
+		task.NewAppModule(cdc, k.TaskKeeper, k.ProviderKeeper),
 		rewards.NewAppModule(cdc, k.RewardsKeeper),
-		verify.NewAppModule(cdc, k.VerifyKeeper),
+		verify.NewAppModule(cdc, k.VerifyKeeper, k.TaskKeeper, k.ProviderKeeper, k.RewardsKeeper),
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 )
 
 // blockInfo is what the follower keeps of one block.
@@ -21,12 +23,20 @@ type txOutcome struct {
 	log       string
 }
 
+// blockObserver sees each block the follower reads, in height order: the hashes of its
+// txs and its results (tx results and block events). An error (events that do not decode)
+// makes the follower read the block again, so an observer applies nothing before it
+// knows the block is good.
+type blockObserver func(h int64, txHashes [][]byte, res *coretypes.ResultBlockResults) error
+
 // follower reads every block after a start height (/block for the tx hashes and the
 // header time, /block_results for the result codes) and remembers every tx it saw, so a
-// tx broadcast at any time can be looked up by hash.
+// tx broadcast at any time can be looked up by hash. With an observer it reads the
+// results of every block, empty ones included (their block events), and hands them on.
 type follower struct {
 	n        *node
 	interval time.Duration
+	observe  blockObserver
 
 	mu      sync.Mutex
 	blocks  map[int64]blockInfo
@@ -35,8 +45,8 @@ type follower struct {
 	err     error                // a block that could not be read
 }
 
-func newFollower(ctx context.Context, n *node, start int64, interval time.Duration) (*follower, error) {
-	f := &follower{n: n, interval: interval, blocks: map[int64]blockInfo{}, txs: map[string]txOutcome{}}
+func newFollower(ctx context.Context, n *node, start int64, interval time.Duration, observe blockObserver) (*follower, error) {
+	f := &follower{n: n, interval: interval, observe: observe, blocks: map[int64]blockInfo{}, txs: map[string]txOutcome{}}
 	// The start block is read too: its time is the start of the window when the first
 	// load tx lands in the block right after it.
 	// The node stores a block before its results, so a block that just appeared may
@@ -63,7 +73,11 @@ func (f *follower) read(ctx context.Context, h int64) error {
 		return fmt.Errorf("block %d: %w", h, err)
 	}
 	var codes []txOutcome
-	if len(blk.Block.Txs) > 0 {
+	hashes := make([][]byte, len(blk.Block.Txs))
+	for i, tx := range blk.Block.Txs {
+		hashes[i] = tx.Hash()
+	}
+	if len(blk.Block.Txs) > 0 || f.observe != nil {
 		res, err := f.n.rpc.BlockResults(ctx, &h)
 		if err != nil {
 			return fmt.Errorf("block_results %d: %w", h, err)
@@ -74,12 +88,17 @@ func (f *follower) read(ctx context.Context, h int64) error {
 		for _, r := range res.TxsResults {
 			codes = append(codes, txOutcome{height: h, code: r.Code, codespace: r.Codespace, log: r.Log})
 		}
+		if f.observe != nil {
+			if err := f.observe(h, hashes, res); err != nil {
+				return fmt.Errorf("block %d: %w", h, err)
+			}
+		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.blocks[h] = blockInfo{time: blk.Block.Time, txs: len(blk.Block.Txs)}
-	for i, tx := range blk.Block.Txs {
-		f.txs[string(tx.Hash())] = codes[i]
+	for i, hash := range hashes {
+		f.txs[string(hash)] = codes[i]
 	}
 	return nil
 }
@@ -142,6 +161,13 @@ func (f *follower) lookup(hashes [][]byte) (found map[string]txOutcome, missing 
 		}
 	}
 	return found, missing, f.err
+}
+
+// failure is why the follower stopped (nil while it runs).
+func (f *follower) failure() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
 }
 
 // waitFor waits until every hash is in a block, or until the deadline or ctx ends, and

@@ -1,5 +1,5 @@
 // Package loadgen measures the committed-transaction throughput of one message kind
-// against a running Sovra node.
+// against a running Sovra node, or the throughput of whole jobs (kind job).
 //
 // It derives K accounts from a seed, funds them from a keyring key, then runs one
 // goroutine per account that signs transactions offline (SIGN_MODE_DIRECT, increasing
@@ -8,6 +8,15 @@
 // from the start of the run, so a transaction counts as committed only when its hash is
 // in a block with result code 0. Throughput is committed txs divided by the time from the
 // block before the first one holding a load tx to the last one.
+//
+// Kind job runs the whole job lifecycle: the accounts submit jobs as for submit-job, and
+// a scripted worker per provider (its worker key from the keyring) follows the blocks'
+// EventJobAssigned and commits the results of its jobs in MsgCommitResult batches of up
+// to max_results_per_commit, with valid fields but no inference; the run ends when every
+// job is settled (or drawn for audit by x/verify: such a job stays open until its audit
+// ends, which needs real verifiers, and is counted apart). Jobs settled per second is
+// settled jobs divided by the time from the block before the first submission's to the
+// block that settled the last one (job.go).
 package loadgen
 
 import (
@@ -27,10 +36,13 @@ const (
 	KindSend Kind = "send"
 	// KindSubmitJob is a task MsgSubmitJob for ModelID.
 	KindSubmitJob Kind = "submit-job"
+	// KindJob submits jobs as KindSubmitJob does and has scripted workers commit their
+	// results until every job is settled: the whole job's throughput.
+	KindJob Kind = "job"
 )
 
 // Kinds lists the supported kinds.
-var Kinds = []Kind{KindSend, KindSubmitJob}
+var Kinds = []Kind{KindSend, KindSubmitJob, KindJob}
 
 // Options configure Run. Zero values take the defaults listed per field.
 type Options struct {
@@ -87,6 +99,11 @@ type Options struct {
 	// ProviderKey, when set, registers a provider for ModelID from this keyring key if
 	// none is active (a submit-job tx fails without one).
 	ProviderKey string
+	// Workers are the keyring keys of the scripted workers of kind job (default:
+	// ProviderKey). Each must be the worker of an active provider of ModelID; a key that
+	// is nobody's worker yet registers itself as a provider (operator and worker) first.
+	// Every active provider of the model needs one, or its jobs would never be committed.
+	Workers []string
 
 	// GasLimit per tx. 0: simulate one tx of the kind and multiply by GasAdjustment.
 	GasLimit uint64
@@ -94,7 +111,8 @@ type Options struct {
 	GasAdjustment float64
 
 	// CommitTimeout bounds the wait for accepted txs to appear in blocks after the
-	// last broadcast (default 60s).
+	// last broadcast (default 60s), and, for kind job, the wait for the next job to end
+	// once they are.
 	CommitTimeout time.Duration
 	// PollInterval is how often the block follower asks for the latest height
 	// (default 200ms).
@@ -147,6 +165,9 @@ func (o *Options) setDefaults() {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+	if len(o.Workers) == 0 && o.ProviderKey != "" {
+		o.Workers = []string{o.ProviderKey}
+	}
 }
 
 func (o *Options) validate() error {
@@ -156,6 +177,13 @@ func (o *Options) validate() error {
 	}
 	switch o.Kind {
 	case KindSend, KindSubmitJob:
+	case KindJob:
+		if len(o.Workers) == 0 {
+			errs = append(errs, errors.New("kind job needs worker keys (--workers, or --provider-key)"))
+		}
+		if o.KeyringDir == "" {
+			errs = append(errs, errors.New("kind job needs the keyring dir (--home) of its worker keys"))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("kind %q: must be one of %v", o.Kind, Kinds))
 	}

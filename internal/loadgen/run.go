@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -26,9 +25,11 @@ type runner struct {
 	signers []txclient.Key
 	gas     uint64
 
-	// submit-job
+	// submit-job and job
 	maxFee   sdk.Coin
 	deadline uint64
+	// job
+	job *jobRun
 
 	mu       sync.Mutex
 	accepted [][]byte // hashes of txs CheckTx accepted
@@ -75,7 +76,15 @@ func (r *runner) setup(ctx context.Context) error {
 	for _, k := range keys {
 		r.signers = append(r.signers, txclient.PrivKey(k))
 	}
-	if r.opts.Kind == KindSubmitJob {
+	if r.opts.Kind == KindJob {
+		if err := r.prepareWorkers(ctx); err != nil {
+			return err
+		}
+		if err := r.sealOutputs(); err != nil {
+			return err
+		}
+	}
+	if r.opts.Kind == KindSubmitJob || r.opts.Kind == KindJob {
 		if err := r.prepareJobs(ctx); err != nil {
 			return err
 		}
@@ -116,14 +125,13 @@ func (r *runner) message(i int) sdk.Msg {
 			Amount: sdk.NewCoins(sdk.NewInt64Coin(r.opts.Denom, r.opts.SendAmount)),
 		}
 	default:
-		key := sha256.Sum256([]byte("loadgen output key " + from.Bech32()))
 		return &tasktypes.MsgSubmitJob{
 			Submitter:       from.Bech32(),
 			ModelId:         r.opts.ModelID,
 			Prompt:          r.opts.Prompt,
 			MaxOutputTokens: r.opts.MaxOutputTokens,
 			MaxFee:          r.maxFee,
-			OutputKey:       key[:],
+			OutputKey:       r.outputKey(i),
 			DeadlineBlocks:  r.deadline,
 		}
 	}
@@ -136,13 +144,22 @@ func (r *runner) load(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	f, err := newFollower(ctx, r.n, start, r.opts.PollInterval)
+	var observe blockObserver
+	if r.job != nil {
+		observe = r.observeJobs
+	}
+	f, err := newFollower(ctx, r.n, start, r.opts.PollInterval, observe)
 	if err != nil {
 		return Result{}, err
 	}
 	fctx, stopFollower := context.WithCancel(ctx)
 	defer stopFollower()
 	go f.run(fctx)
+	stopWorkers := func() {}
+	if r.job != nil {
+		stopWorkers = r.startWorkers(ctx)
+	}
+	defer stopWorkers()
 
 	r.res = Result{
 		Kind: r.opts.Kind, ChainID: r.chainID, Accounts: len(r.signers), GasLimit: r.gas,
@@ -172,6 +189,14 @@ func (r *runner) load(ctx context.Context) (Result, error) {
 		return r.res, err
 	}
 	r.tally(found, f)
+	if r.job != nil {
+		fmt.Fprintf(r.opts.Log, "loadgen: %d submissions committed; waiting for the jobs to settle\n", r.res.Committed)
+		if err := r.waitForJobs(ctx, f); err != nil {
+			return r.res, err
+		}
+		stopWorkers()
+		r.tallyJobs(f)
+	}
 	return r.res, nil
 }
 
@@ -265,12 +290,12 @@ func (r *runner) worker(ctx context.Context, i, quota int) {
 	msg := r.message(i)
 	for done := 0; done < quota; done++ {
 		if ctx.Err() != nil {
-			r.record(nil, fmt.Sprintf("not sent: %v", ctx.Err()), 0, 0)
+			r.record(i, nil, fmt.Sprintf("not sent: %v", ctx.Err()), 0, 0)
 			continue
 		}
 		full, resyncs := c.MempoolFullCount(), c.MismatchCount()
 		hash, err := c.Broadcast(ctx, msg)
-		r.record(hash, failureReason(err), c.MempoolFullCount()-full, c.MismatchCount()-resyncs)
+		r.record(i, hash, failureReason(err), c.MempoolFullCount()-full, c.MismatchCount()-resyncs)
 	}
 }
 
@@ -289,7 +314,8 @@ func failureReason(err error) string {
 	}
 }
 
-func (r *runner) record(hash []byte, reason string, mempoolFull, resyncs int) {
+// record notes load account i's broadcast: accepted with its hash, or failed.
+func (r *runner) record(i int, hash []byte, reason string, mempoolFull, resyncs int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.res.MempoolFullRetries += mempoolFull
@@ -297,6 +323,9 @@ func (r *runner) record(hash []byte, reason string, mempoolFull, resyncs int) {
 	if hash != nil {
 		r.res.Sent++
 		r.accepted = append(r.accepted, hash)
+		if r.job != nil {
+			r.job.ours[string(hash)] = i
+		}
 		return
 	}
 	r.res.fail(reason)

@@ -39,7 +39,7 @@ func (r *runner) submitAndWait(ctx context.Context, key txclient.Key, what strin
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	f, err := newFollower(ctx, r.n, start, r.opts.PollInterval)
+	f, err := newFollower(ctx, r.n, start, r.opts.PollInterval, nil)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (r *runner) prepareJobs(ctx context.Context) error {
 		return err
 	}
 	if price.IsNil() && r.opts.ProviderKey != "" {
-		if err := r.registerProvider(ctx); err != nil {
+		if err := r.registerProvider(ctx, r.opts.ProviderKey); err != nil {
 			return err
 		}
 		if price, err = r.cheapestProvider(ctx); err != nil {
@@ -185,12 +185,13 @@ func (r *runner) cheapestProvider(ctx context.Context) (sdkmath.Int, error) {
 	return best, nil
 }
 
-func (r *runner) registerProvider(ctx context.Context) error {
+// registerProvider registers keyring key name as a provider of the model, its own worker.
+func (r *runner) registerProvider(ctx context.Context, name string) error {
 	kr, err := openKeyring(r.opts.KeyringDir, r.opts.KeyringBackend)
 	if err != nil {
 		return err
 	}
-	op, err := txclient.KeyringKey(kr, r.opts.ProviderKey)
+	op, err := txclient.KeyringKey(kr, name)
 	if err != nil {
 		return err
 	}
@@ -211,5 +212,5 @@ func (r *runner) registerProvider(ctx context.Context) error {
 		Profile:       providerProfile,
 		MaxJobs:       providertypes.MaxMaxJobs,
 	}
-	return r.submitAndWait(ctx, op, fmt.Sprintf("register provider %s for %s", r.opts.ProviderKey, r.opts.ModelID), msg)
+	return r.submitAndWait(ctx, op, fmt.Sprintf("register provider %s for %s", name, r.opts.ModelID), msg)
 }

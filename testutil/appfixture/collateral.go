@@ -7,6 +7,7 @@ import (
 	sdkmath "cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/sovra-network/sovra/app"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 	verifytypes "github.com/sovra-network/sovra/x/verify/types"
@@ -18,8 +19,10 @@ import (
 // active jobs are its assigned jobs (a slot frees at commit), and that its open-audit
 // counter is the number of open audits it is party to. It walks the open
 // jobs (deadline queue and status index) and open audits only.
-func (f *Fixture) CheckCollateral() error {
-	ctx := f.Ctx()
+func (f *Fixture) CheckCollateral() error { return CheckCollateral(f.Ctx(), f.App) }
+
+// CheckCollateral is Fixture.CheckCollateral on any app's state (the app simulation's too).
+func CheckCollateral(ctx sdk.Context, a *app.App) error {
 	locked := map[string]sdkmath.Int{}
 	audits := map[string]uint32{}
 	slots := map[string]uint32{} // assigned jobs: a committed job's slot is free again
@@ -30,7 +33,7 @@ func (f *Fixture) CheckCollateral() error {
 			locked[op] = amt
 		}
 	}
-	tk := f.App.TaskKeeper
+	tk := a.TaskKeeper
 	// ASSIGNED jobs are not in the status index: each is in the deadline queue.
 	err := tk.DeadlineQueue.Walk(ctx, nil, func(key collections.Pair[int64, uint64]) (bool, error) {
 		j, err := tk.Jobs.Get(ctx, key.K2())
@@ -59,7 +62,7 @@ func (f *Fixture) CheckCollateral() error {
 			return err
 		}
 	}
-	vk := f.App.VerifyKeeper
+	vk := a.VerifyKeeper
 	for _, s := range []verifytypes.AuditStatus{
 		verifytypes.AUDIT_STATUS_OPEN, verifytypes.AUDIT_STATUS_COMMIT,
 		verifytypes.AUDIT_STATUS_REVEAL, verifytypes.AUDIT_STATUS_ESCALATING,
@@ -80,7 +83,7 @@ func (f *Fixture) CheckCollateral() error {
 			return err
 		}
 	}
-	return f.App.ProviderKeeper.Providers.Walk(ctx, nil, func(_ sdk.AccAddress, p providertypes.Provider) (bool, error) {
+	return a.ProviderKeeper.Providers.Walk(ctx, nil, func(_ sdk.AccAddress, p providertypes.Provider) (bool, error) {
 		want, ok := locked[p.Operator]
 		if !ok {
 			want = sdkmath.ZeroInt()

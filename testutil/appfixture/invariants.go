@@ -15,31 +15,36 @@ import (
 // CheckModuleAccounts checks that every Sovra module account holds exactly what its
 // module owes: open escrows (task), bonds (provider), unclaimed rewards (rewards), nothing
 // (verify, between blocks), and that every open audit is queued and counted.
-func (f *Fixture) CheckModuleAccounts() error {
-	ctx := f.Ctx()
-	if err := f.App.TaskKeeper.CheckEscrow(ctx); err != nil {
+func (f *Fixture) CheckModuleAccounts() error { return CheckModuleAccounts(f.Ctx(), f.App) }
+
+// CheckModuleAccounts is Fixture.CheckModuleAccounts on any app's state (the app
+// simulation's too).
+func CheckModuleAccounts(ctx sdk.Context, a *app.App) error {
+	if err := a.TaskKeeper.CheckEscrow(ctx); err != nil {
 		return err
 	}
-	if err := f.App.ProviderKeeper.CheckBonds(ctx); err != nil {
+	if err := a.ProviderKeeper.CheckBonds(ctx); err != nil {
 		return err
 	}
-	if err := f.App.VerifyKeeper.CheckInvariants(ctx); err != nil {
+	if err := a.VerifyKeeper.CheckInvariants(ctx); err != nil {
 		return err
 	}
-	if err := f.CheckCollateral(); err != nil {
+	if err := CheckCollateral(ctx, a); err != nil {
 		return err
 	}
-	return f.App.RewardsKeeper.CheckUnclaimed(ctx)
+	return a.RewardsKeeper.CheckUnclaimed(ctx)
 }
 
 // CheckIndexes rebuilds every hand-kept index of the Sovra modules from their primary
 // state and compares it with the stored one (each module's CheckIndexes).
-func (f *Fixture) CheckIndexes() error {
-	ctx := f.Ctx()
+func (f *Fixture) CheckIndexes() error { return CheckIndexes(f.Ctx(), f.App) }
+
+// CheckIndexes is Fixture.CheckIndexes on any app's state.
+func CheckIndexes(ctx sdk.Context, a *app.App) error {
 	for _, check := range []func(context.Context) error{
-		f.App.ProviderKeeper.CheckIndexes,
-		f.App.TaskKeeper.CheckIndexes,
-		f.App.VerifyKeeper.CheckIndexes,
+		a.ProviderKeeper.CheckIndexes,
+		a.TaskKeeper.CheckIndexes,
+		a.VerifyKeeper.CheckIndexes,
 	} {
 		if err := check(ctx); err != nil {
 			return err

@@ -16,6 +16,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
 
+	providerkeeper "github.com/sovra-network/sovra/x/provider/keeper"
 	"github.com/sovra-network/sovra/x/task/client/cli"
 	"github.com/sovra-network/sovra/x/task/keeper"
 	"github.com/sovra-network/sovra/x/task/types"
@@ -38,10 +39,16 @@ var (
 type AppModule struct {
 	cdc    codec.Codec
 	keeper keeper.Keeper
+	// providers is read by the simulation's message factories only (module_simulation.go).
+	providers providerkeeper.Keeper
 }
 
-// NewAppModule wraps the keeper.
-func NewAppModule(cdc codec.Codec, k keeper.Keeper) AppModule { return AppModule{cdc: cdc, keeper: k} }
+// NewAppModule wraps the keeper; pk is the provider registry the simulation's message
+// factories read (models, prices, workers), as the SDK modules take the keepers their
+// simulation reads.
+func NewAppModule(cdc codec.Codec, k keeper.Keeper, pk providerkeeper.Keeper) AppModule {
+	return AppModule{cdc: cdc, keeper: k, providers: pk}
+}
 
 func (AppModule) Name() string             { return types.ModuleName }
 func (AppModule) IsAppModule()             {}

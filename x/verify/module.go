@@ -19,6 +19,7 @@ import (
 
 	"github.com/sovra-network/sovra/x/verify/client/cli"
 	"github.com/sovra-network/sovra/x/verify/keeper"
+	"github.com/sovra-network/sovra/x/verify/simulation"
 	"github.com/sovra-network/sovra/x/verify/types"
 )
 
@@ -39,11 +40,15 @@ var (
 type AppModule struct {
 	cdc    codec.Codec
 	keeper keeper.Keeper
+	// sim is read by the simulation's message factories only (module_simulation.go).
+	sim simulation.Keepers
 }
 
-// NewAppModule creates the verify module.
-func NewAppModule(cdc codec.Codec, k keeper.Keeper) AppModule {
-	return AppModule{cdc: cdc, keeper: k}
+// NewAppModule creates the verify module. tk, pk and rk are the audited jobs, the
+// provider registry and the rewards params that the simulation's message factories read,
+// as the SDK modules take the keepers their simulation reads.
+func NewAppModule(cdc codec.Codec, k keeper.Keeper, tk types.TaskKeeper, pk types.ProviderKeeper, rk types.RewardsKeeper) AppModule {
+	return AppModule{cdc: cdc, keeper: k, sim: simulation.Keepers{Verify: k, Task: tk, Provider: pk, Rewards: rk}}
 }
 
 // Name returns "verify".

@@ -14,7 +14,6 @@ import (
 	"github.com/sovra-network/sovra/x/task/types"
 )
 
-
 type queryServer struct{ k Keeper }
 
 // NewQueryServerImpl returns the task module's Query service.

@@ -46,12 +46,15 @@ func sovradBinary(t *testing.T) (binary, repoRoot string) {
 
 // startNode starts a single-validator network from the repository's config.yml
 // (timeout_commit 1s, minimum gas price 0, the demo-tiny model, funded alice and
-// provider1 keys) on free loopback ports.
-func startNode(t *testing.T) *localnet.Network {
+// provider1..3 keys) on free loopback ports, edited by edit when set.
+func startNode(t *testing.T, edit func(*localnet.Config)) *localnet.Network {
 	t.Helper()
 	binary, root := sovradBinary(t)
 	cfg, err := localnet.LoadConfig(filepath.Join(root, "config.yml"))
 	require.NoError(t, err)
+	if edit != nil {
+		edit(cfg)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	net, err := localnet.Init(ctx, localnet.InitOptions{
@@ -73,7 +76,7 @@ func TestLoadgenAgainstNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a sovrad process")
 	}
-	net := startNode(t)
+	net := startNode(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
@@ -112,6 +115,58 @@ func TestLoadgenAgainstNode(t *testing.T) {
 			require.GreaterOrEqual(t, res.MeanBlockTxs*float64(res.Blocks), 200.0, "the window's blocks hold the load")
 		})
 	}
+}
+
+// TestLoadgenJobsAgainstNode runs whole jobs: three providers registered by their worker
+// keys, results committed by the scripted workers, every job settled or drawn for audit.
+// The genesis audits as little as x/verify's params allow (audit_rate 0.001 with
+// collateral_multiplier 1000, audit_rate × multiplier ≥ 1) and gives an audited provider
+// 10,000 blocks to open, as make bench does: an audit needs real verifiers.
+func TestLoadgenJobsAgainstNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a sovrad process")
+	}
+	net := startNode(t, func(cfg *localnet.Config) {
+		verify := cfg.AppState()["verify"].(map[string]any)["params"].(map[string]any)
+		verify["audit_rate"] = "0.001000000000000000"
+		verify["collateral_multiplier"] = "1000"
+		verify["open_phase_blocks"] = "10000"
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	res, err := loadgen.Run(ctx, loadgen.Options{
+		RPC:         net.RPC(0),
+		GRPC:        net.GRPC(0),
+		ChainID:     net.ChainID(),
+		Kind:        loadgen.KindJob,
+		Count:       300,
+		Concurrency: 4,
+		KeyringDir:  net.ClientHome(),
+		FunderKey:   "alice",
+		Workers:     []string{"provider1", "provider2", "provider3"},
+		Log:         testWriter{t},
+	})
+	require.NoError(t, err)
+	t.Log(res.Summary())
+	require.Equal(t, 300, res.Committed, "every submission committed: %v", res.Failures)
+	j := res.Jobs
+	require.NotNil(t, j)
+	require.Equal(t, 300, j.Jobs)
+	require.Equal(t, 300, j.Settled+j.Audited, "every job settled or drawn for audit: %+v", j)
+	require.Zero(t, j.Unfinished)
+	require.Empty(t, j.OtherEnds)
+	require.Zero(t, j.CommitFailed, "%v", j.CommitFailures)
+	require.Equal(t, 300, j.Results, "each result committed once")
+	require.Equal(t, 3, j.Workers)
+	require.Equal(t, 64, j.MaxResultsPerCommit)
+	require.GreaterOrEqual(t, j.CommitTxs, 300/64)
+	require.Positive(t, j.PerSecond)
+	require.GreaterOrEqual(t, j.SettlingPerSecond, j.PerSecond)
+	require.Greater(t, j.SettleHeight, res.LastHeight, "settled after the last submission")
+	// Submitted at h, assigned at h+1, committed at h+2 at the earliest, and decided at
+	// least two blocks after the commit (the decision height is fixed the block after it).
+	require.GreaterOrEqual(t, j.LatencyBlocksP50, int64(4))
+	require.Equal(t, int64(1), j.AssignBlocksP50)
 }
 
 // testWriter sends progress lines to the test log.

@@ -123,7 +123,9 @@ func (k Keeper) drawDistinct(
 // DrawVerifiers draws up to n verifiers for an audit of a job served by provider: stake-
 // weighted without replacement among the model's providers (DrawProviders, same seed
 // rules), whatever their hardware, skipping every candidate that is the same operator as
-// provider (SameOperator), is not ACTIVE, has no audit key to receive the claimed output
+// provider or as a verifier drawn before it (SameOperator: a verifier is credible when a
+// peer of its round confirms it, and one operator's two providers are no peers), is not
+// ACTIVE, has no audit key to receive the claimed output
 // on, or that exclude (may be nil; x/verify passes the verifiers of earlier rounds)
 // rejects. The determinism profile is descriptive only: a filter on it would let a
 // provider with a profile nobody shares escape every audit. The draw is over the model's
@@ -135,8 +137,17 @@ func (k Keeper) drawDistinct(
 func (k Keeper) DrawVerifiers(
 	ctx context.Context, modelID string, seed []byte, n int, provider types.Provider, exclude func(types.Provider) bool,
 ) ([]types.Provider, error) {
+	var drawn []types.Provider // drawDistinct keeps exactly the candidates not excluded
 	return k.drawDistinct(ctx, verifierTree(modelID), seed, n, func(c types.Provider) bool {
-		return !c.IsActive() || len(c.AuditKey) == 0 || types.SameOperator(provider, c) ||
-			(exclude != nil && exclude(c))
+		if !c.IsActive() || len(c.AuditKey) == 0 || types.SameOperator(provider, c) || (exclude != nil && exclude(c)) {
+			return true
+		}
+		for _, d := range drawn {
+			if types.SameOperator(d, c) {
+				return true
+			}
+		}
+		drawn = append(drawn, c)
+		return false
 	})
 }

@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"testing"
 
@@ -104,16 +105,27 @@ func TestDrawVerifiersExcludes(t *testing.T) {
 	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 0, p, nil)
 	require.NoError(t, err)
 	require.Empty(t, got)
-	// A provider of a profile nobody else has is verified by the others all the same.
-	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 10, f.provider(t, otherProf), excludeEarlier)
-	require.NoError(t, err)
-	want := []string{prov.String(), sameA.String(), sameB.String()} // not otherProf's operator
+	// A provider of a profile nobody else has is verified by the others all the same; of
+	// prov and the two providers linked to it, never prov with one of them (one operator
+	// is one verifier): prov, or both sameA and sameB (not linked to each other).
+	require.False(t, types.SameOperator(f.provider(t, sameA), f.provider(t, sameB)))
+	var others []string // not otherProf's operator
 	for _, e := range eligible {
 		if e != otherProf.String() {
-			want = append(want, e)
+			others = append(others, e)
 		}
 	}
-	require.Equal(t, sorted(want), sorted(operators(got)))
+	withProv := sorted(append([]string{prov.String()}, others...))
+	withLinked := sorted(append([]string{sameA.String(), sameB.String()}, others...))
+	seen := map[bool]bool{}
+	for i := 0; i < 50; i++ {
+		got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(i), 10, f.provider(t, otherProf), excludeEarlier)
+		require.NoError(t, err)
+		ops := sorted(operators(got))
+		require.Contains(t, [][]string{withProv, withLinked}, ops, "seed %d", i)
+		seen[slices.Equal(ops, withProv)] = true
+	}
+	require.Len(t, seen, 2, "both outcomes occur")
 	// Unknown model: none.
 	got, err = f.k.DrawVerifiers(f.ctx, "no-such-model", seedOf(5), 3, p, nil)
 	require.NoError(t, err)

@@ -95,14 +95,22 @@ func (k Keeper) assignWaiting(ctx sdk.Context, params types.Params, beacon []byt
 // assignWaitingOf tries at most limit waiting jobs of one model in queue order, stopping
 // at the first whose bid no free provider's price fits; it returns the attempts made.
 func (k Keeper) assignWaitingOf(ctx sdk.Context, params types.Params, beacon []byte, model string, limit int) (int, error) {
-	if _, ok, err := k.provider.MinFreePrice(ctx, model); err != nil || !ok {
+	minFree, ok, err := k.provider.MinFreePrice(ctx, model)
+	if err != nil || !ok {
 		return 0, err
 	}
 	it, err := k.Waiting.Iterate(ctx, collections.NewPrefixedTripleRange[string, uint64, uint64](model))
 	if err != nil {
 		return 0, err
 	}
-	ids, err := firstKeys(it, limit)
+	// The key holds the bid: the scan stops at the first one below the cheapest free
+	// price, without reading further keys (with thousands of jobs waiting for a full
+	// provider, an idle block reads one key, not limit of them). A saturated bid (2^64−1,
+	// the key's largest) is left to the exact check on the job.
+	ids, err := firstKeys(it, limit, func(key collections.Triple[string, uint64, uint64]) bool {
+		bid := ^key.K2()
+		return bid == math.MaxUint64 || minFree.LTE(sdkmath.NewIntFromUint64(bid))
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -127,15 +135,21 @@ func (k Keeper) assignWaitingOf(ctx sdk.Context, params types.Params, beacon []b
 	return tried, nil
 }
 
-// firstKeys reads the job ids of at most n entries of a waiting-set iterator and closes
-// it (the store is written only after the iteration).
-func firstKeys(it collections.KeySetIterator[collections.Triple[string, uint64, uint64]], n int) ([]uint64, error) {
+// firstKeys reads the job ids of at most n entries of a waiting-set iterator, up to the
+// first entry that fits refuses, and closes it (the store is written only after the
+// iteration).
+func firstKeys(it collections.KeySetIterator[collections.Triple[string, uint64, uint64]], n int,
+	fits func(collections.Triple[string, uint64, uint64]) bool,
+) ([]uint64, error) {
 	defer it.Close()
 	var ids []uint64
 	for ; it.Valid() && len(ids) < n; it.Next() {
 		key, err := it.Key()
 		if err != nil {
 			return nil, err
+		}
+		if !fits(key) {
+			break
 		}
 		ids = append(ids, key.K3())
 	}

@@ -111,7 +111,8 @@ type drawnVerifier struct {
 }
 
 // drawVerifiers draws up to n verifiers of provider's job (x/provider's DrawVerifiers:
-// any hardware, never the provider's operator), skipping those in taken and those whose
+// any hardware, never the provider's operator), skipping those whose operator or worker
+// key is in taken (the keys of earlier rounds' verifiers) and those whose
 // free bond cannot back their stake, and locks each one's stake. It draws none when fewer
 // than need are drawable: one draw of max(n, need) answers both, since a draw's first n
 // verifiers are the draw of n with the same seed.
@@ -119,7 +120,7 @@ func (k Keeper) drawVerifiers(ctx context.Context, params types.Params, modelID 
 	provider providertypes.Provider, taken map[string]bool,
 ) ([]drawnVerifier, error) {
 	drawn, err := k.provider.DrawVerifiers(ctx, modelID, seed, max(n, need), provider, func(c providertypes.Provider) bool {
-		return taken[c.Operator] || c.FreeCollateral().LT(verifierStake(params, c))
+		return taken[c.Operator] || taken[c.Worker] || c.FreeCollateral().LT(verifierStake(params, c))
 	})
 	if err != nil || len(drawn) < need {
 		return nil, err

@@ -19,21 +19,52 @@ func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{k} }
 
 var _ types.MsgServer = msgServer{}
 
-// party resolves a signer to the operator it acts for: a provider's operator key or its
-// worker key.
-func (k Keeper) party(ctx context.Context, signer string) (string, []byte, error) {
+// party resolves a signer to the party of audit a it acts for: a provider's operator key
+// or its worker key. One key can be both the operator of one provider and the worker of
+// another (registration allows it; the two count as one operator, so at most one of them
+// is a party of any audit): the provider that is a party of a wins. A signer that is
+// neither resolves to the provider it runs or works for, which the caller refuses.
+func (k Keeper) party(ctx context.Context, signer string, a types.Audit) (string, []byte, error) {
 	addr, err := k.addressCodec.StringToBytes(signer)
 	if err != nil {
 		return "", nil, errorsmod.Wrapf(sdkerrors.ErrInvalidAddress, "signer %q: %s", signer, err)
 	}
-	if p, err := k.provider.GetProvider(ctx, addr); err == nil {
-		return p.Operator, addr, nil
+	var first string
+	var firstBytes []byte
+	for _, resolve := range []func() (string, []byte, bool){
+		func() (string, []byte, bool) {
+			p, err := k.provider.GetProvider(ctx, addr)
+			return p.Operator, addr, err == nil
+		},
+		func() (string, []byte, bool) {
+			p, err := k.provider.GetProviderByWorker(ctx, addr)
+			if err != nil {
+				return "", nil, false
+			}
+			op, err := k.addressCodec.StringToBytes(p.Operator)
+			return p.Operator, op, err == nil
+		},
+	} {
+		op, opBytes, ok := resolve()
+		if !ok {
+			continue
+		}
+		if isParty(a, op) {
+			return op, opBytes, nil
+		}
+		if first == "" {
+			first, firstBytes = op, opBytes
+		}
 	}
-	if p, err := k.provider.GetProviderByWorker(ctx, addr); err == nil {
-		op, err := k.addressCodec.StringToBytes(p.Operator)
-		return p.Operator, op, err
+	if first == "" {
+		return "", nil, errorsmod.Wrapf(types.ErrNotSelected, "%s is neither a provider nor a provider's worker", signer)
 	}
-	return "", nil, errorsmod.Wrapf(types.ErrNotSelected, "%s is neither a provider nor a provider's worker", signer)
+	return first, firstBytes, nil
+}
+
+// isParty reports whether op is the provider or a verifier (of any round) of a.
+func isParty(a types.Audit, op string) bool {
+	return op == a.Provider || verifierIndex(a, op, 0) >= 0
 }
 
 // openAudit returns the audit of a job in the given phase and before its deadline.
@@ -60,7 +91,7 @@ func (k Keeper) providersAudit(ctx context.Context, signer string, jobID uint64,
 	if err != nil {
 		return a, err
 	}
-	op, _, err := k.party(ctx, signer)
+	op, _, err := k.party(ctx, signer, a)
 	if err != nil {
 		return a, err
 	}
@@ -117,7 +148,7 @@ func (ms msgServer) CommitVerification(ctx context.Context, msg *types.MsgCommit
 	if err != nil {
 		return nil, err
 	}
-	op, _, err := ms.party(ctx, msg.Signer)
+	op, _, err := ms.party(ctx, msg.Signer, a)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +181,7 @@ func (ms msgServer) Reveal(ctx context.Context, msg *types.MsgReveal) (*types.Ms
 	if err != nil {
 		return nil, err
 	}
-	op, opBytes, err := ms.party(ctx, msg.Signer)
+	op, opBytes, err := ms.party(ctx, msg.Signer, a)
 	if err != nil {
 		return nil, err
 	}

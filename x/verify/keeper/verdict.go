@@ -151,9 +151,24 @@ func (k Keeper) escalate(ctx sdk.Context, params types.Params, a *types.Audit) e
 	if err != nil {
 		return err
 	}
+	// Fresh verifiers: neither an earlier verifier nor the same operator as one (its
+	// operator or worker key is one of theirs, SameOperator), so take their workers too.
+	// Their workers cannot have changed: no worker changes while an audit is open.
 	taken := map[string]bool{}
 	for _, v := range a.Verifiers {
 		taken[v.Operator] = true
+		addr, err := k.addressCodec.StringToBytes(v.Operator)
+		if err != nil {
+			return err
+		}
+		vp, err := k.provider.GetProvider(ctx, addr)
+		if errors.Is(err, providertypes.ErrProviderNotFound) {
+			continue // it left: its keys are free
+		}
+		if err != nil {
+			return err
+		}
+		taken[vp.Worker] = true
 	}
 	seed := types.EscalationSeed(b.Output, a.JobId)
 	drawn, err := k.drawVerifiers(ctx, params, a.ModelId, seed, int(params.EscalationK), 1, prov, taken)

@@ -94,6 +94,11 @@ lint-tools:
 demo:
 	bash scripts/demo.sh
 
+## demo-burst: a busy user on the running demo network: 300 jobs within 30 s, followed until final (JOBS=N, WITHIN=30s)
+.PHONY: demo-burst
+demo-burst:
+	$(BUILD_DIR)/sovra-demo burst --home $(BUILD_DIR)/demo --jobs $(or $(JOBS),300) --within $(or $(WITHIN),30s)
+
 ## demo-model: write the deterministic demo model to build/models/demo-tiny.gguf
 .PHONY: demo-model
 demo-model:

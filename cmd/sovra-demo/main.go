@@ -1,4 +1,5 @@
-// Command sovra-demo is the engine of `make demo` (scripts/demo.sh). It has two steps:
+// Command sovra-demo is the engine of `make demo` (scripts/demo.sh). It has two steps,
+// and a load test for the running demo network:
 //
 //	sovra-demo model --model PATH [--config config.yml] --out FILE
 //	    checks that PATH is a GGUF model, and writes FILE: config.yml with that model
@@ -11,6 +12,10 @@
 //	    bob buy a few jobs, every state change is printed as it happens, and each job's
 //	    decrypted output, provider and settlement, every account's pending rewards and
 //	    the workers' stats are reported. The workers keep running.
+//
+//	sovra-demo burst --home DIR [--jobs 300] [--within 30s]
+//	    a busy user's load on that network (burst.go): the jobs sent within the window,
+//	    followed until final; fails unless every one settled.
 //
 // The files: model.go (the GGUF check and the demo config), network.go (the chain
 // connection and the providers), workers.go (the worker processes), jobs.go (the jobs
@@ -28,6 +33,7 @@ import (
 const usage = `usage:
   sovra-demo model --model PATH [--config config.yml] --out FILE
   sovra-demo run   --home DIR --worker BIN --model PATH --model-id ID --lib-dir DIR [--jobs N] [--deadline BLOCKS]
+  sovra-demo burst --home DIR [--jobs 300] [--within 30s] [--per-tx 10] [--max-tokens 16] [--timeout 3m]
 `
 
 func main() {
@@ -90,6 +96,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return runDemo(o, stdout)
+	case "burst":
+		var o burstOptions
+		fs.StringVar(&o.home, "home", "build/demo", "home of the running demo network (make demo)")
+		fs.StringVar(&o.modelID, "model-id", "demo-tiny", "the model's id on chain")
+		fs.IntVar(&o.jobs, "jobs", 300, "jobs to submit")
+		fs.IntVar(&o.perTx, "per-tx", 10, "jobs per transaction")
+		fs.IntVar(&o.maxTokens, "max-tokens", 16, "output tokens per job")
+		fs.DurationVar(&o.within, "within", 30*time.Second, "window the submissions are spread over")
+		fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long to wait for every job to be final after the last submission")
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		if err := o.validate(); err != nil {
+			return err
+		}
+		return runBurst(o, stdout)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", verb)

@@ -30,6 +30,11 @@ import (
 const (
 	bond   = "10000000usovra"
 	maxFee = "100000usovra"
+	// demoMaxJobs is each demo provider's concurrency: its worker runs a job of the demo
+	// model in about 20 ms and commits a block's results in one transaction, so 16 jobs a
+	// block keep it busy well under a second while a burst lasts; the slot of a job frees
+	// at its commit.
+	demoMaxJobs = 16
 )
 
 // prices per token of provider1..3: different, so their fees differ.
@@ -92,7 +97,7 @@ func (d *demo) registerProviders() error {
 		go func() {
 			defer wg.Done()
 			_, errs[i] = d.cli.Tx("provider", "register", "--models", d.o.modelID, "--bond", bond,
-				"--price-per-token", w.price, "--worker", w.name, "--max-jobs", "4",
+				"--price-per-token", w.price, "--worker", w.name, "--max-jobs", strconv.Itoa(demoMaxJobs),
 				"--endpoint", "http://"+w.httpAddr, "--hardware", "cpu, 1 thread",
 				"--from", w.provider)
 		}()

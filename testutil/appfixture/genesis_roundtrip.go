@@ -114,9 +114,9 @@ func canonical(raw json.RawMessage) ([]byte, error) {
 }
 
 func clip(b []byte) string {
-	const max = 600
-	if len(b) > max {
-		return string(b[:max]) + "…"
+	const shown = 600
+	if len(b) > shown {
+		return string(b[:shown]) + "…"
 	}
 	return string(b)
 }

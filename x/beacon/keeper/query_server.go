@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/cosmos/cosmos-sdk/types/query"
+
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -11,6 +13,7 @@ import (
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	"github.com/sovra-network/sovra/x/beacon/types"
+	pagelimit "github.com/sovra-network/sovra/x/internal/page"
 )
 
 type queryServer struct {
@@ -59,12 +62,19 @@ func (q queryServer) Stats(ctx context.Context, _ *types.QueryStatsRequest) (*ty
 	return &types.QueryStatsResponse{Stats: s}, nil
 }
 
-func (q queryServer) VRFKeys(ctx context.Context, _ *types.QueryVRFKeysRequest) (*types.QueryVRFKeysResponse, error) {
-	keys, err := q.k.GetAllVRFKeys(ctx)
-	if err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
+func (q queryServer) VRFKeys(ctx context.Context, req *types.QueryVRFKeysRequest) (*types.QueryVRFKeysResponse, error) {
+	if req == nil {
+		req = &types.QueryVRFKeysRequest{}
 	}
-	return &types.QueryVRFKeysResponse{Keys: keys}, nil
+	keys, res, err := query.CollectionPaginate(ctx, q.k.VRFKeys, pagelimit.Capped(req.Pagination),
+		func(_ string, v types.VRFKey) (types.VRFKey, error) { return v, nil })
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	if keys == nil {
+		keys = []types.VRFKey{}
+	}
+	return &types.QueryVRFKeysResponse{Keys: keys, Pagination: res}, nil
 }
 
 // Validator answers for a validator named by operator or consensus address: its key,

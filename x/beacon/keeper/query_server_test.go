@@ -1,7 +1,11 @@
 package keeper_test
 
 import (
+	"sort"
+	"strings"
 	"testing"
+
+	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -57,5 +61,46 @@ func TestQueries(t *testing.T) {
 	params, err := q.Params(f.Ctx, &types.QueryParamsRequest{})
 	if err != nil || params.Params != types.DefaultParams() {
 		t.Fatalf("Params: %+v %v", params, err)
+	}
+}
+
+// TestVRFKeysPages: the keys come a page at a time in validator order, with a next key
+// until the last page, and a huge limit is capped (bounded work per query).
+func TestVRFKeysPages(t *testing.T) {
+	f := testutil.NewFixture(t)
+	q := keeper.NewQueryServerImpl(f.Keeper)
+	var want []string
+	for i := 1; i <= 3; i++ {
+		v := f.NewValidator(t, byte(i))
+		f.Register(t, v)
+		want = append(want, v.Valoper)
+	}
+	sort.Strings(want)
+	var got []string
+	var next []byte
+	for pages := 0; ; pages++ {
+		if pages > 3 {
+			t.Fatal("more pages than keys")
+		}
+		res, err := q.VRFKeys(f.Ctx, &types.QueryVRFKeysRequest{Pagination: &query.PageRequest{Key: next, Limit: 2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Keys) > 2 {
+			t.Fatalf("page of %d keys with limit 2", len(res.Keys))
+		}
+		for _, k := range res.Keys {
+			got = append(got, k.Validator)
+		}
+		if next = res.Pagination.NextKey; next == nil {
+			break
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("paged keys %v, want %v", got, want)
+	}
+	res, err := q.VRFKeys(f.Ctx, &types.QueryVRFKeysRequest{Pagination: &query.PageRequest{Limit: 1 << 40}})
+	if err != nil || len(res.Keys) != 3 {
+		t.Fatalf("huge limit: %d keys, %v", len(res.Keys), err)
 	}
 }

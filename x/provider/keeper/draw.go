@@ -25,8 +25,9 @@ func attemptSeed(seed []byte, attempt uint32) []byte {
 	return h.Sum(nil)
 }
 
-func (k Keeper) slotProvider(ctx context.Context, model string, slot uint64) (types.Provider, error) {
-	operator, err := k.TreeSlotOwner.Get(ctx, collections.Join(model, slot))
+// slotProvider is the provider owning a slot of a tree (a model, or its verifierTree).
+func (k Keeper) slotProvider(ctx context.Context, tree string, slot uint64) (types.Provider, error) {
+	operator, err := k.TreeSlotOwner.Get(ctx, collections.Join(tree, slot))
 	if err != nil {
 		return types.Provider{}, err
 	}
@@ -83,10 +84,17 @@ func (k Keeper) MinFreePrice(ctx context.Context, modelID string) (math.Int, boo
 func (k Keeper) DrawProviders(
 	ctx context.Context, modelID string, seed []byte, n int, exclude func(types.Provider) bool,
 ) ([]types.Provider, error) {
+	return k.drawDistinct(ctx, modelID, seed, n, exclude)
+}
+
+// drawDistinct is DrawProviders over one tree: a model's job tree, or its verifier tree.
+func (k Keeper) drawDistinct(
+	ctx context.Context, tree string, seed []byte, n int, exclude func(types.Provider) bool,
+) ([]types.Provider, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	view, err := k.weightTree(modelID).NewDraw(ctx)
+	view, err := k.weightTree(tree).NewDraw(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +105,7 @@ func (k Keeper) DrawProviders(
 		if err != nil {
 			return nil, err
 		}
-		p, err := k.slotProvider(ctx, modelID, slot)
+		p, err := k.slotProvider(ctx, tree, slot)
 		if err != nil {
 			return nil, err
 		}
@@ -120,16 +128,17 @@ func (k Keeper) DrawProviders(
 // ACTIVE, has no audit key to receive the claimed output
 // on, or that exclude (may be nil; x/verify passes the verifiers of earlier rounds)
 // rejects. The determinism profile is descriptive only: a filter on it would let a
-// provider with a profile nobody shares escape every audit. Only providers with draw
-// weight take part: ACTIVE, bond ≥ min_bond and free job capacity. Returns fewer than n
-// when too few are eligible, or when the k + DrawProvidersExtraAttempts attempts of
-// DrawProviders are used up on skipped candidates (possible only if those hold nearly all
-// of the stake).
+// provider with a profile nobody shares escape every audit. The draw is over the model's
+// verifier tree: every provider ACTIVE with bond ≥ min_bond weighs its bond, whether its
+// job slots are free or not (a burst that fills every slot must not leave results
+// unverifiable). Returns fewer than n when too few are eligible, or when the
+// k + DrawProvidersExtraAttempts attempts are used up on skipped candidates (possible only
+// if those hold nearly all of the stake).
 func (k Keeper) DrawVerifiers(
 	ctx context.Context, modelID string, seed []byte, n int, provider types.Provider, exclude func(types.Provider) bool,
 ) ([]types.Provider, error) {
-	var drawn []types.Provider // DrawProviders keeps exactly the candidates not excluded
-	return k.DrawProviders(ctx, modelID, seed, n, func(c types.Provider) bool {
+	var drawn []types.Provider // drawDistinct keeps exactly the candidates not excluded
+	return k.drawDistinct(ctx, verifierTree(modelID), seed, n, func(c types.Provider) bool {
 		if !c.IsActive() || len(c.AuditKey) == 0 || types.SameOperator(provider, c) || (exclude != nil && exclude(c)) {
 			return true
 		}

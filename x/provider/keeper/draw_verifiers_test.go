@@ -45,9 +45,9 @@ func sorted(s []string) []string {
 	return out
 }
 
-// TestDrawVerifiersExcludes: of a provider and twelve others, only the four that are
-// ACTIVE with an audit key, drawable, not the same operator and not excluded by the caller
-// are ever drawn, whatever their determinism profile (descriptive only: a filter on it
+// TestDrawVerifiersExcludes: of a provider and twelve others, only the five that are
+// ACTIVE with an audit key and bond ≥ min_bond (one of them with every job slot taken),
+// not the same operator and not excluded by the caller are ever drawn, whatever their determinism profile (descriptive only: a filter on it
 // would let a provider with a unique profile escape every audit).
 func TestDrawVerifiersExcludes(t *testing.T) {
 	f := newFixture(t)
@@ -74,7 +74,8 @@ func TestDrawVerifiersExcludes(t *testing.T) {
 	for i := 10; i <= 12; i++ {
 		eligible = append(eligible, f.registerAs(t, addr(i), workerOf(i), int64(i-9), types.DefaultProfile, 0).String())
 	}
-	eligible = sorted(append(eligible, otherProf.String()))
+	// A provider with every job slot taken still verifies (its verifier weight is its bond).
+	eligible = sorted(append(eligible, otherProf.String(), full.String()))
 	checkAll(t, f)
 	require.Empty(t, f.provider(t, noKey).AuditKey)
 	p := f.provider(t, prov)
@@ -97,8 +98,8 @@ func TestDrawVerifiersExcludes(t *testing.T) {
 	got, err := f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(0), 10, p, nil)
 	require.NoError(t, err)
 	require.Equal(t, sorted(append(eligible, earlier.String())), sorted(operators(got)))
-	// n = 4 of exactly 4 eligible: all of them; n = 0: none.
-	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 4, p, excludeEarlier)
+	// n = 5 of exactly 5 eligible: all of them; n = 0: none.
+	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 5, p, excludeEarlier)
 	require.NoError(t, err)
 	require.Equal(t, eligible, sorted(operators(got)))
 	got, err = f.k.DrawVerifiers(f.ctx, "llama-7b", seedOf(5), 0, p, nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
@@ -81,14 +82,18 @@ func (k Keeper) BondsInvariant(ctx context.Context) (string, bool) {
 // CheckWeightTree verifies a model's weight tree against first principles: the size is a
 // power of two covering every slot handed out, every node equals the sum of its slot range,
 // every slot's weight is its owner's weight (bond if ACTIVE with a bond ≥ min_bond and free
-// capacity, else 0) and every provider serving the model owns exactly one slot.
+// capacity, else 0) and every provider serving the model owns exactly one slot; and the
+// same of its verifier tree (bond if ACTIVE with a bond ≥ min_bond, busy or not).
 // O(size · log size): for invariant checks and tests.
 func (k Keeper) CheckWeightTree(ctx context.Context, model string) error {
 	minBond, err := k.minBond(ctx)
 	if err != nil {
 		return err
 	}
-	if err := k.indexes.checkTree(ctx, k.Providers, model, minBond); err != nil {
+	if err := k.indexes.checkTree(ctx, k.Providers, model, model, func(p *types.Provider) math.Int { return weightOf(p, minBond) }); err != nil {
+		return types.ErrInvariantBroken.Wrap(err.Error())
+	}
+	if err := k.indexes.checkTree(ctx, k.Providers, model, verifierTree(model), func(p *types.Provider) math.Int { return verifierWeightOf(p, minBond) }); err != nil {
 		return types.ErrInvariantBroken.Wrap(err.Error())
 	}
 	return nil
@@ -115,7 +120,9 @@ func (k Keeper) CheckIndexes(ctx context.Context) error {
 	if err := k.Models.Walk(ctx, nil, func(m string, _ types.Model) (bool, error) { return add(m) }); err != nil {
 		return err
 	}
-	if err := k.TreeMeta.Walk(ctx, nil, func(m string, _ TreeMeta) (bool, error) { return add(m) }); err != nil {
+	if err := k.TreeMeta.Walk(ctx, nil, func(m string, _ TreeMeta) (bool, error) {
+		return add(strings.TrimSuffix(m, verifierTree(""))) // a verifier tree is checked with its model
+	}); err != nil {
 		return err
 	}
 	if err := k.indexes.check(ctx, k.Providers, models, minBond); err != nil {

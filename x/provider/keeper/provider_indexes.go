@@ -74,6 +74,9 @@ func (x providerIndexes) sync(ctx context.Context, operator sdk.AccAddress, old,
 			if err := x.releaseSlot(ctx, m, operator); err != nil {
 				return err
 			}
+			if err := x.releaseSlot(ctx, verifierTree(m), operator); err != nil {
+				return err
+			}
 		}
 	}
 	for _, m := range newModels {
@@ -117,13 +120,21 @@ func (x providerIndexes) sync(ctx context.Context, operator sdk.AccAddress, old,
 	if err := x.syncFree(ctx, operator, old, next, oldWeight, newWeight, oldModels, newModels); err != nil {
 		return err
 	}
-	// Weights: every listed model holds a slot (weight possibly zero).
-	if sameModels(oldModels, newModels) && oldWeight.Equal(newWeight) {
-		return nil
+	// Weights: every listed model holds a slot (weight possibly zero) in its job tree and
+	// in its verifier tree.
+	if !sameModels(oldModels, newModels) || !oldWeight.Equal(newWeight) {
+		for _, m := range newModels {
+			if err := x.setWeight(ctx, m, operator, newWeight); err != nil {
+				return err
+			}
+		}
 	}
-	for _, m := range newModels {
-		if err := x.setWeight(ctx, m, operator, newWeight); err != nil {
-			return err
+	oldV, newV := verifierWeightOf(old, oldMin), verifierWeightOf(next, newMin)
+	if !sameModels(oldModels, newModels) || !oldV.Equal(newV) {
+		for _, m := range newModels {
+			if err := x.setWeight(ctx, verifierTree(m), operator, newV); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -317,31 +328,37 @@ func (x providerIndexes) check(ctx context.Context, providers collections.Map[sd
 		}
 	}
 	for _, m := range models {
-		if err := x.checkTree(ctx, providers, m, minBond); err != nil {
+		if err := x.checkTree(ctx, providers, m, m, func(p *types.Provider) math.Int { return weightOf(p, minBond) }); err != nil {
+			return err
+		}
+		if err := x.checkTree(ctx, providers, m, verifierTree(m), func(p *types.Provider) math.Int { return verifierWeightOf(p, minBond) }); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// checkTree verifies a model's weight tree: every provider serving the model owns exactly
-// one slot (the slot and owner maps agree), every owned slot's weight is its owner's
-// weight (bond if ACTIVE with a bond ≥ min_bond and free capacity, else 0), and the tree
-// itself holds (weighttree.Tree.Check: size, free stack, node sums).
-func (x providerIndexes) checkTree(ctx context.Context, providers collections.Map[sdk.AccAddress, types.Provider], model string, minBond math.Int) error {
-	tree := x.trees.tree(model)
+// checkTree verifies one of a model's weight trees (key: the model for the job tree,
+// verifierTree(model) for the verifier tree): every provider serving the model owns
+// exactly one slot (the slot and owner maps agree), every owned slot's weight is its
+// owner's weight (weight), and the tree itself holds (weighttree.Tree.Check: size, free
+// stack, node sums).
+func (x providerIndexes) checkTree(ctx context.Context, providers collections.Map[sdk.AccAddress, types.Provider],
+	model, key string, weight func(*types.Provider) math.Int,
+) error {
+	tree := x.trees.tree(key)
 	meta, err := tree.Meta(ctx)
 	if err != nil {
 		return err
 	}
 	owned := uint64(0)
-	err = x.owners.Walk(ctx, collections.NewPrefixedPairRange[string, uint64](model),
-		func(key collections.Pair[string, uint64], operator sdk.AccAddress) (bool, error) {
-			slot := key.K2()
+	err = x.owners.Walk(ctx, collections.NewPrefixedPairRange[string, uint64](key),
+		func(k collections.Pair[string, uint64], operator sdk.AccAddress) (bool, error) {
+			slot := k.K2()
 			if slot == 0 || slot >= meta.NextSlot {
 				return true, fmt.Errorf("slot %d beyond next slot %d", slot, meta.NextSlot)
 			}
-			back, err := x.slots.Get(ctx, collections.Join(model, operator))
+			back, err := x.slots.Get(ctx, collections.Join(key, operator))
 			if err != nil {
 				return true, fmt.Errorf("slot %d owner %s has no slot: %w", slot, x.addrString(operator), err)
 			}
@@ -356,14 +373,14 @@ func (x providerIndexes) checkTree(ctx context.Context, providers collections.Ma
 			if err != nil {
 				return true, err
 			}
-			if want := weightOf(&p, minBond); !want.Equal(w) {
+			if want := weight(&p); !want.Equal(w) {
 				return true, fmt.Errorf("provider %s weight %s, want %s", p.Operator, w, want)
 			}
 			owned++
 			return false, nil
 		})
 	if err != nil {
-		return fmt.Errorf("tree %s: %w", model, err)
+		return fmt.Errorf("tree %s: %w", key, err)
 	}
 	serving := uint64(0)
 	err = x.byModel.Walk(ctx, collections.NewPrefixedPairRange[string, sdk.AccAddress](model),
@@ -375,10 +392,10 @@ func (x providerIndexes) checkTree(ctx context.Context, providers collections.Ma
 		return err
 	}
 	if serving != owned {
-		return fmt.Errorf("tree %s: %d providers serve the model, %d slots owned", model, serving, owned)
+		return fmt.Errorf("tree %s: %d providers serve the model, %d slots owned", key, serving, owned)
 	}
 	if err := tree.Check(ctx, owned); err != nil {
-		return fmt.Errorf("tree %s: %w", model, err)
+		return fmt.Errorf("tree %s: %w", key, err)
 	}
 	return nil
 }

@@ -103,6 +103,21 @@ func weightOf(p *types.Provider, minBond math.Int) math.Int {
 	return p.Bond.Amount
 }
 
+// verifierWeightOf is a provider's weight in the verifier draw: its bond while eligible,
+// busy or not. A provider with every job slot taken still verifies: the audit is the
+// protocol's security, and a burst that fills every slot (an attacker's own jobs, say)
+// must not leave results unverifiable, so refunded and unpaid, exactly when it lasts.
+func verifierWeightOf(p *types.Provider, minBond math.Int) math.Int {
+	if !eligible(p, minBond) {
+		return math.ZeroInt()
+	}
+	return p.Bond.Amount
+}
+
+// verifierTree is the key of a model's verifier tree in the Tree* collections: the model
+// id with a suffix no model id can have ('/' is not in [a-z0-9._-]).
+func verifierTree(model string) string { return model + "/verifiers" }
+
 // sameDrawInputs reports whether nothing the model, price and weight indexes depend on
 // differs between old and next (the common case of a job taken without filling the last
 // slot, or a counter update), so the write needs neither the params nor index work.

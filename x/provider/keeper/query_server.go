@@ -12,6 +12,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	pagelimit "github.com/sovra-network/sovra/x/internal/page"
 	"github.com/sovra-network/sovra/x/provider/types"
 )
 
@@ -61,7 +62,7 @@ func (q queryServer) Providers(ctx context.Context, req *types.QueryProvidersReq
 		req = &types.QueryProvidersRequest{}
 	}
 	if req.Model == "" {
-		providers, page, err := query.CollectionPaginate(ctx, q.k.Providers, req.Pagination,
+		providers, page, err := query.CollectionPaginate(ctx, q.k.Providers, pagelimit.Capped(req.Pagination),
 			func(_ sdk.AccAddress, p types.Provider) (types.Provider, error) { return p, nil })
 		if err != nil {
 			return nil, status.Error(codes.InvalidArgument, err.Error())
@@ -71,7 +72,7 @@ func (q queryServer) Providers(ctx context.Context, req *types.QueryProvidersReq
 	if err := types.ValidateModelID(req.Model); err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	providers, page, err := query.CollectionPaginate(ctx, q.k.ModelProviders, req.Pagination,
+	providers, page, err := query.CollectionPaginate(ctx, q.k.ModelProviders, pagelimit.Capped(req.Pagination),
 		func(key collections.Pair[string, sdk.AccAddress], _ collections.NoValue) (types.Provider, error) {
 			return q.k.Providers.Get(ctx, key.K2())
 		},

@@ -10,11 +10,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/sovra-network/sovra/x/internal/page"
 	"github.com/sovra-network/sovra/x/task/types"
 )
-
-// maxPageLimit caps a jobs page.
-const maxPageLimit = 1000
 
 type queryServer struct{ k Keeper }
 
@@ -60,10 +58,10 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 	if filters > 1 {
 		return nil, status.Error(codes.InvalidArgument, "filter by at most one of submitter, provider, status")
 	}
-	page := pageRequest(req.Pagination)
+	pageReq := page.Capped(req.Pagination)
 	load := func(id uint64) (types.Job, error) { return q.k.Jobs.Get(ctx, id) }
 	byAddress := func(set collections.KeySet[collections.Pair[sdk.AccAddress, uint64]], addr sdk.AccAddress) ([]types.Job, *query.PageResponse, error) {
-		return query.CollectionPaginate(ctx, set, page,
+		return query.CollectionPaginate(ctx, set, pageReq,
 			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Job, error) {
 				return load(key.K2())
 			},
@@ -94,17 +92,17 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 		if from, err = q.k.lowestQueuedID(ctx, req.Status); err != nil {
 			return nil, status.Error(codes.Internal, err.Error())
 		}
-		jobs, res, err = query.CollectionFilteredPaginate(ctx, jobsFrom{Map: q.k.Jobs, from: from}, page,
+		jobs, res, err = query.CollectionFilteredPaginate(ctx, jobsFrom{Map: q.k.Jobs, from: from}, pageReq,
 			func(_ uint64, job types.Job) (bool, error) { return job.Status == req.Status, nil },
 			func(_ uint64, job types.Job) (types.Job, error) { return job, nil })
 	case req.Status != types.JOB_STATUS_UNSPECIFIED:
-		jobs, res, err = query.CollectionPaginate(ctx, q.k.ByStatus, page,
+		jobs, res, err = query.CollectionPaginate(ctx, q.k.ByStatus, pageReq,
 			func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Job, error) {
 				return load(key.K2())
 			},
 			query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.Status)))
 	default:
-		jobs, res, err = query.CollectionPaginate(ctx, q.k.Jobs, page,
+		jobs, res, err = query.CollectionPaginate(ctx, q.k.Jobs, pageReq,
 			func(_ uint64, job types.Job) (types.Job, error) { return job, nil })
 	}
 	if err != nil {
@@ -114,17 +112,6 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 		jobs = []types.Job{}
 	}
 	return &types.QueryJobsResponse{Jobs: jobs, Pagination: res}, nil
-}
-
-// pageRequest caps the page size at maxPageLimit (the SDK's default of 100 applies when
-// no limit is given).
-func pageRequest(p *query.PageRequest) *query.PageRequest {
-	if p == nil || p.Limit <= maxPageLimit {
-		return p
-	}
-	capped := *p
-	capped.Limit = maxPageLimit
-	return &capped
 }
 
 // jobsFrom is the Jobs map from id from on, as a collection to paginate: iteration never

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	pagelimit "github.com/sovra-network/sovra/x/internal/page"
 	"github.com/sovra-network/sovra/x/verify/types"
 )
 
@@ -99,7 +100,7 @@ func (q queryServer) Audits(ctx context.Context, req *types.QueryAuditsRequest) 
 	var page *query.PageResponse
 	var err error
 	byAddress := func(ks collections.KeySet[collections.Pair[sdk.AccAddress, uint64]], prefix sdk.AccAddress) {
-		out, page, err = query.CollectionFilteredPaginate(ctx, ks, req.Pagination,
+		out, page, err = query.CollectionFilteredPaginate(ctx, ks, pagelimit.Capped(req.Pagination),
 			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (bool, error) {
 				return match(key.K2())
 			},
@@ -109,7 +110,7 @@ func (q queryServer) Audits(ctx context.Context, req *types.QueryAuditsRequest) 
 			query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](prefix))
 	}
 	byStatus := func() {
-		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.ByStatus, req.Pagination,
+		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.ByStatus, pagelimit.Capped(req.Pagination),
 			func(key collections.Pair[int32, uint64], _ collections.NoValue) (bool, error) { return match(key.K2()) },
 			func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Audit, error) {
 				return load(key.K2())
@@ -129,7 +130,7 @@ func (q queryServer) Audits(ctx context.Context, req *types.QueryAuditsRequest) 
 	case req.Status != types.AUDIT_STATUS_UNSPECIFIED:
 		byStatus()
 	default:
-		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.Audits, req.Pagination,
+		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.Audits, pagelimit.Capped(req.Pagination),
 			func(_ uint64, a types.Audit) (bool, error) { return keep(a), nil },
 			func(_ uint64, a types.Audit) (types.Audit, error) { return a, nil })
 	}

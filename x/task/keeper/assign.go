@@ -204,5 +204,8 @@ func (k Keeper) assignNew(ctx sdk.Context, params types.Params, beacon []byte, b
 			return err
 		}
 	}
+	if id == cursor {
+		return nil // nothing new: a write of the same value would still be IAVL work at commit
+	}
 	return k.AssignCursor.Set(ctx, id)
 }

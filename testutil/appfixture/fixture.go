@@ -81,6 +81,10 @@ type Fixture struct {
 	LastBlock *abci.ResponseFinalizeBlock
 	// AfterBlock, when set, runs after every committed block (invariant checks).
 	AfterBlock func()
+	// LastFinalize and LastCommit are how long FinalizeBlock (PreBlock, BeginBlock, txs,
+	// EndBlock) and Commit took in the last block NextBlock or TryNextBlock ran
+	// (benchmarks of the block hooks).
+	LastFinalize, LastCommit time.Duration
 	height     int64
 	now        time.Time
 	// readCtx, when set, is what Ctx returns (an imported state read before its first

@@ -49,15 +49,18 @@ func (f *Fixture) TryNextBlock(txs ...[]byte) ([]*abci.ExecTxResult, error) {
 		}
 		req = &abci.RequestFinalizeBlock{Height: h, Time: f.now, Txs: prep.Txs, ProposerAddress: f.ConsAddr}
 	}
+	start := time.Now()
 	res, err := f.App.FinalizeBlock(req)
 	if err != nil {
 		f.pending = req
 		return nil, fmt.Errorf("FinalizeBlock(%d): %w", h, err)
 	}
 	f.pending = nil
+	finalized := time.Now()
 	if _, err := f.App.Commit(); err != nil {
 		f.T.Fatalf("Commit(%d): %v", h, err)
 	}
+	f.LastFinalize, f.LastCommit = finalized.Sub(start), time.Since(finalized)
 	f.height = h
 	f.LastBlock = res
 	if f.AfterBlock != nil {

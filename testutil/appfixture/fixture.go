@@ -85,6 +85,7 @@ type Fixture struct {
 	// EndBlock) and Commit took in the last block NextBlock or TryNextBlock ran
 	// (benchmarks of the block hooks).
 	LastFinalize, LastCommit time.Duration
+
 	height     int64
 	now        time.Time
 	// readCtx, when set, is what Ctx returns (an imported state read before its first

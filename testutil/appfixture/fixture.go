@@ -86,8 +86,8 @@ type Fixture struct {
 	// (benchmarks of the block hooks).
 	LastFinalize, LastCommit time.Duration
 
-	height     int64
-	now        time.Time
+	height int64
+	now    time.Time
 	// readCtx, when set, is what Ctx returns (an imported state read before its first
 	// block, see GenesisRoundTrip).
 	readCtx *sdk.Context

@@ -1,49 +1,113 @@
 #!/usr/bin/env bash
 # make bench:
-#  1. committed tx/s of MsgSend and MsgSubmitJob on one fresh single-validator localnet,
-#     same load generator, same run, rounds interleaved so state growth hurts neither
-#     kind more, and their ratio (target >= 0.8);
+#  1. throughput on one fresh single-validator localnet, same load generator, same run,
+#     rounds interleaved (send, submit-job, job) so state growth hurts no kind more:
+#     committed tx/s of MsgSend and MsgSubmitJob and their ratio (target >= 0.8), and
+#     jobs settled per second beside MsgSend tx/s (target >= 0.7): jobs submitted from the
+#     load accounts, their results committed by scripted workers of the three providers in
+#     MsgCommitResult batches, settled by the chain (sovra-loadgen --kind job). The network
+#     is config.yml with x/verify auditing as little as its params allow (audit_rate 0.001
+#     with collateral_multiplier 1000, since audit_rate x multiplier >= 1) and giving an
+#     audited provider 10,000 blocks to open: an audit needs real verifiers, so an audited
+#     job stays open through the run and is counted apart;
 #  2. the keeper benchmark of the stake-weighted provider draw at 100 and 10,000
 #     providers, and their ratio (target <= 2);
-#  3. worker tok/s: the llama backend's Generate vs a minimal greedy loop on the same
+#  3. block hooks: empty blocks on chains of 100 and 100,000 open jobs, idle and with a
+#     fixed due work, blocks alternated between the chains (app BenchmarkBlockHooks;
+#     target: FinalizeBlock's cost ratio about 1);
+#  4. worker tok/s: the llama backend's Generate vs a minimal greedy loop on the same
 #     llama.cpp library (worker/inference BenchmarkGenerate), ratio (target >= 0.95);
-#  4. job latency on a fresh 1-validator localnet with the real worker in process, from
+#  5. job latency on a fresh 1-validator localnet with the real worker in process, from
 #     the submission's inclusion to the result's commit, p50/p95 against the inference
 #     time (worker BenchmarkSubmitToCommit; target <= inference + 2 blocks);
-#  5. re-scoring an audited job vs generating it, per kernel variant (worker/inference
-#     BenchmarkRescore; target <= 0.10 at 128 tokens on the 5 M model).
-# Sections 3 and 4 need the llama.cpp libraries (make llama-libs) and are skipped without;
-# each ends with one summary line that is a Markdown row of README.md's benchmark table.
-# BENCH_TXS (per round, default 10000), BENCH_ROUNDS (default 3), BENCH_ACCOUNTS (default 8),
-# BENCH_JOBS (jobs per latency phase, default 20).
+#  6. re-scoring an audited job vs generating it, per kernel variant (worker/inference
+#     BenchmarkRescore; target <= 0.10 at 128 tokens on the 5 M model);
+#  7. the verifier draw and the verification overhead end to end.
+# The worker sections need the llama.cpp libraries (make llama-libs) and are skipped
+# without; sections 1, 3 and the worker ones end with summary lines that are Markdown rows
+# of README.md's benchmark table.
+# BENCH_TXS (per round and kind, default 10000), BENCH_ROUNDS (default 3), BENCH_ACCOUNTS
+# (default 8), BENCH_JOBS (jobs per latency phase, default 20), BENCH_HOOKS_BLOCKS (timed
+# block pairs per block-hooks case, default 100), BENCH_SECTIONS (space-separated subset
+# of: throughput draw hooks generate rescore latency verifier; default all).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 export BUILD_DIR GOFLAGS="${GOFLAGS:--buildvcs=false}"
 N="${BENCH_TXS:-10000}"; ROUNDS="${BENCH_ROUNDS:-3}"; K="${BENCH_ACCOUNTS:-8}"; JOBS="${BENCH_JOBS:-20}"
+HOOKS_BLOCKS="${BENCH_HOOKS_BLOCKS:-100}"
+SECTIONS=" ${BENCH_SECTIONS:-throughput draw hooks generate rescore latency verifier} "
+want() { [[ "$SECTIONS" == *" $1 "* ]]; }
+
+# awk helper: 12345.6 -> 12,346
+COMMAS='function commas(x,   s, r) { s = sprintf("%.0f", x); r = "";
+  while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
+  return s r }'
 
 WORK="$(mktemp -d)"
 NET="$WORK/net"
 cleanup() { bash "$ROOT/scripts/localnet.sh" stop --home "$NET" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-echo "== tx throughput: 1-validator localnet, $ROUNDS rounds of $N txs per kind, $K accounts"
-bash "$ROOT/scripts/localnet.sh" start --validators 1 --home "$NET" >/dev/null
+if want throughput; then
+echo "== throughput: 1-validator localnet, $ROUNDS rounds of $N txs (send, submit-job) or jobs (job) per kind, $K accounts"
+# config.yml with x/verify auditing as little as its params allow, and an audited provider
+# given longer than the run to open (see the top of this file); the demo's values stay.
+CONFIG="$WORK/bench-config.yml"
+sed -e 's/^\(\s*audit_rate:\).*/\1 "0.001000000000000000"/' \
+  -e 's/^\(\s*collateral_multiplier:\).*/\1 "1000"/' \
+  -e 's/^\(\s*open_phase_blocks:\).*/\1 "10000"/' "$ROOT/config.yml" >"$CONFIG"
+for key in audit_rate collateral_multiplier open_phase_blocks; do
+  [ "$(grep -c "^\s*$key:" "$CONFIG")" = 1 ] || { echo "bench: $key is not set exactly once in config.yml" >&2; exit 1; }
+done
+bash "$ROOT/scripts/localnet.sh" start --validators 1 --home "$NET" --config "$CONFIG" >/dev/null
 (cd "$ROOT" && go build -o "$BUILD_DIR/sovra-loadgen" ./cmd/sovra-loadgen)
 B="$BUILD_DIR/sovrad"; CLIENT="$NET/client"
-# Three providers with room for every job of the run, so no job waits for capacity.
+# Three providers, each its own worker, with room for every job of the run, so no job
+# waits for capacity; each publishes an audit key, without which it is never drawn as a
+# verifier, and a job is assigned only when others could verify it (sovra-worker does
+# both at its start; here the load generator's scripted workers commit the results).
 for p in provider1 provider2 provider3; do
   "$B" --home "$CLIENT" tx provider register --models demo-tiny --bond 10000000000usovra \
     --price-per-token 1usovra --worker "$("$B" --home "$CLIENT" keys show "$p" -a --keyring-backend test)" \
     --profile cpu-x64-f32-greedy-v1 --max-jobs 65536 --from "$p" --keyring-backend test --yes --output json >/dev/null
 done
 sleep 3
+for p in provider1 provider2 provider3; do
+  "$B" --home "$CLIENT" tx provider set-audit-key --from "$p" --keyring-backend test --yes --output json >/dev/null
+done
+sleep 3
 kinds=""
-for _ in $(seq 1 "$ROUNDS"); do kinds="$kinds,send,submit-job"; done
+for _ in $(seq 1 "$ROUNDS"); do kinds="$kinds,send,submit-job,job"; done
 node="$(sed -n "s/^node = [\"']\(.*\)[\"']/\1/p" "$CLIENT/config/client.toml")"
-"$BUILD_DIR/sovra-loadgen" --node "${node/tcp:/http:}" \
-  --home "$CLIENT" --funder alice --kind "${kinds#,}" -n "$N" -k "$K" --quiet --strict
+out="$("$BUILD_DIR/sovra-loadgen" --node "${node/tcp:/http:}" \
+  --home "$CLIENT" --funder alice --kind "${kinds#,}" -n "$N" -k "$K" \
+  --workers provider1,provider2,provider3 --quiet --strict)"
+echo "$out"
+echo "$out" | awk "$COMMAS"'
+  /^send: / { for (i = 1; i < NF; i++) if ($(i + 1) == "tx/s,") send[++ns] = $i }
+  /^submit-job: / { for (i = 1; i < NF; i++) if ($(i + 1) == "tx/s,") sub_[++nj] = $i }
+  /^MsgSend: .*MsgSubmitJob:/ { s = $2; j = $5; r = $10; sub(/;$/, "", r); sr = $0; sub(/.*rounds: /, "", sr) }
+  /^MsgSend: .*jobs settled:/ { js = $6; sub(/\/s,$/, "", js); jr = $11; sub(/;$/, "", jr); jrr = $0; sub(/.*rounds: /, "", jrr); sub(/;.*/, "", jrr)
+    aud = $0; sub(/.*rounds: [^;]*; /, "", aud); sub(/ audited.*/, "", aud)
+    lat = $0; sub(/.*settlement p50: /, "", lat); sub(/ blocks.*/, "", lat) }
+  /^job: / { for (i = 1; i < NF; i++) if ($(i + 1) == "jobs" && $(i + 2) == "settled/s") jobs[++nb] = $i
+             for (i = 1; i < NF; i++) if ($(i + 1) == "from" && $(i + 2) == "the" && $(i + 3) == "first") { x = $i; sub(/^\(/, "", x); sub(/\/s$/, "", x); steady[++nst] = x } }
+  function runs(a, n,   k, out) { out = ""; for (k = 1; k <= n; k++) out = out (k > 1 ? ", " : "") commas(a[k]); return out }
+  END {
+    if (s == "") { print "throughput: no result"; exit 1 }
+    printf "| MsgSend, committed tx/s | %s (runs: %s) | |\n", commas(s), runs(send, ns)
+    printf "| MsgSubmitJob, committed tx/s (assignment included: it runs in the next block) | %s (runs: %s) | |\n", commas(j), runs(sub_, nj)
+    printf "| ratio MsgSubmitJob / MsgSend | %s (rounds: %s) | ≥ 0.8 |\n", r, sr
+    if (js != "")
+      printf "| jobs settled/s (submitted, committed by scripted workers in batches, settled; from the block before the first submission to the last settlement) vs MsgSend tx/s, same run | %s / %s = %s (rounds: %s; from the first settlement on: %s jobs/s; submission to settlement p50 %s blocks; %s audited) | ≥ 0.7 |\n", commas(js), commas(s), jr, jrr, runs(steady, nst), lat, aud
+  }'
 
+# The chain of section 1 is not needed any more; it would only load the machine.
+bash "$ROOT/scripts/localnet.sh" stop --home "$NET" >/dev/null 2>&1 || true
+fi
+
+if want draw; then
 echo
 echo "== provider draw (keeper benchmark, ns/op)"
 out="$(cd "$ROOT" && go test -run '^$' -bench 'BenchmarkDrawProvider$' -benchtime 20000x -count 3 ./x/provider/keeper/)"
@@ -51,19 +115,36 @@ echo "$out" | grep '^Benchmark'
 echo "$out" | awk '/^BenchmarkDrawProvider\/providers=100-/ { a += $3; na++ }
   /^BenchmarkDrawProvider\/providers=10000-/ { b += $3; nb++ }
   END { if (na && nb) printf "draw: %.0f ns/op at 100, %.0f ns/op at 10000 providers, ratio %.2f (target <= 2)\n", a/na, b/nb, (b/nb)/(a/na) }'
+fi
 
-# The chain of section 1 is not needed any more; it would only load the machine.
-bash "$ROOT/scripts/localnet.sh" stop --home "$NET" >/dev/null 2>&1 || true
-
-# awk helper: 12345.6 -> 12,346
-COMMAS='function commas(x,   s, r) { s = sprintf("%.0f", x); r = "";
-  while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
-  return s r }'
+if want hooks; then
+echo
+echo "== block hooks: empty blocks on chains of 100 and 100,000 open jobs, alternated (app BenchmarkBlockHooks, $HOOKS_BLOCKS pairs per case)"
+out="$(cd "$ROOT" && go test -run '^$' -bench 'BenchmarkBlockHooks$' -benchtime "${HOOKS_BLOCKS}x" -count 1 -timeout 60m ./app/)"
+echo "$out" | grep -E '^Benchmark|built'
+echo "$out" | awk "$COMMAS"'
+  /^BenchmarkBlockHooks\/(idle|due)-/ {
+    c = $1; sub(/^BenchmarkBlockHooks\//, "", c); sub(/-[0-9]+$/, "", c)
+    for (i = 2; i < NF; i++) v[c, $(i + 1)] = $i
+    seen[c] = 1
+  }
+  function cell(c) {
+    return sprintf("%s: FinalizeBlock %s / %s µs, ratio %.2f; Commit %s / %s µs, ratio %.2f", c,
+      commas(v[c, "finalize-ns@100"] / 1000), commas(v[c, "finalize-ns@100000"] / 1000), v[c, "finalize-ratio"],
+      commas(v[c, "commit-ns@100"] / 1000), commas(v[c, "commit-ns@100000"] / 1000), v[c, "commit-ratio"])
+  }
+  END {
+    if (!seen["idle"] || !seen["due"]) { print "block hooks: no result"; exit 1 }
+    printf "| block cost at 100 / 100,000 open jobs (BenchmarkBlockHooks: empty blocks alternated between the chains, median ratio of the pairs; due = 20 settlements, 20 expiries and their prunes a block) | %s; %s | FinalizeBlock ratio ≈ 1 |\n", cell("idle"), cell("due")
+  }'
+fi
 
 LIB="${SOVRA_LLAMA_LIB:-$ROOT/.llama/lib/x64}"
 echo
 echo "== worker tok/s: llama backend vs llama.cpp called directly (BenchmarkGenerate, $ROUNDS rounds)"
-if [ ! -e "$LIB/libllama.so" ]; then
+if ! want generate; then
+  echo "skipped: not in BENCH_SECTIONS"
+elif [ ! -e "$LIB/libllama.so" ]; then
   echo "skipped: no llama.cpp libraries in $LIB (make llama-libs)"
 else
   out="$(cd "$ROOT" && go test -run '^$' -bench 'BenchmarkGenerate$' -benchtime 10s -count "$ROUNDS" ./worker/inference/)"
@@ -91,7 +172,9 @@ fi
 
 echo
 echo "== re-scoring vs generation, same job (BenchmarkRescore: one batched pass over prompt + claimed tokens vs generating them; 1 thread, x64 and haswell kernels)"
-if [ ! -e "$LIB/libllama.so" ]; then
+if ! want rescore; then
+  echo "skipped: not in BENCH_SECTIONS"
+elif [ ! -e "$LIB/libllama.so" ]; then
   echo "skipped: no llama.cpp libraries in $LIB (make llama-libs)"
 else
   for variant in x64 haswell; do
@@ -119,7 +202,9 @@ fi
 
 echo
 echo "== job latency: submission included → result committed, 1-validator localnet, worker in process (BenchmarkSubmitToCommit, $JOBS jobs per phase)"
-if [ ! -e "$LIB/libllama.so" ]; then
+if ! want latency; then
+  echo "skipped: not in BENCH_SECTIONS"
+elif [ ! -e "$LIB/libllama.so" ]; then
   echo "skipped: no llama.cpp libraries in $LIB (make llama-libs)"
 else
   out="$(cd "$ROOT" && SOVRAD_BIN="$BUILD_DIR/sovrad" SOVRA_BENCH_JOBS="$JOBS" \
@@ -151,6 +236,7 @@ else
     }'
 fi
 
+if want verifier; then
 echo
 echo "== verifier draw (keeper benchmark, n = 3 excluding the audited provider, ns/op)"
 out="$(cd "$ROOT" && go test -run '^$' -bench 'BenchmarkDrawVerifiers$' -benchtime 20000x -count 3 ./x/provider/keeper/)"
@@ -158,10 +244,13 @@ echo "$out" | grep '^Benchmark'
 echo "$out" | awk '/^BenchmarkDrawVerifiers\/providers=100-/ { a += $3; na++ }
   /^BenchmarkDrawVerifiers\/providers=10000-/ { b += $3; nb++ }
   END { if (na && nb) printf "verifier draw: %.0f ns/op at 100, %.0f ns/op at 10000 providers, ratio %.2f (target <= 2)\n", a/na, b/nb, (b/nb)/(a/na) }'
+fi
 
 echo
 echo "== verification overhead: verifiers' re-scoring / providers' inference, 4 honest providers with in-process workers (worker BenchmarkVerifierOverhead, ${BENCH_AUDIT_JOBS:-40} jobs)"
-if [ ! -e "$LIB/libllama.so" ]; then
+if ! want verifier; then
+  echo "skipped: not in BENCH_SECTIONS"
+elif [ ! -e "$LIB/libllama.so" ]; then
   echo "skipped: no llama.cpp libraries in $LIB (make llama-libs)"
 else
   out="$(cd "$ROOT" && SOVRAD_BIN="$BUILD_DIR/sovrad" SOVRA_BENCH_AUDIT_JOBS="${BENCH_AUDIT_JOBS:-40}" \

@@ -55,9 +55,9 @@ func validateGenesisProvider(params Params, models map[string]struct{}, p Provid
 	if err := ValidateModelList(p.Models); err != nil {
 		return err
 	}
-	if len(p.Models) > int(params.MaxModels) {
-		return ErrTooManyModels.Wrapf("%d models, max_models is %d", len(p.Models), params.MaxModels)
-	}
+	// A provider may serve more than max_models: governance may lower it below what a
+	// provider registered with (it keeps its models, and cannot add any), and the chain
+	// exports that state. The list is bounded by the registered models: each is one, once.
 	for _, id := range p.Models {
 		if _, ok := models[id]; !ok {
 			return ErrUnknownModel.Wrapf("model %s is not registered", id)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
@@ -91,18 +92,37 @@ func (q *futureOps) due(now time.Time) []simsx.SimMsgFactoryX {
 	return out
 }
 
-// weights reads op weights from the simulation's app params ("op_weight_<name>"), with
-// some SDK factories turned off in this app (see disabledOps).
+// weights reads op weights from the simulation's app params ("op_weight_<name>"). By
+// default the SDK modules' factories get half their own weights, and validators are
+// created at a tenth of it (each one adds to every block's work), so that about two
+// thirds of the messages are Sovra's; some SDK factories are off (see disabledOps).
 func weights(p simtypes.AppParams) simsx.WeightSource {
 	src := simsx.ParamWeightSource(p)
 	return simsx.WeightSourceFn(func(name string, def uint32) uint32 {
-		if _, off := disabledOps[name]; off {
-			if _, set := p["op_weight_"+name]; !set {
-				return 0
-			}
+		if _, set := p["op_weight_"+name]; set {
+			return src.Get(name, def)
 		}
-		return src.Get(name, def)
+		switch {
+		case disabledOps[name] != "":
+			return 0
+		case name == "msg_create_validator":
+			return def / 10
+		case !sovraOp(name):
+			return max(def/2, 1)
+		}
+		return def
 	})
+}
+
+// sovraOp reports whether a weight name is one of Sovra's factories (prefixed with the
+// module's name) or the harness's own.
+func sovraOp(name string) bool {
+	for _, prefix := range []string{"beacon_", "provider_", "task_", "verify_", "rewards_", "vote_yes_"} {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // disabledOps are SDK factories this app cannot run, each with the reason.

@@ -185,6 +185,11 @@ func Run(tb testing.TB, cfg Config) (Result, error) {
 	}
 	s.res.Chain, err = chainStats(s.committedCtx(), a)
 	s.res.Summary = s.reporter.Summary().String()
+	if err == nil {
+		if err = exportImport(a, tb.TempDir()); err != nil {
+			err = fmt.Errorf("seed %d, genesis export at height %d: %w", cfg.Seed, s.res.Height, err)
+		}
+	}
 	s.res.Elapsed = time.Since(start)
 	return s.res, err
 }

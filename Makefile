@@ -44,6 +44,13 @@ test-race:
 test-unit:
 	$(GO) test -count=1 -short ./...
 
+## sim: the app simulation (testutil/simulation): SIM_BLOCKS (500) random blocks of every module's messages, invariants after each block, run twice from SIM_SEED (1) to check every height's app hash; prints the seed, blocks/s and what ran
+SIM_BLOCKS ?= 500
+SIM_SEED ?= 1
+.PHONY: sim
+sim:
+	SIM_BLOCKS=$(SIM_BLOCKS) SIM_SEED=$(SIM_SEED) $(GO) test -count=1 -timeout 60m -v -run 'TestAppSimulationDeterminism$$' ./testutil/simulation
+
 ## bench: tx throughput on a localnet, and keeper benchmarks
 bench: build
 	bash scripts/bench.sh

@@ -53,7 +53,9 @@ step gofmt listed gofmt gofmt -l "${tracked[@]}"
 step gofumpt listed gofumpt "$bin/gofumpt" -l "${gofiles[@]}"
 step "go vet" $GO vet ./...
 step layout layout
-step golangci-lint "$bin/golangci-lint" run ./...
+# Several runs on one machine (engineers, CI) would otherwise refuse each other: the
+# tool takes a global lock unless told it may run in parallel.
+step golangci-lint "$bin/golangci-lint" run --allow-parallel-runners ./...
 step "buf lint" bash -c 'bash scripts/proto-deps.sh && "$0" lint proto' "$bin/buf"
 
 if [ ${#failed[@]} -gt 0 ]; then

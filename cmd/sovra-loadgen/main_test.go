@@ -43,8 +43,10 @@ func TestPrintComparisonPerRound(t *testing.T) {
 		return loadgen.Result{Kind: loadgen.KindSend, Committed: n, Seconds: s}
 	}
 	job := func(settled int, s float64, audited int) loadgen.Result {
-		return loadgen.Result{Kind: loadgen.KindJob, Committed: settled + audited, Seconds: s / 2,
-			Jobs: &loadgen.JobStats{Settled: settled, Seconds: s, Audited: audited, LatencyBlocksP50: 6}}
+		return loadgen.Result{
+			Kind: loadgen.KindJob, Committed: settled + audited, Seconds: s / 2,
+			Jobs: &loadgen.JobStats{Settled: settled, Seconds: s, Audited: audited, LatencyBlocksP50: 6},
+		}
 	}
 	var out bytes.Buffer
 	printComparison(&out, map[loadgen.Kind][]loadgen.Result{

@@ -261,7 +261,7 @@ func (s *sim) block(h int64) (err error) {
 	}
 	s.app.SimWriteState()
 	if _, err := s.app.Commit(); err != nil {
-		return fmt.Errorf("Commit: %w", err)
+		return fmt.Errorf("commit: %w", err)
 	}
 	s.res.Height = h
 	s.res.AppHashes = append(s.res.AppHashes, s.app.LastCommitID().Hash)

@@ -43,10 +43,10 @@ func RandomParams(r *rand.Rand, verificationShare math.LegacyDec) types.Params {
 	minMult := math.LegacyOneDec().Quo(p.AuditRate).Ceil().TruncateInt64()
 	p.CollateralMultiplier = uint64(minMult + r.Int63n(10)) //nolint:gosec // G115: small positive
 	if r.Intn(2) == 0 {
-		p.LogprobTolerance = uint32(1 + r.Intn(64*types.TraceScale)) //nolint:gosec // G115: in the param's bounds
+		p.LogprobTolerance = uint32(1 + r.Intn(64*types.TraceScale))                   //nolint:gosec // G115: in the param's bounds
 		p.MeanLogprobToleranceMilli = uint32(1 + r.Intn(1000*int(p.LogprobTolerance))) //nolint:gosec // G115: at most 1000 × 2^16
-		p.MarginTolerance = uint32(1 + r.Intn(64*types.TraceScale)) //nolint:gosec // G115: in the param's bounds
-		p.IntervalTolerance = uint32(1 + r.Int63n(1<<31))           //nolint:gosec // G115: in (0, 2^31]
+		p.MarginTolerance = uint32(1 + r.Intn(64*types.TraceScale))                    //nolint:gosec // G115: in the param's bounds
+		p.IntervalTolerance = uint32(1 + r.Int63n(1<<31))                              //nolint:gosec // G115: in (0, 2^31]
 	}
 	return p
 }

@@ -115,7 +115,7 @@ type Options struct {
 	// once they are.
 	CommitTimeout time.Duration
 	// PollInterval is how often the block follower asks for the latest height
-	// (default 200ms).
+	// (default 200ms; 50ms for kind job).
 	PollInterval time.Duration
 
 	// Log receives progress lines (nil: silent).
@@ -161,6 +161,11 @@ func (o *Options) setDefaults() {
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 200 * time.Millisecond
+		if o.Kind == KindJob {
+			// The scripted workers learn of their jobs from the follower: the sooner it
+			// sees a block, the likelier their commits make the next one.
+			o.PollInterval = 50 * time.Millisecond
+		}
 	}
 	if o.Log == nil {
 		o.Log = io.Discard

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"math/rand"
 	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,8 @@ import (
 	beaconsim "github.com/sovra-network/sovra/x/beacon/simulation"
 	beacontypes "github.com/sovra-network/sovra/x/beacon/types"
 	"github.com/sovra-network/sovra/x/beacon/vrf"
+	verifysim "github.com/sovra-network/sovra/x/verify/simulation"
+	verifytypes "github.com/sovra-network/sovra/x/verify/types"
 )
 
 // ChainID of every simulated chain.
@@ -84,6 +87,9 @@ type Result struct {
 	Delivered, Skipped, Refused int
 	// ByType counts the delivered messages of each type (type URL).
 	ByType map[string]int
+	// Verdicts counts the audits' verdicts by whether the audited result was honest or a
+	// substitute's (x/internal/simworld) and the verdict's reason.
+	Verdicts map[string]int
 	// Summary counts, per module, the deliveries and, per message type, each reason to
 	// skip (simsx's summary).
 	Summary string
@@ -139,7 +145,7 @@ func Run(tb testing.TB, cfg Config) (Result, error) {
 		sets:      map[int64]valSet{},
 		live:      liveness{offlineUntil: map[string]int64{}},
 		vrfKeys:   map[string]vrf.PrivateKey{},
-		res:       Result{Seed: cfg.Seed, ByType: map[string]int{}},
+		res:       Result{Seed: cfg.Seed, ByType: map[string]int{}, Verdicts: map[string]int{}},
 	}
 	s.accs = simtypes.RandomAccounts(r, 30+r.Intn(60))
 	for _, acc := range s.accs {
@@ -403,8 +409,9 @@ func msgString(a *app.App, msg sdk.Msg) string {
 
 // check runs the invariants on the state committed at h: every Sovra module account holds
 // what its module owes, collateral and open audits add up, the hand-kept indexes rebuild
-// (testutil/appfixture), supply moved only by the block's mints and burns, and the bank's
-// supply is the sum of all balances.
+// (testutil/appfixture), supply moved only by the block's mints and burns, the bank's
+// supply is the sum of all balances, and the block's audit verdicts are right (a
+// substitute never passes; an honest result fails only when its provider missed a step).
 func (s *sim) check(h int64, fin *abci.ResponseFinalizeBlock, txEvents []abci.Event) error {
 	ctx := s.committedCtx()
 	if err := appfixture.CheckModuleAccounts(ctx, s.app); err != nil {
@@ -424,7 +431,47 @@ func (s *sim) check(h int64, fin *abci.ResponseFinalizeBlock, txEvents []abci.Ev
 		return fmt.Errorf("invariant broken: supply %s, want %s (previous %s + minted %s - burned %s)", supply, want, s.lastSupply, minted, burned)
 	}
 	s.lastSupply = supply
+	if err := s.countVerdicts(fin.Events, txEvents); err != nil {
+		return err
+	}
 	return checkBankSupply(ctx, s.app)
+}
+
+// providerMissed reports whether a verdict's reason is a step the provider did not take
+// in time, which fails an honest result too.
+func providerMissed(reason string) bool {
+	return strings.HasPrefix(reason, "the provider did not open") || strings.HasPrefix(reason, "the provider did not reveal")
+}
+
+// countVerdicts counts the block's audit verdicts (Result.Verdicts) and checks them.
+func (s *sim) countVerdicts(lists ...[]abci.Event) error {
+	for _, events := range lists {
+		evs, err := verifytypes.ParseEvents(events)
+		if err != nil {
+			return err
+		}
+		for _, e := range evs {
+			v, ok := e.(*verifytypes.EventAuditVerdict)
+			if !ok {
+				continue
+			}
+			substitute := verifysim.SubstituteResult(v.Provider, v.JobId)
+			result := "honest result"
+			if substitute {
+				result = "substitute's result"
+			}
+			s.res.Verdicts[fmt.Sprintf("%s, %s: %s", result, strings.TrimPrefix(v.Verdict.String(), "AUDIT_STATUS_"), v.Reason)]++
+			// Every simulated verifier is honest: a substitute never passes, and an honest
+			// result fails only when its provider missed a step.
+			switch {
+			case substitute && v.Verdict == verifytypes.AUDIT_STATUS_PASSED:
+				return fmt.Errorf("invariant broken: job %d, a substitute model's result, passed its audit: %s", v.JobId, v.Reason)
+			case !substitute && v.Verdict == verifytypes.AUDIT_STATUS_FAILED && !providerMissed(v.Reason):
+				return fmt.Errorf("invariant broken: job %d, an honest result, failed its audit: %s", v.JobId, v.Reason)
+			}
+		}
+	}
+	return nil
 }
 
 func (s *sim) supply(ctx sdk.Context) sdkmath.Int {

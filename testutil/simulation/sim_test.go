@@ -68,8 +68,13 @@ func report(t *testing.T, res simulation.Result) {
 	t.Logf("seed %d: %d blocks in %s (%.1f blocks/s), %d messages delivered, %d factories skipped, %d proposals refused",
 		res.Seed, res.Height, res.Elapsed.Round(time.Millisecond), float64(res.Height)/secs, res.Delivered, res.Skipped, res.Refused)
 	t.Logf("chain:\n%s", res.Chain)
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(res.Verdicts)) {
+		fmt.Fprintf(&b, "\n  %5d %s", res.Verdicts[k], k)
+	}
+	t.Logf("audit verdicts:%s", b.String())
 	if testing.Verbose() {
-		var b strings.Builder
+		b.Reset()
 		for _, k := range slices.Sorted(maps.Keys(res.ByType)) {
 			fmt.Fprintf(&b, "\n  %6d %s", res.ByType[k], k)
 		}

@@ -34,9 +34,9 @@ func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedO
 // WeightedOperationsX registers the audit parties' messages. Each skips when no audit is
 // in its phase, which is most of the time.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
-	reg.Add(weights.Get("verify_msg_open_audit", 60), simulation.MsgOpenAuditFactory(am.sim))
+	reg.Add(weights.Get("verify_msg_open_audit", 100), simulation.MsgOpenAuditFactory(am.sim))
 	reg.Add(weights.Get("verify_msg_commit_verification", 80), simulation.MsgCommitVerificationFactory(am.sim))
-	reg.Add(weights.Get("verify_msg_reveal", 100), simulation.MsgRevealFactory(am.sim))
+	reg.Add(weights.Get("verify_msg_reveal", 150), simulation.MsgRevealFactory(am.sim))
 	reg.Add(weights.Get("verify_msg_disclose_opening", 40), simulation.MsgDiscloseOpeningFactory(am.sim))
 }
 

@@ -5,8 +5,10 @@
 // without sharing memory, and a seed replays exactly.
 //
 // Honest parties agree within every tolerance (the traces are equal). A provider whose
-// operator Cheats commits, on about half of its jobs, another model's output: another
-// output hash and a trace off by more than any tolerance, which an audit convicts.
+// operator Cheats commits, on about half of its jobs, another model's output (CheatsOn),
+// one of two ways: a substitute's tokens with its own trace, opened as committed, which
+// the verifiers re-score with the job's model and find far off (the traces disagree); or
+// a commitment the opening it sends does not match, which the verifiers complain about.
 package simworld
 
 import (
@@ -52,22 +54,34 @@ func tagU64(tag string, id uint64, extra ...[]byte) uint64 {
 // Claimed is the output the job's model "generates": between 1 and the job's prompt
 // token bound of prompt tokens and up to max_output_tokens output tokens, ended by
 // StopToken unless it ran to max_output_tokens.
-func Claimed(job tasktypes.Job) tasktypes.Claimed {
+func Claimed(job tasktypes.Job) tasktypes.Claimed { return claimed(job, "sim/") }
+
+// claimed is the output of the model named by tag.
+func claimed(job tasktypes.Job, tag string) tasktypes.Claimed {
 	bound := uint64(len(job.Prompt)) + 2 // x/task's PromptTokenBound
 	nPrompt := 1 + tagU64("sim/prompt-len", job.Id)%min(bound, 16)
 	var c tasktypes.Claimed
 	for i := range nPrompt {
 		c.PromptTokens = append(c.PromptTokens, uint32(tagU64("sim/prompt", job.Id, u64(i))%Vocab)) //nolint:gosec // G115: below Vocab
 	}
-	nOut := tagU64("sim/output-len", job.Id) % (job.MaxOutputTokens + 1)
+	nOut := tagU64(tag+"output-len", job.Id) % (job.MaxOutputTokens + 1)
 	for i := range nOut {
-		c.OutputTokens = append(c.OutputTokens, uint32(3+tagU64("sim/output", job.Id, u64(i))%(Vocab-3))) //nolint:gosec // G115: below Vocab
+		c.OutputTokens = append(c.OutputTokens, uint32(3+tagU64(tag+"output", job.Id, u64(i))%(Vocab-3))) //nolint:gosec // G115: below Vocab
 	}
 	c.StopToken = StopToken
-	if nOut == job.MaxOutputTokens && tagU64("sim/no-stop", job.Id)%2 == 0 {
+	if nOut == job.MaxOutputTokens && tagU64(tag+"no-stop", job.Id)%2 == 0 {
 		c.StopToken = tasktypes.NoStopToken
 	}
 	return c
+}
+
+// ClaimedBy is the output the provider operator claims for job: the model's, or the
+// substitute's tokens when it cheats with a consistent opening.
+func ClaimedBy(job tasktypes.Job, operator string) tasktypes.Claimed {
+	if cheat(operator, job.Id) == cheatConsistent {
+		return claimed(job, "sim/substitute-")
+	}
+	return Claimed(job)
 }
 
 // Text is the decoded text of a claimed output (what the submitter reads).
@@ -80,8 +94,29 @@ func Text(c tasktypes.Claimed) []byte {
 func Cheats(operator string) bool { return Tag("sim/cheater", 0, []byte(operator))[0] < 32 }
 
 // CheatsOn reports whether the provider operator committed a substitute's output for job.
-func CheatsOn(operator string, jobID uint64) bool {
-	return Cheats(operator) && tagU64("sim/cheat", jobID, []byte(operator))%2 == 0
+func CheatsOn(operator string, jobID uint64) bool { return cheat(operator, jobID) != honest }
+
+type cheatKind int
+
+const (
+	honest cheatKind = iota
+	// cheatConsistent: the substitute's tokens and trace, opened as committed.
+	cheatConsistent
+	// cheatMismatch: a commitment that the opening (the model's tokens) does not match.
+	cheatMismatch
+)
+
+func cheat(operator string, jobID uint64) cheatKind {
+	if !Cheats(operator) {
+		return honest
+	}
+	switch tagU64("sim/cheat", jobID, []byte(operator)) % 4 {
+	case 0:
+		return cheatConsistent
+	case 1:
+		return cheatMismatch
+	}
+	return honest
 }
 
 // ModelTrace is the model's trace of a job over n positions: per position the claimed
@@ -113,12 +148,12 @@ func ModelTrace(job tasktypes.Job, n int, roundSeed []byte) verifytypes.Trace {
 	return t
 }
 
-// substitute is a cheaper model's trace: every value 40 nats off, far beyond any
-// tolerance x/verify accepts (64 × TraceScale).
+// substitute is a cheaper model's trace: every value 100 nats off, beyond any tolerance
+// x/verify accepts (at most 64 × TraceScale).
 func substitute(t verifytypes.Trace) verifytypes.Trace {
 	for i := range t.Chosen {
-		t.Chosen[i] -= 40 * verifytypes.TraceScale
-		t.Top[i] -= 40 * verifytypes.TraceScale
+		t.Chosen[i] -= 100 * verifytypes.TraceScale
+		t.Top[i] -= 100 * verifytypes.TraceScale
 	}
 	return t
 }
@@ -134,14 +169,17 @@ type Commit struct {
 // ProviderCommit is what the job's provider (operator) commits: the model's output, or a
 // substitute's when CheatsOn.
 func ProviderCommit(job tasktypes.Job, operator string, modelSHA256 []byte) Commit {
-	c := Claimed(job)
+	c := ClaimedBy(job, operator)
 	salt := Tag("sim/provider-salt", job.Id)
 	out := Commit{
 		Hash:  tasktypes.OutputHash(modelSHA256, job.Id, job.Sampling, c),
 		Trace: ModelTrace(job, c.Positions(), nil),
 		Salt:  salt[:20],
 	}
-	if CheatsOn(operator, job.Id) {
+	switch cheat(operator, job.Id) {
+	case cheatConsistent:
+		out.Trace = substitute(out.Trace)
+	case cheatMismatch:
 		out.Hash = Tag("sim/substitute-output", job.Id)
 		out.Trace = substitute(out.Trace)
 	}
@@ -151,7 +189,7 @@ func ProviderCommit(job tasktypes.Job, operator string, modelSHA256 []byte) Comm
 // Result is the provider's MsgCommitResult entry for the job: its commitment, token counts
 // and the output sealed to the submitter's output key.
 func Result(job tasktypes.Job, operator string, modelSHA256 []byte) (tasktypes.JobResult, error) {
-	c := Claimed(job)
+	c := ClaimedBy(job, operator)
 	pc := ProviderCommit(job, operator, modelSHA256)
 	sealed, err := Seal(job, tasktypes.SealedPayload{Text: Text(c), OutputTokens: c.OutputTokens, PromptTokens: c.PromptTokens})
 	if err != nil {
@@ -206,14 +244,14 @@ func keyPair(tag string, addr []byte) (priv, pub *[32]byte) {
 func Opening(job tasktypes.Job, operator string, modelSHA256 []byte) verifytypes.Opening {
 	pc := ProviderCommit(job, operator, modelSHA256)
 	th := pc.Trace.Hash()
-	return verifytypes.Opening{Claimed: Claimed(job), Salt: pc.Salt, TraceHash: th[:]}
+	return verifytypes.Opening{Claimed: ClaimedBy(job, operator), Salt: pc.Salt, TraceHash: th[:]}
 }
 
 // Verification is what an honest verifier reveals for job in the round whose seed is
-// roundSeed: the output hash and trace of the claimed tokens it re-scored (the model's),
-// and its salt.
-func Verification(job tasktypes.Job, modelSHA256, verifier, roundSeed []byte) (hash [32]byte, trace verifytypes.Trace, salt []byte) {
-	c := Claimed(job)
+// roundSeed: the output hash and the job's model's trace of the tokens provider opened to
+// it (ClaimedBy), and its salt.
+func Verification(job tasktypes.Job, provider string, modelSHA256, verifier, roundSeed []byte) (hash [32]byte, trace verifytypes.Trace, salt []byte) {
+	c := ClaimedBy(job, provider)
 	s := Tag("sim/verifier-salt", job.Id, verifier, roundSeed)
 	return tasktypes.OutputHash(modelSHA256, job.Id, job.Sampling, c), ModelTrace(job, c.Positions(), roundSeed), s[:24]
 }

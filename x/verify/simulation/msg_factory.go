@@ -187,7 +187,7 @@ func MsgCommitVerificationFactory(ks Keepers) simsx.SimMsgFactoryFn[*types.MsgCo
 			msg.Complaint = true
 			return []simsx.SimAccount{ver.worker}, msg
 		}
-		hash, trace, salt := simworld.Verification(job, sum, ver.op, a.ChallengeSeeds[a.Round-1])
+		hash, trace, salt := simworld.Verification(job, a.Provider, sum, ver.op, a.ChallengeSeeds[a.Round-1])
 		msg.Commitment = types.VerifierCommitment(hash[:], trace.Hash(), salt, ver.op)
 		return []simsx.SimAccount{ver.worker}, msg
 	}
@@ -230,7 +230,7 @@ func MsgRevealFactory(ks Keepers) simsx.SimMsgFactoryFn[*types.MsgReveal] {
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
-		hash, trace, salt := simworld.Verification(job, sum, ver.op, a.ChallengeSeeds[a.Round-1])
+		hash, trace, salt := simworld.Verification(job, a.Provider, sum, ver.op, a.ChallengeSeeds[a.Round-1])
 		return []simsx.SimAccount{ver.worker}, &types.MsgReveal{
 			Signer: ver.worker.AddressBech32, JobId: a.JobId, OutputHash: hash[:], Salt: salt, Trace: trace,
 		}
@@ -290,3 +290,8 @@ func MsgUpdateParamsFactory(ks Keepers) simsx.SimMsgFactoryFn[*types.MsgUpdatePa
 		}
 	}
 }
+
+// SubstituteResult reports whether the simulated provider operator committed a
+// substitute model's output for job (x/internal/simworld), which an audit should convict;
+// every other simulated result is honest.
+func SubstituteResult(operator string, jobID uint64) bool { return simworld.CheatsOn(operator, jobID) }

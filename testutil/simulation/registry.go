@@ -153,7 +153,7 @@ func buildRegistry(sm *module.SimulationManager, w simsx.WeightSource, a *app.Ap
 		case simsx.HasWeightedOperationsXWithProposals:
 			xm.WeightedOperationsX(w, reg, proposals.Iterator(), nil)
 		default:
-			skipped = append(skipped, fmt.Sprintf("%T", m))
+			skipped = append(skipped, fmt.Sprintf("%T", m)) // genesis only
 		}
 	}
 	reg.Add(w.Get("vote_yes_on_sovra_proposals", 10), msgVoteYesOnSovraFactory(a.GovKeeper, a.StakingKeeper))

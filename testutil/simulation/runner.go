@@ -96,8 +96,10 @@ type Result struct {
 	// Chain is the state at the end: jobs, audits, providers, beacons.
 	Chain   ChainStats
 	Elapsed time.Duration
-	// NotSimulated lists the app's modules without message factories.
-	NotSimulated []string
+	// Simulated lists the modules with a simulation (random genesis), and GenesisOnly
+	// those of them without message factories; the app's other modules (consensus,
+	// genutil, upgrade) have none.
+	Simulated, GenesisOnly []string
 }
 
 // ErrStopped ends a run early: no validator is left to propose.
@@ -157,7 +159,10 @@ func Run(tb testing.TB, cfg Config) (Result, error) {
 	sm := module.NewSimulationManagerFromAppModules(a.ModuleManager.Modules, map[string]module.AppModuleSimulation{
 		authtypes.ModuleName: auth.NewAppModule(a.AppCodec(), a.AccountKeeper, baseAccounts),
 	})
-	s.reg, s.res.NotSimulated = buildRegistry(sm, weights(cfg.AppParams), a)
+	s.reg, s.res.GenesisOnly = buildRegistry(sm, weights(cfg.AppParams), a)
+	for _, m := range sm.Modules {
+		s.res.Simulated = append(s.res.Simulated, fmt.Sprintf("%T", m))
+	}
 	state, genesisTime, err := genesis(r, a, sm, s.accs, dir)
 	if err != nil {
 		return s.res, fmt.Errorf("genesis: %w", err)

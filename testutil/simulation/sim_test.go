@@ -74,6 +74,7 @@ func report(t *testing.T, res simulation.Result) {
 	}
 	t.Logf("audit verdicts:%s", b.String())
 	if testing.Verbose() {
+		t.Logf("modules simulated: %s; genesis only: %s", strings.Join(res.Simulated, ", "), strings.Join(res.GenesisOnly, ", "))
 		b.Reset()
 		for _, k := range slices.Sorted(maps.Keys(res.ByType)) {
 			fmt.Fprintf(&b, "\n  %6d %s", res.ByType[k], k)

@@ -167,13 +167,13 @@ func Run(tb testing.TB, cfg Config) (Result, error) {
 	if err != nil {
 		return s.res, fmt.Errorf("genesis: %w", err)
 	}
-	init, err := a.InitChain(&abci.RequestInitChain{
+	initRes, err := a.InitChain(&abci.RequestInitChain{
 		ChainId: ChainID, Time: genesisTime, AppStateBytes: state, ConsensusParams: consensusParams(), InitialHeight: 1,
 	})
 	if err != nil {
 		return s.res, fmt.Errorf("InitChain: %w", err)
 	}
-	set, err := valSet(nil).apply(init.Validators)
+	set, err := valSet(nil).apply(initRes.Validators)
 	if err != nil {
 		return s.res, err
 	}

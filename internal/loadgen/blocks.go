@@ -103,20 +103,26 @@ func (f *follower) read(ctx context.Context, h int64) error {
 	return nil
 }
 
+// followerPatience is how long the follower keeps trying while the node answers nothing
+// useful: a loaded node stores a block's results a while after the block itself.
+const followerPatience = 20 * time.Second
+
 // run follows the chain until ctx ends.
 func (f *follower) run(ctx context.Context) {
-	failures := 0
+	var failingSince time.Time
 	for {
 		if err := f.catchUp(ctx); err != nil && ctx.Err() == nil {
-			failures++
-			if failures >= 20 { // ~4s of a node that answers nothing useful
+			if failingSince.IsZero() {
+				failingSince = time.Now()
+			}
+			if time.Since(failingSince) >= followerPatience {
 				f.mu.Lock()
 				f.err = err
 				f.mu.Unlock()
 				return
 			}
 		} else {
-			failures = 0
+			failingSince = time.Time{}
 		}
 		select {
 		case <-ctx.Done():

@@ -32,6 +32,9 @@ type Request struct {
 	TemperatureMilli uint32
 	TopK             uint32
 	TopPMilli        uint32
+	// OnToken, when set, is told each output token as it is sampled (see OnToken); it
+	// streams a job's tokens and has no part in the result.
+	OnToken OnToken
 }
 
 // StopReason says why generation ended.

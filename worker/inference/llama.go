@@ -1,6 +1,7 @@
 package inference
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -41,6 +42,10 @@ type Llama struct {
 	nVocab int
 	nCtx   int
 	closed bool
+	// How the vocabulary detokenizes (calibrateDetokenizer); pieces reported to
+	// Request.OnToken follow it. detokKnown is false when it could not be measured.
+	addSpacePrefix, cleanSpaces, detokKnown bool
+	pieceBuf                                []byte
 }
 
 var _ Backend = (*Llama)(nil)
@@ -144,7 +149,44 @@ func NewLlama(cfg LlamaConfig) (*Llama, error) {
 		_ = llama.ModelFree(model)
 		return nil, fmt.Errorf("llama: context size %d requested, llama.cpp made %d", nCtx, got)
 	}
-	return &Llama{model: model, lctx: lctx, vocab: vocab, nVocab: nVocab, nCtx: nCtx}, nil
+	l := &Llama{model: model, lctx: lctx, vocab: vocab, nVocab: nVocab, nCtx: nCtx, pieceBuf: make([]byte, 64)}
+	l.calibrateDetokenizer()
+	return l, nil
+}
+
+// calibrateDetokenizer measures the two vocabulary settings that make llama_detokenize
+// more than the concatenation of the tokens' pieces (add_space_prefix, clean_spaces), as
+// LlamaServer.calibrate does: of the four combinations exactly one must render the tokens
+// of " a ." as llama_detokenize does. When none or several do, the pieces reported to
+// Request.OnToken wait for the end of the generation (still exact, no longer streamed).
+func (l *Llama) calibrateDetokenizer() {
+	toks := llama.Tokenize(l.vocab, " a .", false, false)
+	if len(toks) == 0 {
+		return
+	}
+	ps := make([][]byte, len(toks))
+	for i, t := range toks {
+		ps[i] = l.piece(t)
+	}
+	want := llama.Detokenize(l.vocab, toks, false, false)
+	found := 0
+	for _, flags := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+		if string(joinPieces(ps, flags[0], flags[1])) == want {
+			found++
+			l.addSpacePrefix, l.cleanSpaces = flags[0], flags[1]
+		}
+	}
+	l.detokKnown = found == 1
+}
+
+// piece is the token's bytes as llama_detokenize renders it (special tokens not shown).
+func (l *Llama) piece(t llama.Token) []byte {
+	n := llama.TokenToPiece(l.vocab, t, l.pieceBuf, 0, false)
+	if n < 0 {
+		l.pieceBuf = make([]byte, -n)
+		n = llama.TokenToPiece(l.vocab, t, l.pieceBuf, 0, false)
+	}
+	return bytes.Clone(l.pieceBuf[:max(n, 0)])
 }
 
 // ContextSize returns the context size in tokens.
@@ -201,6 +243,10 @@ func (l *Llama) Generate(ctx context.Context, req Request) (Result, error) {
 	sampler := NewSampler(params, req.Seed)
 	trace := newTraceRecorder(req.MaxTokens+1, !params.Greedy())
 	out := make([]llama.Token, 0, req.MaxTokens)
+	var split *pieceSplitter
+	if req.OnToken != nil {
+		split = newPieceSplitter(req.OnToken, l.addSpacePrefix, l.cleanSpaces, l.detokKnown)
+	}
 	batch := prompt
 	for len(out) < req.MaxTokens {
 		if err := ctx.Err(); err != nil {
@@ -227,12 +273,19 @@ func (l *Llama) Generate(ctx context.Context, req Request) (Result, error) {
 			break
 		}
 		out = append(out, tok)
+		if split != nil {
+			// Before the next decode: a streamed token reaches its reader as soon as it is sampled.
+			split.add(len(out)-1, uint32(id), l.piece(tok))
+		}
 		batch = []llama.Token{tok}
 	}
 
 	res.Trace = trace.t
 	res.OutputTokens = toUint32(out)
 	res.Text = llama.Detokenize(l.vocab, out, false, false)
+	if split != nil {
+		split.finish(res.Text)
+	}
 	res.Duration = time.Since(start)
 	return res, nil
 }

@@ -236,8 +236,18 @@ func (s *LlamaServer) Generate(ctx context.Context, req Request) (Result, error)
 	default:
 		return Result{}, fmt.Errorf("%w: /completion stop_type %q", ErrBackend, *comp.StopType)
 	}
-	if res.Text, err = s.detokenize(ctx, res.OutputTokens); err != nil {
+	ps, err := s.renderedPieces(ctx, res.OutputTokens)
+	if err != nil {
 		return Result{}, err
+	}
+	res.Text = s.join(ps)
+	if req.OnToken != nil {
+		// The whole answer is in: every token is reported now, in order.
+		split := newPieceSplitter(req.OnToken, s.addSpacePrefix, s.cleanSpaces, true)
+		for i, t := range res.OutputTokens {
+			split.add(i, t, ps[i])
+		}
+		split.finish(res.Text)
 	}
 	res.Duration = time.Since(start)
 	return res, nil
@@ -368,29 +378,48 @@ func (s *LlamaServer) isSuppressed(ctx context.Context, t uint32, p []byte) (boo
 // remove_special=false, unparse_special=false): the server's /detokenize shows special
 // tokens, keeps the first token's leading space and does not clean up spaces.
 func (s *LlamaServer) detokenize(ctx context.Context, toks []uint32) (string, error) {
+	ps, err := s.renderedPieces(ctx, toks)
+	if err != nil {
+		return "", err
+	}
+	return s.join(ps), nil
+}
+
+// renderedPieces returns each token's piece as llama_detokenize renders it: control and
+// unknown tokens as nothing.
+func (s *LlamaServer) renderedPieces(ctx context.Context, toks []uint32) ([][]byte, error) {
 	if len(toks) == 0 {
-		return "", nil
+		return nil, nil
 	}
 	ps, err := s.pieces(ctx, toks)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	for i, t := range toks {
 		sup, err := s.isSuppressed(ctx, t, ps[i])
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if sup {
 			ps[i] = nil
 		}
 	}
+	return ps, nil
+}
+
+// join renders pieces into the text (joinPieces with this vocabulary's settings).
+func (s *LlamaServer) join(ps [][]byte) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	// joinPieces copies: the pieces stay intact for OnToken.
 	text := joinPieces(ps, s.addSpacePrefix, s.cleanSpaces)
 	// The llama backend's yzma.Detokenize drops one trailing NUL byte (taking it for a C
 	// terminator); a <0x00> byte token at the end renders as nothing there, so here too.
 	if n := len(text); n > 0 && text[n-1] == 0 {
 		text = text[:n-1]
 	}
-	return string(text), nil
+	return string(text)
 }
 
 // calibrate measures the two vocabulary flags that change detokenized text: add_space_prefix

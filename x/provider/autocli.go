@@ -43,9 +43,25 @@ func (am AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
 				{RpcMethod: "RegisterProvider", Skip: true}, // custom `register` command (the worker co-signs)
 				{RpcMethod: "ChangeWorker", Skip: true},     // custom `change-worker` command (the worker co-signs)
-				{RpcMethod: "RegisterModel", Skip: true},    // authority only (gov)
-				{RpcMethod: "SetAuditKey", Skip: true},      // custom `set-audit-key` (derives the key)
-				{RpcMethod: "UpdateParams", Skip: true},     // authority only (gov)
+				{
+					// The authority is the gov module: the command submits a proposal with
+					// the message (autocli's GovProposal; --no-proposal sends it as a plain
+					// tx, for a chain whose authority is an account).
+					RpcMethod: "RegisterModel",
+					Use:       "register-model [model]",
+					Short:     "Propose to register a model, or replace one with the same id (a governance proposal)",
+					Long: "Submits a governance proposal with MsgRegisterModel. [model] is the model as JSON " +
+						"(or a file holding it): id, sha256 of the GGUF file, context_length, tokenizer, " +
+						"chat_template (a chat format name: chatml, llama3, mistral-v7, ... as llama.cpp " +
+						"names them; empty for a model without one) and optional trace tolerances.",
+					Example: `sovrad tx provider register-model '{"id":"qwen2.5-0.5b-q8_0","sha256":"<64 hex>",` +
+						`"context_length":"4096","tokenizer":"gpt2","chat_template":"chatml"}' ` +
+						`--title "Register qwen2.5-0.5b" --summary "Q8_0 GGUF" --deposit 10000000usovra --from alice`,
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model"}},
+					GovProposal:    true,
+				},
+				{RpcMethod: "SetAuditKey", Skip: true},  // custom `set-audit-key` (derives the key)
+				{RpcMethod: "UpdateParams", Skip: true}, // authority only (gov)
 				{
 					RpcMethod:      "AddBond",
 					Use:            "add-bond [amount]",

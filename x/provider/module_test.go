@@ -48,7 +48,7 @@ func TestAutoCLIOptions(t *testing.T) {
 	})
 	require.True(t, opts.Tx.EnhanceCustomCommand)
 	check(opts.Tx, map[string]string{
-		"RegisterProvider": "skip", "ChangeWorker": "skip", "RegisterModel": "skip", "UpdateParams": "skip", "SetAuditKey": "skip",
+		"RegisterProvider": "skip", "ChangeWorker": "skip", "RegisterModel": "register-model [model]", "UpdateParams": "skip", "SetAuditKey": "skip",
 		"AddBond": "add-bond [amount]", "Unbond": "unbond", "Unjail": "unjail", "UpdateProvider": "update",
 	})
 

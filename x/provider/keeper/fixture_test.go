@@ -116,8 +116,8 @@ type fixture struct {
 }
 
 var testModels = []types.Model{
-	{Id: "llama-7b", Sha256: hexHash("llama-7b"), ContextLength: 4096, Tokenizer: "llama"},
-	{Id: "qwen2.5-0.5b", Sha256: hexHash("qwen"), ContextLength: 32768, Tokenizer: "qwen2"},
+	{Id: "llama-7b", Sha256: hexHash("llama-7b"), ContextLength: 4096, Tokenizer: "llama", ChatTemplate: "llama2-sys"},
+	{Id: "qwen2.5-0.5b", Sha256: hexHash("qwen"), ContextLength: 32768, Tokenizer: "qwen2", ChatTemplate: "chatml"},
 	{Id: "tiny_model", Sha256: hexHash("tiny"), ContextLength: 512},
 }
 

@@ -35,6 +35,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, gs.Validate())
 	require.Len(t, gs.Providers, 6)
+	require.Equal(t, testModels, gs.Models, "models with their chat templates")
 
 	g := newFixture(t)
 	g.bank.balances = f.bank.balances

@@ -28,6 +28,7 @@ func (ms msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterMod
 	}
 	if err := ms.emit(ctx, &types.EventModelRegistered{
 		ModelId: msg.Model.Id, Sha256: msg.Model.Sha256, ContextLength: msg.Model.ContextLength,
+		ChatTemplate: msg.Model.ChatTemplate,
 	}); err != nil {
 		return nil, err
 	}

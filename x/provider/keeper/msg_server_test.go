@@ -195,6 +195,19 @@ func TestMsgBadInputChangesNothing(t *testing.T) {
 			})
 			return err
 		}, types.ErrInvalidModel, "1-64"},
+		{"register model unknown chat template", func(f *fixture) error {
+			_, err := f.ms.RegisterModel(f.ctx, &types.MsgRegisterModel{
+				Authority: f.authority,
+				Model:     types.Model{Id: "new-model", Sha256: hexHash("n"), ContextLength: 1, ChatTemplate: "ChatML"},
+			})
+			return err
+		}, types.ErrInvalidModel, `model new-model: chat_template: unknown chat template "ChatML": one of bailing`},
+		{"replace model with unknown chat template", func(f *fixture) error {
+			m := testModels[1]
+			m.ChatTemplate = "{% for m in messages %}{{ m.content }}{% endfor %}" // Jinja, not a name
+			_, err := f.ms.RegisterModel(f.ctx, &types.MsgRegisterModel{Authority: f.authority, Model: m})
+			return err
+		}, types.ErrInvalidModel, "chat_template: unknown chat template"},
 		{"update params by non-authority", func(f *fixture) error {
 			_, err := f.ms.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: op1.String(), Params: types.DefaultParams()})
 			return err
@@ -407,12 +420,22 @@ func TestUnjail(t *testing.T) {
 
 func TestAuthorityMessages(t *testing.T) {
 	f := newFixture(t)
-	m := types.Model{Id: "mistral-7b-q4_k_m", Sha256: hexHash("m"), ContextLength: 8192, Tokenizer: "llama"}
+	m := types.Model{Id: "mistral-7b-q4_k_m", Sha256: hexHash("m"), ContextLength: 8192, Tokenizer: "llama", ChatTemplate: "mistral-v3"}
 	_, err := f.ms.RegisterModel(f.ctx, &types.MsgRegisterModel{Authority: f.authority, Model: m})
 	require.NoError(t, err)
 	got, err := f.k.GetModel(f.ctx, m.Id)
 	require.NoError(t, err)
 	require.Equal(t, m, got)
+	requireEvent(t, f.ctx, func(e *types.EventModelRegistered) bool {
+		return e.ModelId == m.Id && e.ChatTemplate == "mistral-v3"
+	})
+	// Registering again replaces the model: here its chat template is removed.
+	m.ChatTemplate = ""
+	_, err = f.ms.RegisterModel(f.ctx, &types.MsgRegisterModel{Authority: f.authority, Model: m})
+	require.NoError(t, err)
+	got, err = f.k.GetModel(f.ctx, m.Id)
+	require.NoError(t, err)
+	require.Empty(t, got.ChatTemplate)
 	_, err = f.k.GetModel(f.ctx, "nope")
 	require.ErrorIs(t, err, types.ErrUnknownModel)
 

@@ -68,6 +68,14 @@ func TestQueries(t *testing.T) {
 	models, err := f.qs.Models(f.ctx, &types.QueryModelsRequest{})
 	require.NoError(t, err)
 	require.Len(t, models.Models, len(testModels))
+	for _, m := range models.Models { // answers carry the chat template
+		if m.Id == "qwen2.5-0.5b" {
+			require.Equal(t, "chatml", m.ChatTemplate)
+		}
+	}
+	qwen, err := f.qs.Model(f.ctx, &types.QueryModelRequest{Id: "qwen2.5-0.5b"})
+	require.NoError(t, err)
+	require.Equal(t, testModels[1], qwen.Model)
 	m, err := f.qs.Model(f.ctx, &types.QueryModelRequest{Id: "tiny_model"})
 	require.NoError(t, err)
 	require.Equal(t, testModels[2], m.Model)

@@ -13,6 +13,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
 
+	"github.com/sovra-network/sovra/internal/chattemplate"
 	"github.com/sovra-network/sovra/x/provider/types"
 )
 
@@ -32,7 +33,10 @@ func RandomParams(r *rand.Rand, bondDenom string) types.Params {
 }
 
 // RandomModel returns a valid model with id: a random file hash, a context of 64 to 4096
-// tokens and, half of the time, its own trace tolerances.
+// tokens, half of the time its own trace tolerances and, half of the time, a chat
+// template. The chat template is picked from the hash's bytes rather than new draws, so
+// the random stream, and with it every simulation seed's run, is what it was before the
+// field existed.
 func RandomModel(r *rand.Rand, id string) types.Model {
 	sum := make([]byte, 32)
 	r.Read(sum)
@@ -41,6 +45,9 @@ func RandomModel(r *rand.Rand, id string) types.Model {
 		Sha256:        hex.EncodeToString(sum),
 		ContextLength: uint64(64 + r.Intn(4033)), //nolint:gosec // G115: small positive
 		Tokenizer:     "sim-spm",
+	}
+	if names := chattemplate.Names(); sum[0]&1 == 0 {
+		m.ChatTemplate = names[int(sum[1])%len(names)]
 	}
 	if r.Intn(2) == 0 {
 		m.LogprobTolerance = uint32(1 + r.Intn(1<<16))          //nolint:gosec // G115: in (0, 2^16]

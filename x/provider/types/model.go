@@ -2,6 +2,8 @@ package types
 
 import (
 	"fmt"
+
+	"github.com/sovra-network/sovra/internal/chattemplate"
 )
 
 // ValidateModelID checks a model id: 1–64 characters of [a-z0-9._-].
@@ -45,6 +47,13 @@ func (m Model) Validate() error {
 	}
 	if len(m.Tokenizer) > MaxTokenizerLen {
 		return ErrInvalidModel.Wrapf("model %s: tokenizer longer than %d characters", m.Id, MaxTokenizerLen)
+	}
+	// A chat format the gateway can render (empty: none). The set of names is part of
+	// the state machine: a new name reaches the chain in an upgrade.
+	if m.ChatTemplate != "" {
+		if err := chattemplate.Validate(m.ChatTemplate); err != nil {
+			return ErrInvalidModel.Wrapf("model %s: chat_template: %s", m.Id, err)
+		}
 	}
 	// The same bounds as x/verify's params (0: use the param).
 	for _, t := range []struct {

@@ -12,6 +12,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/sovra-network/sovra/internal/chattemplate"
 	"github.com/sovra-network/sovra/x/provider/types"
 )
 
@@ -71,6 +72,19 @@ func TestModelValidate(t *testing.T) {
 		m := ok
 		set(&m)
 		require.ErrorIs(t, m.Validate(), types.ErrInvalidModel, name)
+	}
+	// A chat template is empty (no chat format) or one of chattemplate.Names.
+	for _, name := range chattemplate.Names() {
+		m := ok
+		m.ChatTemplate = name
+		require.NoError(t, m.Validate(), name)
+	}
+	for _, name := range []string{"ChatML", "chatml ", "llama-3", "{{ bos_token }}", "\x00"} {
+		m := ok
+		m.ChatTemplate = name
+		err := m.Validate()
+		require.ErrorIs(t, err, types.ErrInvalidModel, name)
+		require.ErrorContains(t, err, "chat_template: unknown chat template")
 	}
 }
 
@@ -147,6 +161,7 @@ func TestGenesisValidate(t *testing.T) {
 		"no status":        func(gs *types.GenesisState) { gs.Providers[0].Status = types.PROVIDER_STATUS_UNSPECIFIED },
 		"unbonding height": func(gs *types.GenesisState) { gs.Providers[0].Status = types.PROVIDER_STATUS_UNBONDING },
 		"params":           func(gs *types.GenesisState) { gs.Params.JailBlocks = 0 },
+		"chat template":    func(gs *types.GenesisState) { gs.Models[0].ChatTemplate = "chat-ml" },
 	}
 	for name, mut := range bad {
 		g := types.GenesisState{Params: gs.Params, Models: []types.Model{model}, Providers: []types.Provider{prov}}

@@ -51,8 +51,20 @@ func TestInspectModelReadsTheMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Sha256 != sum || m.Arch != "llama" || m.TrainContext != 512 || m.Context != 512 || m.Tokenizer != "llama-spm" {
-		t.Fatalf("got %+v, want sha256 %s, llama, context 512, llama-spm", m, sum)
+	if m.Sha256 != sum || m.Arch != "llama" || m.TrainContext != 512 || m.Context != 512 || m.Tokenizer != "llama-spm" || m.ChatTemplate != "chatml" {
+		t.Fatalf("got %+v, want sha256 %s, llama, context 512, llama-spm, chatml", m, sum)
+	}
+	// A file without a chat template, or with one llama.cpp does not recognise, has none.
+	for _, jinja := range []string{"", "{{ messages }}"} {
+		cfg := gguf.DefaultConfig()
+		cfg.ChatTemplate = jinja
+		path := filepath.Join(t.TempDir(), "raw.gguf")
+		if _, err := gguf.WriteFile(path, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := inspectModel(path); err != nil || m.ChatTemplate != "" {
+			t.Fatalf("chat template %q: got %q, %v; want none", jinja, m.ChatTemplate, err)
+		}
 	}
 }
 
@@ -92,7 +104,7 @@ func TestWriteDemoConfig(t *testing.T) {
 	if len(models) != 2 {
 		t.Fatalf("models %v, want demo-tiny and seven", models)
 	}
-	if got := models[1].(map[string]any); got["id"] != "seven" || got["sha256"] != sum || got["context_length"] != "512" {
+	if got := models[1].(map[string]any); got["id"] != "seven" || got["sha256"] != sum || got["context_length"] != "512" || got["chat_template"] != "chatml" {
 		t.Fatalf("added %v", got)
 	}
 	if cfg.ChainID() != "sovra-local-1" || len(cfg.Accounts) != 8 {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/spf13/viper"
 
+	"github.com/sovra-network/sovra/internal/chattemplate"
 	"github.com/sovra-network/sovra/internal/gguf"
 	"github.com/sovra-network/sovra/internal/localnet"
 	"github.com/sovra-network/sovra/worker"
@@ -40,6 +41,10 @@ type modelInfo struct {
 	// 128k-token model does not make three workers allocate 128k-token KV caches.
 	Context   uint64
 	Tokenizer string
+	// ChatTemplate is the chat format llama.cpp recognises in the file's
+	// tokenizer.chat_template (chattemplate.Detect), registered with the model; empty
+	// when the file has none or llama.cpp knows no format in it.
+	ChatTemplate string
 }
 
 // inspectModel checks that path is a GGUF model a worker can serve, with errors that
@@ -81,6 +86,9 @@ func inspectModel(path string) (modelInfo, error) {
 	}
 	if len(m.Tokenizer) > providertypes.MaxTokenizerLen {
 		m.Tokenizer = m.Tokenizer[:providertypes.MaxTokenizerLen]
+	}
+	if jinja, ok := metaString(g, gguf.ChatTemplateKey); ok {
+		m.ChatTemplate, _ = chattemplate.Detect(jinja)
 	}
 	if m.Sha256, err = worker.FileSHA256(path); err != nil {
 		return modelInfo{}, err
@@ -186,6 +194,9 @@ func addModel(settings map[string]any, m modelInfo) (string, error) {
 	if m.Tokenizer != "" {
 		entry["tokenizer"] = m.Tokenizer
 	}
+	if m.ChatTemplate != "" {
+		entry["chat_template"] = m.ChatTemplate
+	}
 	provider["models"] = append(existing, entry)
 	return id, nil
 }
@@ -254,7 +265,11 @@ func modelStep(path, config, out string, stdout, stderr io.Writer) error {
 		name = filepath.Base(m.Path)
 	}
 	fmt.Fprintf(stderr, "model %s: %s (%s), %.1f MB, sha256 %s\n", m.Path, name, m.Arch, float64(m.Size)/1e6, m.Sha256)
-	fmt.Fprintf(stderr, "  registered in the demo genesis as %q, context %d tokens (trained %d)\n", id, m.Context, m.TrainContext)
+	chat := m.ChatTemplate
+	if chat == "" {
+		chat = "none (raw prompts only)"
+	}
+	fmt.Fprintf(stderr, "  registered in the demo genesis as %q, context %d tokens (trained %d), chat template %s\n", id, m.Context, m.TrainContext, chat)
 	fmt.Fprintln(stdout, id)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/sovra-network/sovra/internal/chattemplate"
 	"github.com/sovra-network/sovra/internal/gguf"
 )
 
@@ -31,8 +32,13 @@ func run(args []string) error {
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "weight seed")
 	fs.StringVar(&cfg.VocabFile, "vocab", "", "copy tokenizer.* metadata from this GGUF (default: built-in byte-fallback vocabulary)")
 	fs.StringVar(&cfg.Type, "type", cfg.Type, "2-D weight type: f32, f16 or q8_0 (q8_0 needs dim and ffn multiples of 32; norms stay f32)")
+	chat := fs.String("chat-template", "chatml", `tokenizer.chat_template: "chatml" writes the ChatML Jinja template, "" none (a --vocab file's stays), anything else is written as Jinja`)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	cfg.ChatTemplate = *chat
+	if *chat == "chatml" {
+		cfg.ChatTemplate = gguf.ChatMLTemplate
 	}
 	if *out == "" {
 		return fmt.Errorf("--out is required")
@@ -50,5 +56,15 @@ func run(args []string) error {
 	}
 	fmt.Printf("%s  %s\n", sum, *out)
 	fmt.Printf("size %d bytes\n", st.Size())
+	// The chat format the chain registers for the model (x/provider's chat_template):
+	// the file's template as llama.cpp recognises it.
+	switch name, ok := chattemplate.Detect(cfg.ChatTemplate); {
+	case cfg.ChatTemplate == "":
+		fmt.Println("chat_template none")
+	case ok:
+		fmt.Printf("chat_template %s\n", name)
+	default:
+		fmt.Println("chat_template written, but llama.cpp recognises no format in it: register the model without one")
+	}
 	return nil
 }

@@ -52,3 +52,35 @@ func TestRunRefusesBadFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestRunChatTemplate(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		flag []string
+		want string // tokenizer.chat_template, "" for none
+	}{
+		{nil, gguf.ChatMLTemplate},
+		{[]string{"--chat-template", "chatml"}, gguf.ChatMLTemplate},
+		{[]string{"--chat-template", ""}, ""},
+		{[]string{"--chat-template", "{{ messages }}"}, "{{ messages }}"},
+	} {
+		path := filepath.Join(dir, "m.gguf")
+		if err := run(append([]string{"--out", path}, c.flag...)); err != nil {
+			t.Fatalf("run %v: %v", c.flag, err)
+		}
+		f, err := gguf.Read(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := f.Get(gguf.ChatTemplateKey)
+		if c.want == "" {
+			if ok {
+				t.Errorf("%v: chat template %q written", c.flag, got)
+			}
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%v: chat template %q, want %q", c.flag, got, c.want)
+		}
+	}
+}

@@ -10,15 +10,21 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sovra-network/sovra/internal/chattemplate"
 )
 
 // Golden sha256 of the default models. A change here changes every model
 // hash the chain and its tests know: update only on purpose.
 const (
-	goldenDefaultSHA256    = "f7e401816814c4dc150045d42f0046c436e26ea1e857d3f5af8e5759c560b8b0"
-	goldenDefaultF16SHA256 = "da8c58ea9eacc55bdc8122fbf47938f956f2a41d9397beaeaa3eeefd2c76def6"
+	goldenDefaultSHA256    = "95a97307e914f3eee93f9724b0f875bdfd8762bd1c7c593ed79ab1d5c30cef2d"
+	goldenDefaultF16SHA256 = "623507851bce7e7e1956740c1635d94f3f526e022c8b29d6e046278c60d1e058"
+	// The default model without its chat template: the demo model's file until the
+	// template was added (its weights, vocabulary and tensor data are unchanged).
+	goldenNoChatTemplateSHA256 = "f7e401816814c4dc150045d42f0046c436e26ea1e857d3f5af8e5759c560b8b0"
 )
 
 func writeBytes(t *testing.T, cfg Config) []byte {
@@ -58,6 +64,46 @@ func TestDefaultModelIsDeterministic(t *testing.T) {
 	}
 	if !bytes.Equal(onDisk, a) {
 		t.Fatal("WriteFile bytes differ from Write bytes")
+	}
+}
+
+// TestChatTemplateChangesOnlyTheHeader: the chat template is one more metadata string;
+// without it the default model is the file it was before, and with it the tensor data
+// is byte for byte the same, only later in the file.
+func TestChatTemplateChangesOnlyTheHeader(t *testing.T) {
+	without := DefaultConfig()
+	without.ChatTemplate = ""
+	a, b := writeBytes(t, without), writeBytes(t, DefaultConfig())
+	if got := sha(a); got != goldenNoChatTemplateSHA256 {
+		t.Fatalf("default model without a chat template: sha256 %s, want %s", got, goldenNoChatTemplateSHA256)
+	}
+	dir := t.TempDir()
+	var files [2]*File
+	for i, blob := range [][]byte{a, b} {
+		path := filepath.Join(dir, fmt.Sprintf("m%d.gguf", i))
+		if err := os.WriteFile(path, blob, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := Read(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[i] = f
+	}
+	if !bytes.Equal(a[files[0].DataOffset:], b[files[1].DataOffset:]) {
+		t.Fatal("tensor data differs with the chat template")
+	}
+	if !reflect.DeepEqual(files[0].Tensors, files[1].Tensors) {
+		t.Fatal("tensor infos differ with the chat template")
+	}
+	if _, ok := files[0].Get(ChatTemplateKey); ok {
+		t.Fatal("a chat template without one configured")
+	}
+	if got, _ := files[1].Get(ChatTemplateKey); got != ChatMLTemplate {
+		t.Fatalf("%s = %q", ChatTemplateKey, got)
+	}
+	if name, ok := chattemplate.Detect(ChatMLTemplate); !ok || name != "chatml" {
+		t.Fatalf("Detect(ChatMLTemplate) = %q, %v", name, ok)
 	}
 }
 
@@ -358,6 +404,7 @@ func TestVocabFileIsCopied(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.VocabFile = writeVocabOnly(t, vocabKV)
+	cfg.ChatTemplate = "" // keep the vocabulary file's
 	path := filepath.Join(t.TempDir(), "m.gguf")
 	if _, err := WriteFile(path, cfg); err != nil {
 		t.Fatal(err)
@@ -366,14 +413,31 @@ func TestVocabFileIsCopied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var gotTok []KV
-	for _, kv := range f.Metadata {
-		if strings.HasPrefix(kv.Key, "tokenizer.") {
-			gotTok = append(gotTok, kv)
+	tokenizerKV := func(f *File) []KV {
+		var out []KV
+		for _, kv := range f.Metadata {
+			if strings.HasPrefix(kv.Key, "tokenizer.") {
+				out = append(out, kv)
+			}
 		}
+		return out
 	}
-	if !reflect.DeepEqual(gotTok, vocabKV[2:]) {
+	if gotTok := tokenizerKV(f); !reflect.DeepEqual(gotTok, vocabKV[2:]) {
 		t.Fatalf("tokenizer metadata not copied verbatim: %v", keys(gotTok))
+	}
+	// A chat template of the config's own replaces the vocabulary file's.
+	cfg.ChatTemplate = ChatMLTemplate
+	replaced := filepath.Join(t.TempDir(), "chatml.gguf")
+	if _, err := WriteFile(replaced, cfg); err != nil {
+		t.Fatal(err)
+	}
+	rf, err := Read(replaced)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTok := append(slices.Clone(vocabKV[2:len(vocabKV)-1]), KV{ChatTemplateKey, ChatMLTemplate})
+	if gotTok := tokenizerKV(rf); !reflect.DeepEqual(gotTok, wantTok) {
+		t.Fatalf("tokenizer metadata with the config's chat template: %v", gotTok)
 	}
 	if name, _ := f.Get("general.name"); name != "sovra-demo-tiny" {
 		t.Errorf("general.name copied from the vocab file: %v", name)

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Config describes the model to write. The same Config always gives the
@@ -31,13 +32,27 @@ type Config struct {
 	// "q8_0" (rows of dim and ffn must then be multiples of 32). Every type
 	// holds the same seeded values, only rounded differently.
 	Type string
+	// ChatTemplate, when set, is written as tokenizer.chat_template (Jinja
+	// source, as Hugging Face's tokenizer_config.json holds it), in place of
+	// any the vocabulary file has. It changes the header only, never the
+	// weights or the vocabulary: generation is the same with or without it.
+	ChatTemplate string
 }
 
+// ChatMLTemplate is the ChatML chat template in Jinja (teknium's
+// OpenHermes-2.5-Mistral-7B's, the first case of llama.cpp's own template
+// test), which llama.cpp and chattemplate.Detect recognise as "chatml".
+const ChatMLTemplate = `{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}`
+
 // DefaultConfig is a tiny model: dim 64, 2 layers, 4 heads, 2 kv heads,
-// ffn 128, context 512, seed 42, f32, built-in vocabulary.
+// ffn 128, context 512, seed 42, f32, built-in vocabulary, the ChatML chat
+// template.
 func DefaultConfig() Config {
-	return Config{Dim: 64, Layers: 2, Heads: 4, KVHeads: 2, FFN: 128, Context: 512, Seed: 42, Type: "f32"}
+	return Config{Dim: 64, Layers: 2, Heads: 4, KVHeads: 2, FFN: 128, Context: 512, Seed: 42, Type: "f32", ChatTemplate: ChatMLTemplate}
 }
+
+// ChatTemplateKey is the metadata key of a model's chat template (Jinja).
+const ChatTemplateKey = "tokenizer.chat_template"
 
 // maxSide bounds every dimension so a typo cannot ask for a huge file.
 const maxSide = 1 << 16
@@ -117,6 +132,10 @@ func (c Config) Metadata() ([]KV, error) {
 		}
 	} else {
 		tok = builtinTokenizerKV()
+	}
+	if c.ChatTemplate != "" {
+		tok = slices.DeleteFunc(tok, func(kv KV) bool { return kv.Key == ChatTemplateKey })
+		tok = append(tok, KV{ChatTemplateKey, c.ChatTemplate})
 	}
 	kvs := []KV{
 		{"general.architecture", "llama"},

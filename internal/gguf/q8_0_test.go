@@ -12,7 +12,7 @@ import (
 
 // goldenDefaultQ8_0SHA256 is the default model stored as q8_0; its tensor
 // bytes were checked once against ggml's own quantize_row_q8_0_ref.
-const goldenDefaultQ8_0SHA256 = "8566f7acbe6e6ef79c86b062cd690dd4feb0109599bb7ac9d68299115c01b1a7"
+const goldenDefaultQ8_0SHA256 = "40d6504d5cb7b9a6bf6e1b270f91f4a5e83a40dce04fbfa56ce3fead3daf0626"
 
 func q8Config() Config {
 	c := DefaultConfig()

@@ -185,7 +185,9 @@ var detectCorpus = []struct {
 	{"[unused9]系统：[unused10]", "pangu-embedded"},
 	{"<|begin|><|end|><|content|>", "solar-open"},
 	{"", ""},
-	{"dots1", ""}, // llama.cpp has no name for dots1
+	{"chatml\x00", "chatml"},
+	{"{{ x }}\x00<|im_start|>", ""}, // a C string ends at the NUL
+	{"dots1", ""},                   // llama.cpp has no name for dots1
 	{"ChatML", ""},
 	{"{% for m in messages %}{{ m.content }}{% endfor %}", ""},
 	{"<|assistant|>", ""},

@@ -5,8 +5,14 @@ import "strings"
 // Detect maps a GGUF tokenizer.chat_template (Jinja source) to a format name the way
 // llama.cpp's llm_chat_detect_template does: a template that is itself a name is that
 // name; otherwise substrings decide, in llama.cpp's order. ok is false where llama.cpp
-// finds no format (llama_chat_apply_template returns -1).
+// finds no format (llama_chat_apply_template returns -1). Text after a NUL byte is not
+// read, as in llama.cpp.
 func Detect(jinja string) (name string, ok bool) {
+	// llama.cpp reads the template as a C string (llama_model_chat_template and
+	// llama_chat_apply_template take const char *): it ends at a NUL byte.
+	if i := strings.IndexByte(jinja, 0); i >= 0 {
+		jinja = jinja[:i]
+	}
 	if f, ok := lookup(jinja); ok && f.id != tDots1 { // llama.cpp has no name for dots1
 		return f.name, true
 	}

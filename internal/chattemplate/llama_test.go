@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -41,6 +42,10 @@ func loadLlama(t *testing.T) {
 
 // llamaApply is llama_chat_apply_template: ok is false where it returns a negative length.
 func llamaApply(tmplOrName string, msgs []Message, addAss bool) (string, bool) {
+	// yzma refuses a Go string holding a NUL; the C function would read up to it.
+	if i := strings.IndexByte(tmplOrName, 0); i >= 0 {
+		tmplOrName = tmplOrName[:i]
+	}
 	chat := make([]llama.ChatMessage, len(msgs))
 	for i, m := range msgs {
 		chat[i] = llama.NewChatMessage(m.Role, m.Content)

@@ -65,6 +65,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	g := &Gateway{
 		cfg: cfg, opts: opts, chain: c, market: &market{chain: c}, budget: b, metrics: newMetrics(),
 		heights: newHeights(c.height, cfg.PollInterval), ctx: ctx, cancel: cancel,
+		subscribe: newSubscriber(cfg.StreamConnectTimeout),
 	}
 	return g, nil
 }

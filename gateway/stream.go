@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 
+	"github.com/sovra-network/sovra/worker/stream"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 )
 
@@ -18,18 +20,20 @@ const codeStreamMismatch = "stream_mismatch"
 // is on chain (the stream normally ended a block before).
 const drainAfterCommit = 2 * time.Second
 
-// streamEvent is one decrypted event of a provider's token stream.
-type streamEvent struct {
-	Index  int      // position of Tokens[0] in the output
-	Tokens []uint32 // the token ids of this chunk
-	Text   []byte   // their bytes
-	Reset  bool     // the provider restarts the output from token 0
-	End    bool     // the output is complete
-	Err    error    // the stream broke or the provider gave the job up
-}
+// subscribeFunc opens a provider's token stream of a job, decrypted with the output key
+// (worker/stream's client; tests may put another in its place).
+type subscribeFunc func(ctx context.Context, endpoint string, jobID uint64, pub, priv *[32]byte) (<-chan stream.Event, error)
 
-// subscribeFunc opens a provider's token stream of a job, decrypted with the output key.
-type subscribeFunc func(ctx context.Context, endpoint string, jobID uint64, pub, priv *[32]byte) (<-chan streamEvent, error)
+// newSubscriber is worker/stream's client with a bounded connection time: a provider that
+// cannot be reached is given up after connectTimeout, while one that has not started the
+// job yet holds the request (up to the worker's own wait).
+func newSubscriber(connectTimeout time.Duration) subscribeFunc {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: connectTimeout}).DialContext
+	t.ResponseHeaderTimeout = stream.DefaultWaitForStart + 15*time.Second
+	c := &stream.Client{HTTP: &http.Client{Transport: t}}
+	return c.Subscribe
+}
 
 // sse writes server-sent events in OpenAI's streaming shape.
 type sse struct {
@@ -108,17 +112,23 @@ func (g *Gateway) stream(w http.ResponseWriter, r *http.Request, o *order) *apiE
 		return newError(499, "client_closed", "", "", "the client went away; job %d goes on", o.sub.JobID)
 	}
 	rl.delta("", true)
-	events := g.providerStream(ctx, assigned)
+	// The provider's stream is opened beside the wait for the commit: a provider that has
+	// not started the job yet holds the subscription, and the commit may come first.
+	opened := make(chan (<-chan stream.Event), 1)
+	go func() { opened <- g.providerStream(ctx, assigned) }()
+	var events <-chan stream.Event
 	mode := streamVerified
-	if events == nil {
-		mode = streamFallback
-		g.metrics.fallbacks.Inc()
-	}
 	for {
 		select {
+		case ch := <-opened:
+			opened = nil
+			if events = ch; ch == nil {
+				mode = streamFallback
+				g.metrics.fallbacks.Inc()
+			}
 		case ev, ok := <-events:
 			if !ok || ev.Err != nil {
-				if !rl.complete && mode == streamVerified {
+				if !rl.complete {
 					g.logf("job %d: provider stream ended early (%v): the committed result completes it", o.sub.JobID, ev.Err)
 				}
 				events = nil
@@ -131,6 +141,10 @@ func (g *Gateway) stream(w http.ResponseWriter, r *http.Request, o *order) *apiE
 				rl.out.fail(f.err)
 				return f.err
 			}
+			if opened != nil {
+				mode = streamFallback // no stream by the time the result was on chain
+				g.metrics.fallbacks.Inc()
+			}
 			if events != nil {
 				rl.drain(events)
 			}
@@ -142,8 +156,8 @@ func (g *Gateway) stream(w http.ResponseWriter, r *http.Request, o *order) *apiE
 }
 
 // providerStream subscribes to the assigned provider's endpoint; nil when it has none or
-// it cannot be reached in time.
-func (g *Gateway) providerStream(ctx context.Context, job tasktypes.Job) <-chan streamEvent {
+// it does not stream the job.
+func (g *Gateway) providerStream(ctx context.Context, job tasktypes.Job) <-chan stream.Event {
 	if g.subscribe == nil {
 		return nil
 	}
@@ -151,32 +165,18 @@ func (g *Gateway) providerStream(ctx context.Context, job tasktypes.Job) <-chan 
 	if err != nil || p.Endpoint == "" {
 		return nil
 	}
-	cctx, cancel := context.WithTimeout(ctx, g.cfg.StreamConnectTimeout)
-	defer cancel()
-	type opened struct {
-		ch  <-chan streamEvent
-		err error
-	}
-	res := make(chan opened, 1)
-	go func() {
-		ch, err := g.subscribe(ctx, p.Endpoint, job.Id, g.chain.outPub, g.chain.outPriv)
-		res <- opened{ch, err}
-	}()
-	select {
-	case o := <-res:
-		if o.err != nil {
-			g.logf("job %d: stream of %s at %s: %v", job.Id, job.Provider, p.Endpoint, o.err)
-			return nil
+	ch, err := g.subscribe(ctx, p.Endpoint, job.Id, g.chain.outPub, g.chain.outPriv)
+	if err != nil {
+		if ctx.Err() == nil {
+			g.logf("job %d: stream of %s at %s: %v", job.Id, job.Provider, p.Endpoint, err)
 		}
-		return o.ch
-	case <-cctx.Done():
-		g.logf("job %d: stream of %s at %s: no answer in %s", job.Id, job.Provider, p.Endpoint, g.cfg.StreamConnectTimeout)
 		return nil
 	}
+	return ch
 }
 
 // take applies one stream event: new tokens are sent, replayed ones checked.
-func (rl *relay) take(ev streamEvent) {
+func (rl *relay) take(ev stream.Event) {
 	switch {
 	case ev.End:
 		rl.complete = true
@@ -209,7 +209,7 @@ func (rl *relay) take(ev streamEvent) {
 }
 
 // drain reads what is left of the provider's stream for a short while.
-func (rl *relay) drain(events <-chan streamEvent) {
+func (rl *relay) drain(events <-chan stream.Event) {
 	timer := time.NewTimer(drainAfterCommit)
 	defer timer.Stop()
 	for !rl.complete {

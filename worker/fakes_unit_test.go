@@ -528,20 +528,45 @@ func (b *fakeBackend) Generate(ctx context.Context, req inference.Request) (infe
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.requests = append(b.requests, req)
+	out := fakeOutput(req)
 	if len(b.failNext) > 0 {
 		err := b.failNext[0]
 		b.failNext = b.failNext[1:]
+		if req.OnToken != nil && !isBadRequest(err) {
+			// The backend died mid-generation: a streaming worker had sent some tokens.
+			for i := range min(2, len(out)) {
+				req.OnToken(i, out[i], fakePiece(out, i))
+			}
+		}
 		return inference.Result{}, err
 	}
-	out := fakeOutput(req)
 	res := inference.Result{
 		PromptTokens: fakeTokens(req.Prompt), OutputTokens: out, StopToken: tasktypes.NoStopToken,
 		Text: fmt.Sprint(out), Stop: inference.StopMaxTokens,
+	}
+	if req.OnToken != nil {
+		for i, tok := range out {
+			req.OnToken(i, tok, fakePiece(out, i))
+		}
 	}
 	if !b.noTrace {
 		res.Trace = fakeTrace(out, nil)
 	}
 	return res, nil
+}
+
+// fakePiece is token i's part of the fake text, fmt.Sprint(out): "[100", " 107", ..., " 121]".
+func fakePiece(out []uint32, i int) []byte {
+	p := fmt.Sprint(out[i])
+	if i == 0 {
+		p = "[" + p
+	} else {
+		p = " " + p
+	}
+	if i == len(out)-1 {
+		p += "]"
+	}
+	return []byte(p)
 }
 
 func (b *fakeBackend) Rescore(_ context.Context, req inference.RescoreRequest) (inference.RescoreResult, error) {
@@ -594,6 +619,8 @@ type unitRig struct {
 	modelHash []byte
 	// submitterPriv/Pub: the output key of every job.
 	submitterPriv, submitterPub *[32]byte
+	// streamTamper is Options.StreamTamperForTests.
+	streamTamper func(tasktypes.Job, int, uint32, []byte) (uint32, []byte)
 	// verifiers are other providers, with their audit keys.
 	verifiers []fakeParty
 	mu        sync.Mutex
@@ -682,6 +709,8 @@ func (r *unitRig) tryStart(h hooks) (*Worker, error) {
 	opts := Options{
 		NewBackend: func(*config.Config, string, string) (inference.Backend, error) { return r.backend, nil },
 		Logf:       r.logf,
+
+		StreamTamperForTests: r.streamTamper,
 	}
 	return startWorker(r.ctx, r.cfg, opts, h, deps{chain: r.chain, sender: r.sender, store: st, verifications: vst, height: r.chain.advance(0)})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/sovra-network/sovra/worker/config"
 	"github.com/sovra-network/sovra/worker/inference"
 	"github.com/sovra-network/sovra/worker/store"
+	"github.com/sovra-network/sovra/worker/stream"
 	providertypes "github.com/sovra-network/sovra/x/provider/types"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 )
@@ -32,6 +33,11 @@ type Options struct {
 	Logf Logf
 	// ReadyTimeout bounds the wait for the chain at start (default 2 minutes).
 	ReadyTimeout time.Duration
+	// StreamTamperForTests is for tests only (a gateway's check that it catches a stream
+	// that differs from the commitment): when set, every streamed token passes through it
+	// and may be changed; the result committed on chain stays the honest one. A real
+	// worker leaves it nil.
+	StreamTamperForTests func(job tasktypes.Job, index int, id uint32, piece []byte) (uint32, []byte)
 }
 
 // hooks are the seams of a dishonest worker, which only tests set (export_test.go, with the
@@ -74,6 +80,10 @@ type Worker struct {
 	auditsOpen bool
 	// health: the last success and failure of each step of the loop (health.go).
 	health loopHealth
+	// streams and streamSrv: the public token stream (stream_listen), nil when off.
+	streams      *stream.Hub
+	streamSrv    *stream.Server
+	streamTamper func(tasktypes.Job, int, uint32, []byte) (uint32, []byte)
 }
 
 // New connects to the chain, checks the worker key against the provider's registration
@@ -171,6 +181,7 @@ func startWorker(ctx context.Context, cfg *config.Config, opts Options, h hooks,
 		backends: map[string]inference.Backend{}, logf: opts.Logf, open: map[uint64]bool{},
 		failures: map[uint64]int{}, metrics: newMetrics(), verifications: d.verifications, verify: h.verify, tamper: h.tamper,
 		rescorers: map[string]inference.Rescorer{}, auditPriv: auditPriv, auditPub: auditPub, health: newLoopHealth(nil),
+		streamTamper: opts.StreamTamperForTests,
 	}
 	w.live.started = time.Now()
 	w.setFollowing(FollowPolling)
@@ -193,6 +204,10 @@ func startWorker(ctx context.Context, cfg *config.Config, opts Options, h hooks,
 		w.closeBackends()
 		return nil, err
 	}
+	if err := w.startStream(prov); err != nil {
+		w.closeBackends()
+		return nil, err
+	}
 	opts.Logf("worker %s serving provider %s at height %d; models %v verified", signer.Address(), cfg.Provider, height, cfg.ModelIDs())
 	return w, nil
 }
@@ -205,8 +220,12 @@ func (w *Worker) SequenceMismatches() int {
 	return w.signer.MismatchCount()
 }
 
-// Close releases the backends and the connection.
+// Close stops the token stream and releases the backends and the connection.
 func (w *Worker) Close() error {
+	if w.streamSrv != nil {
+		w.streamSrv.Close()
+		w.streams.Close()
+	}
 	w.closeBackends()
 	if w.closeChain == nil {
 		return nil
@@ -361,6 +380,7 @@ func (w *Worker) Tick(ctx context.Context) (err error) {
 	if err := w.checkOpen(ctx, assigned); err != nil {
 		return err
 	}
+	w.dropStreams(assigned)
 	// Audits first: their phases are a few blocks, a job's deadline is tens.
 	if err := w.auditTick(ctx); err != nil {
 		w.logf("audits: %v", err)
@@ -411,8 +431,10 @@ func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (
 	case !errors.Is(err, store.ErrNotFound):
 		return pendingResult{}, false, err
 	}
+	var st *stream.Stream
 	fail := func(outcome, msg string) (pendingResult, bool, error) {
 		w.logf("job %d: not served: %s", job.Id, msg)
+		w.failStream(job, st, msg)
 		w.metrics.Jobs.WithLabelValues(outcome).Inc()
 		delete(w.failures, job.Id)
 		return pendingResult{}, false, w.store.Save(store.Record{JobID: job.Id, ModelID: job.ModelId, Status: store.StatusFailed, Error: msg})
@@ -424,10 +446,13 @@ func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (
 	if !ok {
 		return fail(OutcomeRejected, fmt.Sprintf("model %q is not served by this worker", job.ModelId))
 	}
+	req := jobRequest(job)
+	st, req.OnToken = w.beginStream(job)
 	start := time.Now()
-	out, err := backend.Generate(ctx, jobRequest(job))
+	out, err := backend.Generate(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
+			w.failStream(job, st, "the worker stopped")
 			return pendingResult{}, false, ctx.Err()
 		}
 		if isBadRequest(err) {
@@ -439,7 +464,13 @@ func (w *Worker) prepare(ctx context.Context, job tasktypes.Job, height int64) (
 		if n := w.failures[job.Id]; n >= w.cfg.MaxInferenceAttempts {
 			return fail(OutcomeGivenUp, fmt.Sprintf("inference failed %d times, last: %v", n, err))
 		}
+		if st != nil {
+			st.Reset() // the next attempt streams from token 0
+		}
 		return pendingResult{}, false, fmt.Errorf("inference attempt %d of %d failed (will retry): %w", w.failures[job.Id], w.cfg.MaxInferenceAttempts, err)
+	}
+	if st != nil {
+		st.End(string(out.Stop))
 	}
 	delete(w.failures, job.Id)
 	w.health.inference.ReportSuccess()

@@ -48,6 +48,7 @@ const (
 	KeyMaxAttempts     = "max_inference_attempts"
 	KeyAPIGRPC         = "api_grpc_address"
 	KeyAPIHTTP         = "api_http_address"
+	KeyStreamListen    = "stream_listen"
 )
 
 // Inference backends.
@@ -83,6 +84,11 @@ type Config struct {
 	MaxInferenceAttempts int
 	APIGRPCAddress       string // the worker's own gRPC API; empty disables it
 	APIHTTPAddress       string // REST (grpc-gateway), /healthz and /metrics; empty disables it
+	// StreamListen is where the worker streams its jobs' tokens to anyone who asks (each
+	// chunk sealed to the job's output key; worker/stream), apart from the operator API:
+	// it faces the public. Register its public URL as the provider's endpoint. Empty
+	// disables it.
+	StreamListen string
 }
 
 // Defaults for a home directory.
@@ -107,6 +113,7 @@ func setDefaults(v *viper.Viper, home string) {
 	v.SetDefault(KeyMaxAttempts, 3)
 	v.SetDefault(KeyAPIGRPC, "127.0.0.1:7070")
 	v.SetDefault(KeyAPIHTTP, "127.0.0.1:7071")
+	v.SetDefault(KeyStreamListen, "")
 }
 
 // flagName maps a key to its flag: grpc_address -> grpc-address.
@@ -133,6 +140,7 @@ func AddFlags(fs *pflag.FlagSet) {
 	fs.Int(flagName(KeyMaxAttempts), 0, "inference attempts per job before it is given up")
 	fs.String(flagName(KeyAPIGRPC), "", "listen address of the worker's gRPC API (\"\" disables it)")
 	fs.String(flagName(KeyAPIHTTP), "", "listen address of REST, /healthz and /metrics (\"\" disables it)")
+	fs.String(flagName(KeyStreamListen), "", "listen address of the public token stream, e.g. 0.0.0.0:7072 (\"\" disables it)")
 }
 
 // Load reads <home>/worker.toml (it must exist), then SOVRA_WORKER_* variables, then the
@@ -193,6 +201,7 @@ func Load(home string, fs *pflag.FlagSet) (*Config, error) {
 		LlamaServerURL:       v.GetString(KeyLlamaServerURL),
 		APIGRPCAddress:       v.GetString(KeyAPIGRPC),
 		APIHTTPAddress:       v.GetString(KeyAPIHTTP),
+		StreamListen:         v.GetString(KeyStreamListen),
 		MaxInferenceAttempts: v.GetInt(KeyMaxAttempts),
 	}
 	if cfg.PollInterval, err = parseDuration(v.GetString(KeyPollInterval)); err != nil {
@@ -240,7 +249,7 @@ func isKey(k string) bool {
 	case KeyChainID, KeyGRPC, KeyRPC, KeyProvider, KeyWorkerKey, KeyKeyringBackend, KeyKeyringDir,
 		KeyModels, KeyLibDir, KeyThreads, KeyContext, KeyDataDir, KeyPollInterval, KeyGasPrices,
 		KeyGasAdjustment, KeyMaxResultsPerTx, KeyBackend, KeyLlamaServerURL, KeyMaxAttempts,
-		KeyAPIGRPC, KeyAPIHTTP:
+		KeyAPIGRPC, KeyAPIHTTP, KeyStreamListen:
 		return true
 	}
 	return false
@@ -342,16 +351,19 @@ func (c *Config) Validate() error {
 	if c.MaxInferenceAttempts < 1 || c.MaxInferenceAttempts > 100 {
 		return fmt.Errorf("%s must be between 1 and 100, got %d", KeyMaxAttempts, c.MaxInferenceAttempts)
 	}
-	for _, a := range []struct{ key, addr string }{{KeyAPIGRPC, c.APIGRPCAddress}, {KeyAPIHTTP, c.APIHTTPAddress}} {
+	listeners := []struct{ key, addr string }{{KeyAPIGRPC, c.APIGRPCAddress}, {KeyAPIHTTP, c.APIHTTPAddress}, {KeyStreamListen, c.StreamListen}}
+	for i, a := range listeners {
 		if a.addr == "" {
 			continue
 		}
 		if _, _, err := splitHostPort(a.addr); err != nil {
 			return fmt.Errorf("%s %q: %w (or \"\" to disable)", a.key, a.addr, err)
 		}
-	}
-	if c.APIGRPCAddress != "" && c.APIGRPCAddress == c.APIHTTPAddress {
-		return fmt.Errorf("%s and %s are both %q", KeyAPIGRPC, KeyAPIHTTP, c.APIGRPCAddress)
+		for _, b := range listeners[:i] {
+			if b.addr == a.addr {
+				return fmt.Errorf("%s and %s are both %q", b.key, a.key, a.addr)
+			}
+		}
 	}
 	return nil
 }

@@ -78,6 +78,36 @@ func TestEnvAndFlagsOverride(t *testing.T) {
 	}
 }
 
+// TestStreamListen: off by default; set in the file, by SOVRA_WORKER_STREAM_LISTEN or by
+// --stream-listen.
+func TestStreamListen(t *testing.T) {
+	home := writeHome(t, validValues())
+	cfg, err := Load(home, nil)
+	if err != nil || cfg.StreamListen != "" {
+		t.Fatalf("default: %q, %v", cfg.StreamListen, err)
+	}
+	iv := validValues()
+	iv.StreamListen = "0.0.0.0:7072"
+	cfg, err = Load(writeHome(t, iv), nil)
+	if err != nil || cfg.StreamListen != "0.0.0.0:7072" {
+		t.Fatalf("file: %q, %v", cfg.StreamListen, err)
+	}
+	t.Setenv("SOVRA_WORKER_STREAM_LISTEN", "127.0.0.1:9000")
+	cfg, err = Load(home, nil)
+	if err != nil || cfg.StreamListen != "127.0.0.1:9000" {
+		t.Fatalf("env: %q, %v", cfg.StreamListen, err)
+	}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	AddFlags(fs)
+	if err := fs.Parse([]string{"--stream-listen", "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = Load(home, fs)
+	if err != nil || cfg.StreamListen != "127.0.0.1:0" {
+		t.Fatalf("flag: %q, %v", cfg.StreamListen, err)
+	}
+}
+
 func TestMissingFile(t *testing.T) {
 	_, err := Load(t.TempDir(), nil)
 	if err == nil || !strings.Contains(err.Error(), "sovra-worker init") {
@@ -100,6 +130,8 @@ func TestBadValues(t *testing.T) {
 		{"bad gas prices", "GAS_PRICES", "cheap", "gas_prices"},
 		{"bad models", "MODELS", "nopath", "MODELS"},
 		{"low gas adjustment", "GAS_ADJUSTMENT", "0.5", "gas_adjustment"},
+		{"stream with scheme", "STREAM_LISTEN", "http://0.0.0.0:7072", "stream_listen"},
+		{"stream on the API", "STREAM_LISTEN", "127.0.0.1:7071", "api_http_address and stream_listen"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -26,6 +26,8 @@ type InitValues struct {
 	LlamaServerURL   string
 	APIGRPC          string
 	APIHTTP          string
+	// StreamListen is the public token stream's listen address; "" leaves it off.
+	StreamListen string
 }
 
 // Render returns a commented worker.toml.
@@ -90,6 +92,14 @@ max_inference_attempts = 3
 api_grpc_address = %q
 api_http_address = %q
 
+# The public token stream: GET /v1/jobs/{id}/stream streams a job's tokens while they are
+# generated, each chunk sealed to the job's output key (only the submitter reads them), to
+# anyone who asks (an OpenAI-compatible gateway shows them as they come). Its own
+# listener, apart from the API above: it faces the public. Register its public URL as
+# the provider's endpoint (sovrad tx provider update --endpoint https://host:port).
+# "" disables it; jobs are then read from the chain once committed.
+stream_listen = %q
+
 # Where each job's salt, output hash, tokens and text are kept (fsync'd before commit).
 data_dir = "data"
 # How often the chain is asked for jobs assigned to the provider.
@@ -107,7 +117,7 @@ max_results_per_tx = 8
 %s`, iv.ChainID, def(iv.GRPC, "127.0.0.1:9090"), def(iv.RPC, "tcp://127.0.0.1:26657"), iv.Provider,
 		def(iv.KeyName, "worker"), def(iv.Backend, "test"), def(iv.KeyringDir, "keyring"),
 		def(iv.InferenceBackend, "llama"), def(iv.LibDir, ".llama/lib/x64"), def(iv.LlamaServerURL, "http://127.0.0.1:8080"), threads,
-		def(iv.APIGRPC, "127.0.0.1:7070"), def(iv.APIHTTP, "127.0.0.1:7071"), models.String())
+		def(iv.APIGRPC, "127.0.0.1:7070"), def(iv.APIHTTP, "127.0.0.1:7071"), iv.StreamListen, models.String())
 }
 
 // WriteFile writes the rendered config to <home>/worker.toml, refusing to overwrite.

@@ -227,6 +227,13 @@ func (h *Hub) Fail(jobID uint64, message string) {
 	})
 }
 
+// Subscribers is the number of open subscriptions of a job, waiting ones included.
+func (h *Hub) Subscribers(jobID uint64) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.perJob[jobID]
+}
+
 // Open returns the ids of the streams that have neither ended nor failed.
 func (h *Hub) Open() []uint64 {
 	h.mu.Lock()

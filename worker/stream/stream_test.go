@@ -115,11 +115,7 @@ func textOf(ids ...uint32) string {
 // waitSubscribers waits until the hub holds n subscriptions of job id.
 func waitSubscribers(t *testing.T, h *Hub, id uint64, n int) {
 	t.Helper()
-	require.Eventually(t, func() bool {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		return h.perJob[id] == n
-	}, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return h.Subscribers(id) == n }, 10*time.Second, time.Millisecond)
 }
 
 // TestLateAndLiveSubscribers: a subscriber that arrives after the job ended gets every

@@ -80,6 +80,7 @@ func newInitCmd() *cobra.Command {
 			iv.LlamaServerURL, _ = f.GetString("llama-server-url")
 			iv.APIGRPC, _ = f.GetString("api-grpc-address")
 			iv.APIHTTP, _ = f.GetString("api-http-address")
+			iv.StreamListen, _ = f.GetString("stream-listen")
 			if iv.KeyName == "" {
 				iv.KeyName = "worker"
 			}
@@ -131,6 +132,7 @@ func newInitCmd() *cobra.Command {
 	f.String("llama-server-url", "", "llama-server base URL (default http://127.0.0.1:8080)")
 	f.String("api-grpc-address", "", "the worker's gRPC API (default 127.0.0.1:7070)")
 	f.String("api-http-address", "", "the worker's REST, /healthz and /metrics (default 127.0.0.1:7071)")
+	f.String("stream-listen", "", "the public token stream, e.g. 0.0.0.0:7072 (default off); register its URL as the provider's endpoint")
 	return cmd
 }
 
@@ -183,6 +185,9 @@ func newStartCmd() *cobra.Command {
 			}
 			if api.HTTPAddr != "" {
 				logger.Printf("REST API on http://%s/v1/status, health on /healthz, metrics on /metrics", api.HTTPAddr)
+			}
+			if a := w.StreamAddr(); a != "" {
+				logger.Printf("token stream on http://%s/v1/jobs/{id}/stream (chunks sealed to each job's output key)", a)
 			}
 			logger.Printf("started; data in %s", cfg.DataDir)
 			err = w.Run(ctx)

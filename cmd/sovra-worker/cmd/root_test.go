@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/sovra-network/sovra/worker/chain"
+	"github.com/sovra-network/sovra/worker/config"
 	"github.com/sovra-network/sovra/worker/store"
 )
 
@@ -32,9 +33,13 @@ func TestInitThenStatus(t *testing.T) {
 	provider := sdk.AccAddress(make([]byte, 20)).String()
 	model := filepath.Join(home, "m.gguf")
 	out, err := run(t, "init", "--home", home, "--chain-id", "sovra-test", "--provider-address", provider,
-		"--models", "demo-tiny="+model)
+		"--models", "demo-tiny="+model, "--stream-listen", "127.0.0.1:7072")
 	if err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
+	}
+	cfg, err := config.Load(home, nil)
+	if err != nil || cfg.StreamListen != "127.0.0.1:7072" {
+		t.Fatalf("init's config: stream_listen %q, %v", cfg.StreamListen, err)
 	}
 	if !strings.Contains(out, "address: sovra1") || !strings.Contains(out, "mnemonic") {
 		t.Fatalf("init output: %s", out)

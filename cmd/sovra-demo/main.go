@@ -8,7 +8,9 @@
 //
 //	sovra-demo run --home DIR --worker BIN --model PATH --model-id ID --lib-dir DIR
 //	    drives a running localnet: three providers bond and register with their own
-//	    worker keys, three sovra-worker processes start (llama.cpp in process), alice and
+//	    worker keys and the URL of their worker's token stream as endpoint (a loopback
+//	    port; --stream-providers N keeps it to the first N), three sovra-worker
+//	    processes start (llama.cpp in process), alice and
 //	    bob buy a few jobs, every state change is printed as it happens, and each job's
 //	    decrypted output, provider and settlement, every account's pending rewards and
 //	    the workers' stats are reported. The workers keep running.
@@ -32,7 +34,7 @@ import (
 
 const usage = `usage:
   sovra-demo model --model PATH [--config config.yml] --out FILE
-  sovra-demo run   --home DIR --worker BIN --model PATH --model-id ID --lib-dir DIR [--jobs N] [--deadline BLOCKS]
+  sovra-demo run   --home DIR --worker BIN --model PATH --model-id ID --lib-dir DIR [--jobs N] [--deadline BLOCKS] [--stream-providers N]
   sovra-demo burst --home DIR [--jobs 300] [--within 30s] [--per-tx 10] [--max-tokens 16] [--timeout 3m]
 `
 
@@ -51,6 +53,10 @@ type runOptions struct {
 	modelID   string // its id on chain
 	libDir    string // llama.cpp libraries
 	providers int
+	// streams is how many of the providers (the first ones) have their workers stream
+	// tokens on a loopback port registered as the provider's endpoint; the others have
+	// no endpoint. -1 means all.
+	streams   int
 	jobs      int
 	maxTokens int
 	deadline  int           // blocks a provider has to commit; 0 is the chain's default
@@ -85,6 +91,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&o.modelID, "model-id", "demo-tiny", "the model's id on chain")
 		fs.StringVar(&o.libDir, "lib-dir", ".llama/lib/x64", "llama.cpp libraries (make llama-libs)")
 		fs.IntVar(&o.providers, "providers", 3, "providers and workers (config.yml has provider1..3, worker1..3)")
+		fs.IntVar(&o.streams, "stream-providers", -1, "how many providers (the first ones) stream tokens at an endpoint; the others register none (-1: all)")
 		fs.IntVar(&o.jobs, "jobs", 6, "jobs to submit, alternately from alice and bob")
 		fs.IntVar(&o.maxTokens, "max-tokens", 16, "output tokens per job")
 		fs.IntVar(&o.deadline, "deadline", 0, "blocks a provider has to commit a job (0: the chain's default, 20 in config.yml)")
@@ -132,6 +139,8 @@ func (o runOptions) validate() error {
 	switch {
 	case o.providers < 1 || o.providers > 3:
 		return fmt.Errorf("--providers %d: config.yml has accounts for 1 to 3", o.providers)
+	case o.streams < -1 || o.streams > o.providers:
+		return fmt.Errorf("--stream-providers %d: between 0 and --providers (%d), or -1 for all", o.streams, o.providers)
 	case o.jobs < 1 || o.jobs > len(prompts):
 		return fmt.Errorf("--jobs %d: between 1 and %d", o.jobs, len(prompts))
 	case o.deadline < 0:

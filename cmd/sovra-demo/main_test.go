@@ -143,6 +143,9 @@ func TestRunRefusesBadArguments(t *testing.T) {
 		{"model", "--model", "/nonexistent.gguf", "--out", filepath.Join(t.TempDir(), "c.yml")},
 		{"run", "--providers", "4"},
 		{"run", "--jobs", "0"},
+		{"run", "--stream-providers", "4"},
+		{"run", "--providers", "2", "--stream-providers", "3"},
+		{"run", "--stream-providers", "-2"},
 		{"run", "extra"},
 	} {
 		var stdout, stderr bytes.Buffer

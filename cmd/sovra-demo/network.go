@@ -96,10 +96,15 @@ func (d *demo) registerProviders() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = d.cli.Tx("provider", "register", "--models", d.o.modelID, "--bond", bond,
+			args := []string{
+				"provider", "register", "--models", d.o.modelID, "--bond", bond,
 				"--price-per-token", w.price, "--worker", w.name, "--max-jobs", strconv.Itoa(demoMaxJobs),
-				"--endpoint", "http://"+w.httpAddr, "--hardware", "cpu, 1 thread",
-				"--from", w.provider)
+				"--hardware", "cpu, 1 thread", "--from", w.provider,
+			}
+			if e := w.endpoint(); e != "" {
+				args = append(args, "--endpoint", e)
+			}
+			_, errs[i] = d.cli.Tx(args...)
 		}()
 	}
 	wg.Wait()
@@ -107,7 +112,11 @@ func (d *demo) registerProviders() error {
 		if errs[i] != nil {
 			return fmt.Errorf("register %s: %w", w.provider, errs[i])
 		}
-		d.out.printf("  %s  %s  %s/token  worker key %s (%s)\n", w.provider, w.providerAddr, w.price, w.name, w.addr)
+		endpoint := "no endpoint (its jobs are read from the chain once committed)"
+		if e := w.endpoint(); e != "" {
+			endpoint = "endpoint " + e + " (its worker's token stream)"
+		}
+		d.out.printf("  %s  %s  %s/token  worker key %s (%s), %s\n", w.provider, w.providerAddr, w.price, w.name, w.addr, endpoint)
 	}
 	d.out.printf("  (sovrad tx provider register --models %s --bond %s --price-per-token %s --worker worker1 --from provider1:\n"+
 		"   the operator and the worker key both sign)\n", d.o.modelID, bond, d.workers[0].price)

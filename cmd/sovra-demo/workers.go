@@ -33,6 +33,7 @@ type workerProc struct {
 	node               int    // the validator it talks to
 	home               string
 	grpcAddr, httpAddr string        // its own API
+	streamAddr         string        // its public token stream, the provider's endpoint; "" for none
 	proc               *proc.Process // once started
 }
 
@@ -41,6 +42,14 @@ func (d *demo) threads() int { return max(1, runtime.NumCPU()/d.o.providers) }
 
 func (w *workerProc) logPath() string { return filepath.Join(w.home, "worker.log") }
 
+// endpoint is the provider's endpoint on chain: its worker's token stream ("" for none).
+func (w *workerProc) endpoint() string {
+	if w.streamAddr == "" {
+		return ""
+	}
+	return "http://" + w.streamAddr
+}
+
 // statusURL and metricsURL are served by the worker's HTTP API.
 func (w *workerProc) statusURL() string  { return "http://" + w.httpAddr + "/v1/status" }
 func (w *workerProc) metricsURL() string { return "http://" + w.httpAddr + "/metrics" }
@@ -48,7 +57,7 @@ func (w *workerProc) metricsURL() string { return "http://" + w.httpAddr + "/met
 // setupWorkers writes every worker's home: key, config, free API ports. Workers are
 // spread over the validators.
 func (d *demo) setupWorkers() error {
-	ports, err := localnet.FreePorts(2 * d.o.providers)
+	ports, err := localnet.FreePorts(3 * d.o.providers)
 	if err != nil {
 		return err
 	}
@@ -73,7 +82,10 @@ func (d *demo) setupWorkers() error {
 			name: "worker" + n, provider: "provider" + n,
 			price: strconv.Itoa(prices[i]) + d.net.BondDenom(), node: i % d.net.NumValidators(),
 			home:     filepath.Join(d.net.Home(), WorkersDir, "worker"+n),
-			grpcAddr: "127.0.0.1:" + strconv.Itoa(ports[2*i]), httpAddr: "127.0.0.1:" + strconv.Itoa(ports[2*i+1]),
+			grpcAddr: "127.0.0.1:" + strconv.Itoa(ports[3*i]), httpAddr: "127.0.0.1:" + strconv.Itoa(ports[3*i+1]),
+		}
+		if d.o.streams < 0 || i < d.o.streams {
+			w.streamAddr = "127.0.0.1:" + strconv.Itoa(ports[3*i+2])
 		}
 		w.addr, w.providerAddr = d.net.AccountAddress(w.name), d.net.AccountAddress(w.provider)
 		if w.addr == "" || w.providerAddr == "" {
@@ -93,7 +105,7 @@ func (d *demo) setupWorkers() error {
 		iv := config.InitValues{
 			ChainID: d.net.ChainID(), GRPC: d.net.GRPC(w.node), RPC: d.net.RPC(w.node),
 			Provider: w.providerAddr, KeyName: w.name, Models: map[string]string{d.o.modelID: model},
-			LibDir: libDir, Threads: d.threads(), APIGRPC: w.grpcAddr, APIHTTP: w.httpAddr,
+			LibDir: libDir, Threads: d.threads(), APIGRPC: w.grpcAddr, APIHTTP: w.httpAddr, StreamListen: w.streamAddr,
 		}
 		if _, err := iv.WriteFile(w.home); err != nil {
 			return err

@@ -9,6 +9,8 @@
 #   MODEL=path/to/model.gguf  serve that GGUF model instead of demo-tiny (it is added to
 #                             the demo network's genesis with its sha256)
 #   VALIDATORS=N              validators (default 1)
+#   STREAM_PROVIDERS=N        only the first N providers stream tokens at an endpoint
+#                             (default all; the others register none)
 #   DEMO_HOME=dir             the network's home (default build/demo)
 #
 # Rerunning stops the previous demo network and its workers and starts a new one.
@@ -46,6 +48,9 @@ else
   "$BUILD_DIR/sovra-gguf" --out "$MODEL" >/dev/null
 fi
 LIB_DIR="$(bash scripts/llama-libs.sh)"
+if [[ -n "${STREAM_PROVIDERS:-}" ]]; then
+  RUN_ARGS+=(--stream-providers "$STREAM_PROVIDERS")
+fi
 
 # The previous demo's workers and validators (its home is about to be reset).
 if [[ -f "$NET/localnet.json" || -d "$NET/workers" || -f "$NET/worker1/worker.pid" ]]; then

@@ -24,10 +24,10 @@ build-testupgrade:
 install:
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/sovrad
 
-## test: unit, app-level and end-to-end tests, the upgrade tests with the test upgrade's build tag, and test-race (builds sovrad, sovrad-testupgrade and llama-server, installs the llama.cpp libraries: x64, and haswell for the cross-variant audits)
-test: build build-testupgrade llama-libs llama-libs-haswell llama-server test-race
+## test: unit, app-level and end-to-end tests, the upgrade tests with the test upgrade's build tag, and test-race (builds sovrad, sovrad-testupgrade and llama-server, installs the llama.cpp libraries: x64, and haswell for the cross-variant audits, and the openai npm client)
+test: build build-testupgrade llama-libs llama-libs-haswell llama-server openai-client test-race
 	SOVRAD_BIN=$(BUILD_DIR)/sovrad SOVRAD_TESTUPGRADE_BIN=$(BUILD_DIR)/sovrad-testupgrade SOVRA_REQUIRE_LLAMA=1 \
-	SOVRA_LLAMA_SERVER=$(LLAMA_SERVER_BIN) SOVRA_REQUIRE_LLAMA_SERVER=1 \
+	SOVRA_LLAMA_SERVER=$(LLAMA_SERVER_BIN) SOVRA_REQUIRE_LLAMA_SERVER=1 SOVRA_REQUIRE_OPENAI_CLIENT=1 \
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -tags sovra_testupgrade -run 'Upgrade|Migrate' ./app/ ./x/rewards/...
 
@@ -86,6 +86,11 @@ llama-libs-haswell:
 LLAMA_SERVER_BIN = $(abspath $(or $(LLAMA_DIR),.llama))/server/bin/llama-server
 llama-server:
 	bash scripts/build-llama-server.sh $(if $(LLAMA_DIR),--dir $(LLAMA_DIR))
+
+## openai-client: install the official openai npm client into .cache/openai-client (the gateway's end-to-end test drives it)
+.PHONY: openai-client
+openai-client:
+	bash scripts/openai-client.sh >/dev/null
 
 ## lint: gofmt, gofumpt, go vet, cmd/ imports no testutil/, golangci-lint (.golangci.yml), buf lint proto/
 lint:

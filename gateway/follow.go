@@ -28,6 +28,7 @@ type heights struct {
 	failing time.Time // first failure of the current run of failures; zero when answering
 	changed chan struct{}
 	waiters int
+	polling bool // a poll goroutine runs
 }
 
 func newHeights(read func(context.Context) (int64, error), interval time.Duration) *heights {
@@ -50,7 +51,8 @@ func (w *heights) after(ctx context.Context, h int64) (int64, error) {
 		}
 		ch := w.changed
 		w.waiters++
-		if w.waiters == 1 {
+		if !w.polling {
+			w.polling = true
 			go w.poll()
 		}
 		w.mu.Unlock()
@@ -94,6 +96,9 @@ func (w *heights) poll() {
 			w.changed = make(chan struct{})
 		}
 		done := w.waiters == 0
+		if done {
+			w.polling = false
+		}
 		w.mu.Unlock()
 		if done {
 			return
@@ -106,7 +111,6 @@ type tracked struct {
 	sub      submitted
 	assigned chan tasktypes.Job // the job once assigned (at most once)
 	result   chan followed      // the job once its output is on chain, or why it never will be
-	final    chan tasktypes.Job // the job once it ended
 }
 
 type followed struct {
@@ -118,7 +122,7 @@ type followed struct {
 // (the request that asked for it may be gone): it reports the assignment and the
 // commitment, then settles the job's budget reservation with the fee it paid.
 func (g *Gateway) track(sub submitted) *tracked {
-	t := &tracked{sub: sub, assigned: make(chan tasktypes.Job, 1), result: make(chan followed, 1), final: make(chan tasktypes.Job, 1)}
+	t := &tracked{sub: sub, assigned: make(chan tasktypes.Job, 1), result: make(chan followed, 1)}
 	g.metrics.openJobs.Inc()
 	go func() {
 		defer g.metrics.openJobs.Dec()
@@ -127,7 +131,6 @@ func (g *Gateway) track(sub submitted) *tracked {
 			g.logf("job %d: %v", sub.JobID, err)
 			return
 		}
-		t.final <- job
 		fee := paid(job)
 		if err := g.budget.settle(job.Id, fee.Amount); err != nil {
 			g.logf("job %d: budget ledger: %v", job.Id, err)
@@ -154,7 +157,12 @@ func (g *Gateway) followToEnd(sub submitted, t *tracked) (tasktypes.Job, error) 
 		if h, err = g.heights.after(ctx, h); err != nil {
 			if ae, ok := err.(*apiError); ok {
 				report(followed{err: ae})
-				continue // keep following for the budget until the gateway stops
+				// Keep following for the budget until the gateway stops.
+				select {
+				case <-ctx.Done():
+				case <-time.After(unreachableAfter / 10):
+				}
+				continue
 			}
 			report(followed{err: unavailable("the gateway is stopping")})
 			return tasktypes.Job{}, err

@@ -1,6 +1,6 @@
 // Package llamaenv finds what the llama.cpp tests need on this machine: the libraries
 // installed by scripts/llama-libs.sh and the llama-server built by
-// scripts/build-llama-server.sh. A test skips when they are missing, unless the matching
+// scripts/build-llama-server.sh (and the openai npm client of scripts/openai-client.sh). A test skips when they are missing, unless the matching
 // SOVRA_REQUIRE_* variable is set (make test sets them), then it fails.
 package llamaenv
 
@@ -27,6 +27,16 @@ func ServerBinary(t testing.TB) string {
 	return locate(t, artifact{
 		env: "SOVRA_LLAMA_SERVER", rel: []string{".llama", "server", "bin", "llama-server"},
 		require: "SOVRA_REQUIRE_LLAMA_SERVER", what: "llama-server", make: "make llama-server",
+	})
+}
+
+// OpenAIModules is SOVRA_OPENAI_MODULES, else <repo>/.cache/openai-client/node_modules:
+// the official openai npm client that the gateway's end-to-end tests drive.
+func OpenAIModules(t testing.TB) string {
+	t.Helper()
+	return locate(t, artifact{
+		env: "SOVRA_OPENAI_MODULES", rel: []string{".cache", "openai-client", "node_modules"}, probe: "openai/package.json",
+		require: "SOVRA_REQUIRE_OPENAI_CLIENT", what: "openai npm client", make: "make openai-client",
 	})
 }
 

@@ -13,6 +13,10 @@ import (
 	"github.com/sovra-network/sovra/internal/gguf"
 )
 
+// emptyOutputPrompt's greedy output on the demo model is empty: its first token is the
+// end of generation (worker's TestWorkerCommitsEmptyOutput).
+const emptyOutputPrompt = "were but by 1999 a and"
+
 // streamed collects what Request.OnToken reported.
 type streamed struct {
 	ids  []uint32
@@ -54,7 +58,7 @@ func checkOnToken(t *testing.T, b Backend, req Request) Result {
 // and a token is reported before the next decode (a cancel from the callback stops the
 // generation before another token is sampled).
 func TestLlamaOnToken(t *testing.T) {
-	l := newTestLlama(t, 256)
+	l := newTestLlama(t, 512)
 	if !l.detokKnown {
 		t.Fatalf("the demo vocabulary's detokenizer was not measured")
 	}
@@ -68,6 +72,8 @@ func TestLlamaOnToken(t *testing.T) {
 		{Prompt: "<s> special </s> text <unk>", MaxTokens: 24},
 		{Prompt: testPrompt, MaxTokens: 64, Seed: 5, TemperatureMilli: 1000, TopK: 40, TopPMilli: 950},
 		{Prompt: "hello", MaxTokens: 200, Seed: 9, TemperatureMilli: 1500},
+		{Prompt: "were but by 1999 a", MaxTokens: 300, Seed: 4, TemperatureMilli: 800}, // 17 tokens, then eos
+		{Prompt: emptyOutputPrompt, MaxTokens: 16},                                     // eos first: nothing reported
 	} {
 		r := checkOnToken(t, l, req)
 		if r.Stop == StopEOS {
@@ -77,6 +83,9 @@ func TestLlamaOnToken(t *testing.T) {
 		}
 	}
 	t.Logf("%d generations ended at eos, %d at max tokens", eos, limit)
+	if eos < 2 {
+		t.Fatalf("only %d generations ended at eos: the stop token's exclusion is not exercised", eos)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -121,7 +121,7 @@ func (c *Client) Subscribe(ctx context.Context, endpoint string, jobID uint64, p
 		return nil, err
 	}
 	req.Header.Set("Accept", "text/event-stream")
-	resp, err := hc.Do(req)
+	resp, err := hc.Do(req) //nolint:bodyclose // closed on each error path below, else by the reader goroutine
 	if err != nil {
 		cancel()
 		if ctx.Err() != nil {

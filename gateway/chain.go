@@ -126,15 +126,23 @@ func (c *chainClient) submit(ctx context.Context, msg *tasktypes.MsgSubmitJob) (
 }
 
 // commitTx finds the hash of the transaction that committed the job's result; "" when the
-// node does not index it.
+// node does not index it. The node indexes a block's transactions just after the block is
+// committed, so a result seen at once may take a moment to be found.
 func (c *chainClient) commitTx(ctx context.Context, jobID uint64) string {
 	q := fmt.Sprintf(`sovra.task.v1.EventJobCommitted.job_id='"%d"'`, jobID)
-	page, perPage := 1, 1
-	res, err := c.node.RPC().TxSearch(ctx, q, false, &page, &perPage, "asc")
-	if err != nil || len(res.Txs) == 0 {
-		return ""
+	for try := 0; try < 10; try++ {
+		page, perPage := 1, 1
+		res, err := c.node.RPC().TxSearch(ctx, q, false, &page, &perPage, "asc")
+		if err == nil && len(res.Txs) > 0 {
+			return strings.ToUpper(res.Txs[0].Hash.String())
+		}
+		select {
+		case <-ctx.Done():
+			return ""
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	return strings.ToUpper(res.Txs[0].Hash.String())
+	return ""
 }
 
 // chainError maps a failure to reach or use the chain onto the OpenAI error shape.

@@ -142,8 +142,17 @@ func (g *Gateway) stream(w http.ResponseWriter, r *http.Request, o *order) *apiE
 				return f.err
 			}
 			if opened != nil {
-				mode = streamFallback // no stream by the time the result was on chain
-				g.metrics.fallbacks.Inc()
+				select {
+				case ch := <-opened: // opened in the same instant
+					if events = ch; ch == nil {
+						mode = streamFallback
+						g.metrics.fallbacks.Inc()
+					}
+				default:
+					g.logf("job %d: committed before the provider's stream opened: answered from the chain", o.sub.JobID)
+					mode = streamFallback
+					g.metrics.fallbacks.Inc()
+				}
 			}
 			if events != nil {
 				rl.drain(events)
@@ -162,7 +171,12 @@ func (g *Gateway) providerStream(ctx context.Context, job tasktypes.Job) <-chan 
 		return nil
 	}
 	p, err := g.chain.node.Provider(ctx, job.Provider)
-	if err != nil || p.Endpoint == "" {
+	if err != nil {
+		g.logf("job %d: provider %s: %v: answered from the chain", job.Id, job.Provider, err)
+		return nil
+	}
+	if p.Endpoint == "" {
+		g.logf("job %d: provider %s has no endpoint: answered from the chain", job.Id, job.Provider)
 		return nil
 	}
 	ch, err := g.subscribe(ctx, p.Endpoint, job.Id, g.chain.outPub, g.chain.outPriv)

@@ -23,7 +23,7 @@ func (t *textOut) push(b []byte) string {
 	if i := firstStop(t.held, t.stops); i >= 0 {
 		out := t.held[:i]
 		t.held, t.stopped = nil, true
-		return strings.ToValidUTF8(string(out), "\uFFFD")
+		return utf8Text(out)
 	}
 	n := len(t.held) - stopPrefixLen(t.held, t.stops)
 	n = completeRunes(t.held[:n])
@@ -34,7 +34,7 @@ func (t *textOut) push(b []byte) string {
 
 // finish returns what is still held: the output ended.
 func (t *textOut) finish() string {
-	out := strings.ToValidUTF8(string(t.held), "\uFFFD")
+	out := utf8Text(t.held)
 	t.held = nil
 	return out
 }
@@ -84,4 +84,22 @@ func completeRunes(b []byte) int {
 		}
 	}
 	return len(b)
+}
+
+// utf8Text renders output bytes as text, each byte that is not part of a valid UTF-8
+// character as U+FFFD, as encoding/json does: a model may emit any bytes, and the text a
+// client gets is the same whether it was streamed in pieces or sent whole.
+func utf8Text(b []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(b))
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			sb.WriteRune(utf8.RuneError)
+		} else {
+			sb.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return sb.String()
 }

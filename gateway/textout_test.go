@@ -33,7 +33,8 @@ func TestTextOutHoldsSplitCharactersAndStopPrefixes(t *testing.T) {
 	require.False(t, stopped)
 	require.Equal(t, "no stop here\n\nEN", text, "a held prefix is sent when the output ends")
 	text, _ = applyStops([]byte{'a', 0xE2, 0x82}, nil)
-	require.Equal(t, "a\uFFFD", text, "a cut character at the very end is replaced, not dropped")
+	require.Equal(t, "a\uFFFD\uFFFD", text, "a cut character at the very end is replaced byte by byte, not dropped")
+	require.Equal(t, "x\uFFFD\uFFFDy€", utf8Text([]byte("x\xfd\xfey€")), "as encoding/json renders invalid bytes")
 }
 
 func TestCompareStream(t *testing.T) {

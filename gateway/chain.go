@@ -119,8 +119,11 @@ func (c *chainClient) submit(ctx context.Context, msg *tasktypes.MsgSubmitJob) (
 		return submitted{}, err
 	}
 	ids, err := tasktypes.SubmittedJobIDs(res.Events)
-	if err != nil || len(ids) != 1 {
-		return submitted{}, fmt.Errorf("transaction %s holds %d job submissions (%v)", res.Hash, len(ids), err)
+	if err != nil {
+		return submitted{}, fmt.Errorf("transaction %s: %w", res.Hash, err)
+	}
+	if len(ids) != 1 {
+		return submitted{}, fmt.Errorf("transaction %s holds %d job submissions", res.Hash, len(ids))
 	}
 	return submitted{JobID: ids[0], TxHash: res.Hash, Height: res.Height}, nil
 }

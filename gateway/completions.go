@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -198,8 +197,6 @@ func finishReason(job tasktypes.Job, stopped bool) string {
 	}
 	return "stop"
 }
-
-var errNoOutput = errors.New("no output")
 
 func completionID(kind string, id uint64) string {
 	if kind == kindChat {

@@ -74,9 +74,9 @@ type answer struct {
 	Object  string `json:"object"`
 	Model   string `json:"model"`
 	Choices []struct {
-		Text         string `json:"text"`
+		Text         string                         `json:"text"`
 		Message      struct{ Role, Content string } `json:"message"`
-		FinishReason string `json:"finish_reason"`
+		FinishReason string                         `json:"finish_reason"`
 	} `json:"choices"`
 	Usage struct {
 		PromptTokens     uint64 `json:"prompt_tokens"`
@@ -296,8 +296,10 @@ func TestGatewayEndToEnd(t *testing.T) {
 	g := startGateway(t, env, nil)
 	base := "http://" + g.Addr() + "/v1"
 	chat := func(content string, extra map[string]any) map[string]any {
-		p := map[string]any{"model": "demo-tiny", "max_tokens": 12, "temperature": 0,
-			"messages": []map[string]string{{"role": "system", "content": "You are terse."}, {"role": "user", "content": content}}}
+		p := map[string]any{
+			"model": "demo-tiny", "max_tokens": 12, "temperature": 0,
+			"messages": []map[string]string{{"role": "system", "content": "You are terse."}, {"role": "user", "content": content}},
+		}
 		for k, v := range extra {
 			p[k] = v
 		}
@@ -408,7 +410,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 	require.Equal(t, "budget_exceeded", *second.Error.Code)
 
 	// Every job settles; alice paid exactly their fees.
-	var fees sdkmath.Int = sdkmath.ZeroInt()
+	fees := sdkmath.ZeroInt()
 	for _, id := range jobs {
 		job := waitEnded(t, ctx, node, id)
 		require.Equal(t, tasktypes.JOB_STATUS_SETTLED, job.Status, "job %d", id)

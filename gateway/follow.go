@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -53,7 +54,7 @@ func (w *heights) after(ctx context.Context, h int64) (int64, error) {
 		w.waiters++
 		if !w.polling {
 			w.polling = true
-			go w.poll()
+			go w.poll() //nolint:gosec // G118: the poller serves every waiter, not one request; it stops when none is left
 		}
 		w.mu.Unlock()
 		select {
@@ -155,7 +156,8 @@ func (g *Gateway) followToEnd(sub submitted, t *tracked) (tasktypes.Job, error) 
 	for {
 		var err error
 		if h, err = g.heights.after(ctx, h); err != nil {
-			if ae, ok := err.(*apiError); ok {
+			var ae *apiError
+			if errors.As(err, &ae) {
 				report(followed{err: ae})
 				// Keep following for the budget until the gateway stops.
 				select {

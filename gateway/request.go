@@ -215,13 +215,6 @@ func parsePrompt(v json.RawMessage, r *jobRequest) *apiError {
 	return nil
 }
 
-// chatMessage is an OpenAI chat message; Content is a string or a list of parts.
-type chatMessage struct {
-	Role    string          `json:"role"`
-	Content json.RawMessage `json:"content"`
-	Name    string          `json:"name,omitempty"`
-}
-
 func parseMessages(v json.RawMessage, r *jobRequest) *apiError {
 	if v == nil || isNull(v) {
 		return badParam("messages", "messages is required")

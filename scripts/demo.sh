@@ -34,7 +34,7 @@ cd "$ROOT"
 
 echo "== Building sovrad, sovra-worker and the demo tools into ${BUILD_DIR#"$ROOT"/}"
 mkdir -p "$BUILD_DIR"
-go build -ldflags '-s -w' -o "$BUILD_DIR/" ./cmd/sovrad ./cmd/sovra-localnet ./cmd/sovra-worker ./cmd/sovra-demo ./cmd/sovra-gguf
+go build -ldflags '-s -w' -o "$BUILD_DIR/" ./cmd/sovrad ./cmd/sovra-localnet ./cmd/sovra-worker ./cmd/sovra-demo ./cmd/sovra-gguf ./cmd/sovra-gateway
 
 CONFIG="$ROOT/config.yml"
 RUN_ARGS=()
@@ -65,5 +65,5 @@ if ! bash scripts/localnet.sh start --validators "${VALIDATORS:-1}" --home "$NET
   cat "$START_LOG" >&2
   die "the local network did not start (output above, also in $START_LOG)"
 fi
-exec "$BUILD_DIR/sovra-demo" run --home "$NET" --worker "$BUILD_DIR/sovra-worker" \
+exec "$BUILD_DIR/sovra-demo" run --home "$NET" --worker "$BUILD_DIR/sovra-worker" --gateway "$BUILD_DIR/sovra-gateway" \
   --model "$MODEL" --model-id "$MODEL_ID" --lib-dir "$LIB_DIR" "${RUN_ARGS[@]}"

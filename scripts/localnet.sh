@@ -2,7 +2,7 @@
 # Start, stop or inspect a local Sovra network built from config.yml.
 #
 #   scripts/localnet.sh start  [--validators N] [--home DIR] [--reset] [--base-port P]
-#   scripts/localnet.sh stop   [--home DIR]      (also stops the workers `make demo` started)
+#   scripts/localnet.sh stop   [--home DIR]      (also stops the workers and the gateway `make demo` started)
 #   scripts/localnet.sh status [--home DIR]
 #   scripts/localnet.sh add-node [--home DIR] [--state-sync] [--validator KEY] [--name NAME] [--stake COIN]
 #       add a node to the running network (block sync, or state sync from the validators'
@@ -67,7 +67,7 @@ is_worker() {
 }
 stop_workers() {
   local home="$1" pidfile pid pids=()
-  for pidfile in "$home"/workers/*/worker.pid "$home"/worker1/worker.pid; do
+  for pidfile in "$home"/workers/*/worker.pid "$home"/worker1/worker.pid "$home"/gateway/gateway.pid; do
     [[ -f "$pidfile" ]] || continue
     pid="$(cat "$pidfile")"
     if [[ "$pid" =~ ^[0-9]+$ ]] && is_worker "$pid" "$(dirname "$pidfile")"; then
@@ -81,7 +81,7 @@ stop_workers() {
     for _ in $(seq 75); do alive "$pid" || break; sleep 0.2; done
     if alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
   done
-  echo "stopped ${#pids[@]} worker(s) of $home"
+  echo "stopped ${#pids[@]} process(es) (workers, gateway) of $home"
 }
 
 home="$BUILD_DIR/localnet" reset=0

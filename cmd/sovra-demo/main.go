@@ -49,6 +49,8 @@ func main() {
 type runOptions struct {
 	home      string // the localnet's home
 	workerBin string
+	// gatewayBin is sovra-gateway, started for alice at the end; "" starts none.
+	gatewayBin string
 	model     string // GGUF file every worker serves
 	modelID   string // its id on chain
 	libDir    string // llama.cpp libraries
@@ -87,6 +89,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		var o runOptions
 		fs.StringVar(&o.home, "home", "build/demo", "home of a running localnet (scripts/localnet.sh start --home DIR)")
 		fs.StringVar(&o.workerBin, "worker", "build/sovra-worker", "sovra-worker binary")
+		fs.StringVar(&o.gatewayBin, "gateway", "build/sovra-gateway", "sovra-gateway binary, started for alice at the end (\"\": none)")
 		fs.StringVar(&o.model, "model", "build/models/demo-tiny.gguf", "GGUF file the workers serve")
 		fs.StringVar(&o.modelID, "model-id", "demo-tiny", "the model's id on chain")
 		fs.StringVar(&o.libDir, "lib-dir", ".llama/lib/x64", "llama.cpp libraries (make llama-libs)")

@@ -82,7 +82,21 @@ func runDemo(o runOptions, stdout io.Writer) error {
 			return err
 		}
 	}
-	return d.report()
+	if err := d.report(); err != nil {
+		return err
+	}
+	if d.o.gatewayBin == "" {
+		return nil
+	}
+	base, err := d.startGateway()
+	if err != nil {
+		return err
+	}
+	if err := d.tryGateway(base); err != nil {
+		return err
+	}
+	d.gatewayLines(base)
+	return nil
 }
 
 // registerProviders bonds provider1..N, each naming its own worker key, which signs the

@@ -203,7 +203,7 @@ func (d *demo) footer() {
 	d.out.printf("  %s --home %s tx task submit %s \"Hello\" --max-tokens %d --max-fee %s --from alice --yes\n",
 		bin, client, d.o.modelID, d.o.maxTokens, maxFee)
 	d.out.printf("  %s status --home %s\n", rel(d.o.workerBin), rel(d.workers[0].home))
-	d.out.printf("Stop it all (validators and workers): bash scripts/localnet.sh stop --home %s\n", rel(d.net.Home()))
+	d.out.printf("Stop it all (validators, workers and the gateway): bash scripts/localnet.sh stop --home %s\n", rel(d.net.Home()))
 }
 
 // verification prints how the audits of the run went and the chain's audit counters.

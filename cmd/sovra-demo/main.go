@@ -51,10 +51,10 @@ type runOptions struct {
 	workerBin string
 	// gatewayBin is sovra-gateway, started for alice at the end; "" starts none.
 	gatewayBin string
-	model     string // GGUF file every worker serves
-	modelID   string // its id on chain
-	libDir    string // llama.cpp libraries
-	providers int
+	model      string // GGUF file every worker serves
+	modelID    string // its id on chain
+	libDir     string // llama.cpp libraries
+	providers  int
 	// streams is how many of the providers (the first ones) have their workers stream
 	// tokens on a loopback port registered as the provider's endpoint; the others have
 	// no endpoint. -1 means all.

@@ -134,7 +134,9 @@ func (g *Gateway) stream(w http.ResponseWriter, r *http.Request, o *order) *apiE
 				events = nil
 				continue
 			}
-			rl.take(ev)
+			if rl.take(ev); rl.mismatch != "" {
+				events = nil // the commit will show it; nothing more of this stream is used
+			}
 		case f := <-o.t.result:
 			o.t.result <- f
 			if f.err != nil {
@@ -199,6 +201,15 @@ func (rl *relay) take(ev stream.Event) {
 		return // a retried inference replays from token 0; replayed tokens are checked below
 	}
 	end := ev.Index + len(ev.Tokens)
+	if uint64(end) > rl.o.req.MaxTokens {
+		// More than the job allows: nothing of it can be the committed output, and a
+		// provider must not make the gateway hold or relay without bound.
+		if rl.mismatch == "" {
+			rl.mismatch = fmt.Sprintf("%d tokens streamed, the job allows %d", end, rl.o.req.MaxTokens)
+		}
+		rl.textOff = true
+		return
+	}
 	for i, tok := range ev.Tokens {
 		if pos := ev.Index + i; pos < len(rl.tokens) && rl.tokens[pos] != tok && rl.mismatch == "" {
 			rl.mismatch = fmt.Sprintf("token %d streamed as %d, then as %d", pos, rl.tokens[pos], tok)

@@ -6,12 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +23,6 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 
-	"github.com/sovra-network/sovra/gateway"
 	"github.com/sovra-network/sovra/gateway/config"
 	"github.com/sovra-network/sovra/internal/gguf"
 	"github.com/sovra-network/sovra/internal/localnet"
@@ -32,7 +31,6 @@ import (
 	"github.com/sovra-network/sovra/txclient"
 	"github.com/sovra-network/sovra/worker"
 	"github.com/sovra-network/sovra/worker/chain"
-	wconfig "github.com/sovra-network/sovra/worker/config"
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 )
 
@@ -177,26 +175,6 @@ func (env *gatewayEnv) checkAnswer(t *testing.T, ctx context.Context, a *answer,
 	require.NotEmpty(t, a.Sovra.SubmitTx)
 	require.NotEmpty(t, a.Sovra.CommitTx, "job %d: the commit transaction is found by its event", job.Id)
 	return job
-}
-
-func startGateway(t *testing.T, env *gatewayEnv, mutate func(*config.Config)) *gateway.Gateway {
-	t.Helper()
-	cfg := &config.Config{
-		Home: t.TempDir(), ChainID: env.net.ChainID(), GRPCAddress: env.net.GRPC(0), RPCAddress: env.net.RPC(0),
-		Key: "alice", KeyringBackend: "test", KeyringDir: env.net.ClientHome(), Listen: "127.0.0.1:0",
-		MaxFee: sdk.NewInt64Coin("usovra", 10000), DefaultMaxTokens: 16, GasAdjustment: 1.5,
-		PollInterval: 100 * time.Millisecond, StreamConnectTimeout: 5 * time.Second,
-	}
-	cfg.DataDir = filepath.Join(cfg.Home, "data")
-	if mutate != nil {
-		mutate(cfg)
-	}
-	require.NoError(t, cfg.Validate())
-	g, err := gateway.New(cfg, gateway.Options{Logf: t.Logf})
-	require.NoError(t, err)
-	require.NoError(t, g.Start())
-	t.Cleanup(func() { _ = g.Close() })
-	return g
 }
 
 // TestGatewayEndToEnd: a localnet, provider1 with a real worker that streams its tokens
@@ -421,6 +399,31 @@ func TestGatewayEndToEnd(t *testing.T) {
 	require.Equal(t, fees.String(), aliceBefore.Sub(aliceAfter).String(), "alice paid the settled fees of %d jobs, no more", len(jobs))
 	metrics := scrape(t, "http://"+g.Addr()+"/metrics")
 	require.Contains(t, metrics, fmt.Sprintf(`sovra_gateway_fees_paid_total{denom="usovra"} %s`, feesOf(t, ctx, node, jobs[:len(jobs)-1])))
+	require.Contains(t, metrics, `sovra_gateway_requests_total{endpoint="chat",outcome="ok"} 23`)
+	require.Contains(t, metrics, `sovra_gateway_requests_total{endpoint="chat",outcome="bad_request"} 4`)
+
+	// A finished job, read back later: its output, the fee it paid and its audit status.
+	var later struct {
+		Status string `json:"status"`
+		Output struct {
+			Text string `json:"text"`
+		} `json:"output"`
+		Sovra struct {
+			Fee   string `json:"fee"`
+			Audit string `json:"audit"`
+		} `json:"sovra"`
+	}
+	status, body := getJSON(t, fmt.Sprintf("http://%s/v1/sovra/jobs/%d", g.Addr(), jobs[1]), &later)
+	require.Equal(t, http.StatusOK, status, body)
+	settled, out := env.committed(t, ctx, jobs[1])
+	require.Equal(t, "settled", later.Status)
+	require.Equal(t, jsonText(out.Text), later.Output.Text)
+	require.Equal(t, settled.FeePaid.String(), later.Sovra.Fee)
+	require.Contains(t, []string{"not_audited", "passed"}, later.Sovra.Audit)
+	status, body = getJSON(t, fmt.Sprintf("http://%s/v1/sovra/jobs/%d", g.Addr(), 999999), nil)
+	require.Equal(t, http.StatusNotFound, status, body)
+	status, body = getJSON(t, fmt.Sprintf("http://%s/v1/sovra/jobs/x", g.Addr()), nil)
+	require.Equal(t, http.StatusBadRequest, status, body)
 
 	// A worker that streams one token different from what it commits is caught. provider2
 	// becomes too dear for the gateway's bid, so the job goes to provider1.
@@ -497,6 +500,20 @@ func feesOf(t *testing.T, ctx context.Context, node *chain.Client, ids []uint64)
 	return sum.String()
 }
 
+// getJSON GETs url and decodes a 200 answer into v (when not nil).
+func getJSON(t *testing.T, url string, v any) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	if resp.StatusCode == http.StatusOK && v != nil {
+		require.NoError(t, json.Unmarshal(raw, v), string(raw))
+	}
+	return resp.StatusCode, string(raw)
+}
+
 func scrape(t *testing.T, url string) string {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -506,39 +523,6 @@ func scrape(t *testing.T, url string) string {
 	_, err = bufio.NewReader(resp.Body).WriteTo(&b)
 	require.NoError(t, err)
 	return b.String()
-}
-
-// workerConfig writes worker i's home: the network's worker<i> key in its own keyring,
-// serving provider<i> with the demo model.
-func workerConfig(t *testing.T, net *localnet.Network, i int, libDir, modelPath string) *wconfig.Config {
-	t.Helper()
-	home := t.TempDir()
-	name := "worker" + strconv.Itoa(i)
-	src, err := chain.OpenKeyring("test", net.ClientHome())
-	require.NoError(t, err)
-	armor, err := src.ExportPrivKeyArmor(name, "pass1234")
-	require.NoError(t, err)
-	dst, err := chain.OpenKeyring("test", filepath.Join(home, "keyring"))
-	require.NoError(t, err)
-	require.NoError(t, dst.ImportPrivKey(name, armor, "pass1234"))
-	_, err = wconfig.InitValues{
-		ChainID: net.ChainID(), GRPC: net.GRPC(0), RPC: net.RPC(0), Provider: net.AccountAddress("provider" + strconv.Itoa(i)),
-		KeyName: name, Models: map[string]string{"demo-tiny": modelPath}, LibDir: libDir, Threads: 1,
-	}.WriteFile(home)
-	require.NoError(t, err)
-	cfg, err := wconfig.Load(home, nil)
-	require.NoError(t, err)
-	cfg.PollInterval = 200 * time.Millisecond
-	return cfg
-}
-
-func subMap(m map[string]any, key string) map[string]any {
-	sub, ok := m[key].(map[string]any)
-	if !ok {
-		sub = map[string]any{}
-		m[key] = sub
-	}
-	return sub
 }
 
 // jsonText is the text of output bytes as a JSON string carries it: each byte that is not

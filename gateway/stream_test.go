@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sovra-network/sovra/gateway/config"
 	"github.com/sovra-network/sovra/worker/stream"
 )
 
@@ -45,4 +47,31 @@ func TestRelayChecksReplaysAndBounds(t *testing.T) {
 	rl, _ = testRelay(4)
 	rl.take(stream.Event{Index: 2, Tokens: []uint32{1}, Text: []byte("a")})
 	require.Contains(t, rl.mismatch, "skipped from token 0 to 2")
+}
+
+// With an API token, every route but /healthz needs it as a bearer token.
+func TestAuthorizeNeedsTheBearerToken(t *testing.T) {
+	g := &Gateway{cfg: &config.Config{APIToken: "s3cret"}}
+	h := g.authorize(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }))
+	for _, c := range []struct {
+		path, auth string
+		want       int
+	}{
+		{"/v1/models", "", http.StatusUnauthorized},
+		{"/v1/models", "Bearer wrong", http.StatusUnauthorized},
+		{"/v1/models", "s3cret", http.StatusUnauthorized},
+		{"/v1/models", "Bearer s3cret", http.StatusTeapot},
+		{"/healthz", "", http.StatusTeapot},
+	} {
+		req := httptest.NewRequest(http.MethodGet, c.path, nil)
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		require.Equal(t, c.want, rec.Code, "%s with %q", c.path, c.auth)
+		if c.want == http.StatusUnauthorized {
+			require.Contains(t, rec.Body.String(), `"code":"invalid_api_key"`)
+		}
+	}
 }

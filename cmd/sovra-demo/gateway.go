@@ -102,8 +102,11 @@ func (d *demo) tryGateway(base string) error {
 			Refund   string `json:"refund"`
 		} `json:"sovra"`
 	}
-	if err := json.Unmarshal(raw, &a); err != nil || len(a.Choices) == 0 {
-		return fmt.Errorf("gateway answered %s: %v", raw, err)
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return fmt.Errorf("gateway answered %s: %w", raw, err)
+	}
+	if len(a.Choices) == 0 {
+		return fmt.Errorf("gateway answered without a choice: %s", raw)
 	}
 	d.out.printf("  a chat completion: job %d served by %s, %d prompt + %d output tokens, fee %s (refund %s at settlement)\n",
 		a.Sovra.JobID, d.name(a.Sovra.Provider), a.Usage.PromptTokens, a.Usage.CompletionTokens, a.Sovra.Fee, a.Sovra.Refund)

@@ -18,58 +18,111 @@ import (
 // the community part to the community pool and the burn part is burned. Every non-provider part is
 // fee × share truncated per denom; the provider gets the remainder. A zero fee is a no-op.
 func (k Keeper) DistributeFee(ctx context.Context, fromModule string, provider sdk.AccAddress, fee sdk.Coins) (types.FeeSplit, error) {
-	if fee.IsZero() {
+	return k.DistributeFees(ctx, fromModule, []types.ProviderFee{{Provider: provider, Fee: fee}})
+}
+
+// DistributeFees is DistributeFee for many fees at once (x/task settles a block's jobs with
+// one call): each fee is split on its own, exactly as DistributeFee splits it (every part
+// truncated per fee, so the parts are the same as with one call per fee), and the sums move
+// with one bank transfer per recipient: the fees in, the verification, validator, community
+// and burn parts out, and one accrual and one EventFeeDistributed per provider (the sums
+// over its fees, in the order the providers first appear). It returns the sum of the
+// splits. Zero fees are skipped; when every fee is zero it is a no-op. Nothing moves unless
+// every step succeeds.
+func (k Keeper) DistributeFees(ctx context.Context, fromModule string, fees []types.ProviderFee) (types.FeeSplit, error) {
+	var params types.Params
+	var paramsRead bool
+	total := types.FeeSplit{}
+	var totalFee sdk.Coins
+	var byProvider []providerSum
+	seen := map[string]int{} // provider address bytes → index in byProvider; looked up, never iterated
+	for _, f := range fees {
+		if f.Fee.IsZero() {
+			continue
+		}
+		if err := validateTransfer(fromModule, f.Provider, f.Fee); err != nil {
+			return types.FeeSplit{}, err
+		}
+		if !paramsRead {
+			var err error
+			if params, err = k.Params.Get(ctx); err != nil {
+				return types.FeeSplit{}, err
+			}
+			paramsRead = true
+		}
+		split := types.SplitFee(f.Fee, params)
+		totalFee = totalFee.Add(f.Fee...)
+		total = total.Add(split)
+		i, ok := seen[string(f.Provider)]
+		if !ok {
+			i = len(byProvider)
+			seen[string(f.Provider)] = i
+			byProvider = append(byProvider, providerSum{addr: f.Provider})
+		}
+		byProvider[i].fee = byProvider[i].fee.Add(f.Fee...)
+		byProvider[i].split = byProvider[i].split.Add(split)
+	}
+	if totalFee.IsZero() {
 		return types.FeeSplit{}, nil
 	}
-	if err := validateTransfer(fromModule, provider, fee); err != nil {
-		return types.FeeSplit{}, err
-	}
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return types.FeeSplit{}, err
-	}
-	split := types.SplitFee(fee, params)
-	providerStr, err := k.addressCodec.BytesToString(provider)
-	if err != nil {
-		return types.FeeSplit{}, errorsmod.Wrap(sdkerrors.ErrInvalidAddress, err.Error())
+	for i := range byProvider {
+		s, err := k.addressCodec.BytesToString(byProvider[i].addr)
+		if err != nil {
+			return types.FeeSplit{}, errorsmod.Wrap(sdkerrors.ErrInvalidAddress, err.Error())
+		}
+		byProvider[i].str = s
 	}
 
-	err = atomically(ctx, func(ctx context.Context) error {
-		if err := k.bankKeeper.SendCoinsFromModuleToModule(ctx, fromModule, types.ModuleName, fee); err != nil {
+	err := atomically(ctx, func(ctx context.Context) error {
+		if err := k.bankKeeper.SendCoinsFromModuleToModule(ctx, fromModule, types.ModuleName, totalFee); err != nil {
 			return err
 		}
-		if !split.VerificationPool.IsZero() {
-			if err := k.bankKeeper.SendCoinsFromModuleToModule(ctx, types.ModuleName, types.VerificationPoolName, split.VerificationPool); err != nil {
+		if !total.VerificationPool.IsZero() {
+			if err := k.bankKeeper.SendCoinsFromModuleToModule(ctx, types.ModuleName, types.VerificationPoolName, total.VerificationPool); err != nil {
 				return err
 			}
 		}
-		if !split.Validators.IsZero() {
-			if err := k.bankKeeper.SendCoinsFromModuleToModule(ctx, types.ModuleName, authtypes.FeeCollectorName, split.Validators); err != nil {
+		if !total.Validators.IsZero() {
+			if err := k.bankKeeper.SendCoinsFromModuleToModule(ctx, types.ModuleName, authtypes.FeeCollectorName, total.Validators); err != nil {
 				return err
 			}
 		}
-		if !split.Community.IsZero() {
-			if err := k.distrKeeper.FundCommunityPool(ctx, split.Community, k.rewardsAddr); err != nil {
+		if !total.Community.IsZero() {
+			if err := k.distrKeeper.FundCommunityPool(ctx, total.Community, k.rewardsAddr); err != nil {
 				return err
 			}
 		}
-		if !split.Burned.IsZero() {
-			if err := k.bankKeeper.BurnCoins(ctx, types.ModuleName, split.Burned); err != nil {
+		if !total.Burned.IsZero() {
+			if err := k.bankKeeper.BurnCoins(ctx, types.ModuleName, total.Burned); err != nil {
 				return err
 			}
 		}
-		if err := k.accrue(ctx, provider, types.SourceJobs, split.Provider); err != nil {
-			return err
+		for _, p := range byProvider {
+			if err := k.accrue(ctx, p.addr, types.SourceJobs, p.split.Provider); err != nil {
+				return err
+			}
+			if err := k.emit(ctx, &types.EventFeeDistributed{
+				FromModule: fromModule, Provider: p.str, Fee: p.fee, ProviderAmount: p.split.Provider,
+				VerificationPool: p.split.VerificationPool, Validators: p.split.Validators,
+				Community: p.split.Community, Burned: p.split.Burned,
+			}); err != nil {
+				return err
+			}
 		}
-		return k.emit(ctx, &types.EventFeeDistributed{
-			FromModule: fromModule, Provider: providerStr, Fee: fee, ProviderAmount: split.Provider,
-			VerificationPool: split.VerificationPool, Validators: split.Validators, Community: split.Community, Burned: split.Burned,
-		})
+		return nil
 	})
 	if err != nil {
 		return types.FeeSplit{}, err
 	}
-	return split, nil
+	return total, nil
+}
+
+// providerSum is one provider's fees and the sum of their splits, in a DistributeFees call.
+type providerSum struct {
+	addr  sdk.AccAddress
+	str   string
+	fee   sdk.Coins
+	split types.FeeSplit
 }
 
 // validateTransfer checks the arguments shared by DistributeFee and Accrue. Sending from the rewards

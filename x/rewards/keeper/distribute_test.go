@@ -131,3 +131,92 @@ func TestDistributeFeeFailureLeavesNoAccrual(t *testing.T) {
 	require.True(t, sum.IsZero())
 	require.Empty(t, f.ctx.EventManager().Events())
 }
+
+// DistributeFees moves exactly what one DistributeFee per fee moves (every fee split on its
+// own, so the truncations add up as they would one by one), in one transfer per recipient,
+// with one accrual and one EventFeeDistributed per provider holding its sums.
+func TestDistributeFeesEqualsOneCallPerFee(t *testing.T) {
+	params := types.DefaultParams()
+	params.CommunityShare = dec("0.03")
+	params.BurnShare = dec("0.02")
+	fees := []types.ProviderFee{
+		{Provider: addr(1), Fee: coins(t, "157stake")},
+		{Provider: addr(2), Fee: coins(t, "163stake,3uatom")},
+		{Provider: addr(1), Fee: sdk.NewCoins()}, // skipped
+		{Provider: addr(1), Fee: coins(t, "99stake")},
+		{Provider: addr(3), Fee: coins(t, "1stake")},
+		{Provider: addr(2), Fee: coins(t, "41stake")},
+	}
+	one, many := setup(t), setup(t)
+	for _, f := range []*fixture{one, many} {
+		require.NoError(t, f.k.Params.Set(f.ctx, params))
+		f.bank.fund(modAddr(taskModule), coins(t, "1000stake,10uatom"))
+	}
+	var want types.FeeSplit
+	for _, fee := range fees {
+		split, err := one.k.DistributeFee(one.ctx, taskModule, fee.Provider, fee.Fee)
+		require.NoError(t, err)
+		want = want.Add(split)
+	}
+	got, err := many.k.DistributeFees(many.ctx, taskModule, fees)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	require.Equal(t, one.bank.snapshot(), many.bank.snapshot())
+	require.Equal(t, one.distr.communityPool, many.distr.communityPool)
+	// The fees' own splits truncate: the split of their sum would differ.
+	require.NotEqual(t, types.SplitFee(coins(t, "461stake,3uatom"), params).Validators, got.Validators)
+	for _, p := range []sdk.AccAddress{addr(1), addr(2), addr(3)} {
+		a, _, err := one.k.Pending(one.ctx, p)
+		require.NoError(t, err)
+		b, _, err := many.k.Pending(many.ctx, p)
+		require.NoError(t, err)
+		require.Equal(t, a, b)
+	}
+	require.NoError(t, many.k.CheckUnclaimed(many.ctx))
+
+	evs, err := types.ParseEvents(many.ctx.EventManager().ABCIEvents())
+	require.NoError(t, err)
+	var providers []string
+	for _, e := range evs {
+		if fd, ok := e.(*types.EventFeeDistributed); ok {
+			providers = append(providers, fd.Provider)
+		}
+	}
+	require.Equal(t, []string{addr(1).String(), addr(2).String(), addr(3).String()}, providers)
+	s1 := types.SplitFee(coins(t, "157stake"), params).Add(types.SplitFee(coins(t, "99stake"), params))
+	require.True(t, hasEvent(t, many.ctx, &types.EventFeeDistributed{
+		FromModule: taskModule, Provider: addr(1).String(), Fee: coins(t, "256stake"), ProviderAmount: s1.Provider,
+		VerificationPool: s1.VerificationPool, Validators: s1.Validators, Community: s1.Community, Burned: s1.Burned,
+	}))
+}
+
+// One bad entry moves nothing; a bank failure after some coins moved leaves no accrual and no
+// event (the fake bank is no store, so the cached context cannot undo its transfers: the
+// real one's are, TestDistributeFeeFailureLeavesNoAccrual's case).
+func TestDistributeFeesAllOrNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		fees   []types.ProviderFee
+		failOn string
+	}{
+		{"an empty provider", []types.ProviderFee{{Provider: addr(1), Fee: coins(t, "10stake")}, {Fee: coins(t, "10stake")}}, ""},
+		{"more than the source holds", []types.ProviderFee{{Provider: addr(1), Fee: coins(t, "60stake")}, {Provider: addr(2), Fee: coins(t, "60stake")}}, ""},
+		{"the community pool fails", []types.ProviderFee{{Provider: addr(1), Fee: coins(t, "60stake")}, {Provider: addr(2), Fee: coins(t, "30stake")}}, "FundCommunityPool"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := setup(t)
+			f.bank.fund(modAddr(taskModule), coins(t, "100stake"))
+			f.bank.failOn = tc.failOn
+			before := f.bank.snapshot()
+			_, err := f.k.DistributeFees(f.ctx, taskModule, tc.fees)
+			require.Error(t, err)
+			if tc.failOn == "" {
+				require.Equal(t, before, f.bank.snapshot())
+			}
+			sum, err := f.k.TotalUnclaimed(f.ctx)
+			require.NoError(t, err)
+			require.True(t, sum.IsZero())
+			require.Empty(t, f.ctx.EventManager().Events())
+		})
+	}
+}

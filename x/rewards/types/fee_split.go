@@ -15,6 +15,24 @@ type FeeSplit struct {
 	Burned           sdk.Coins
 }
 
+// Add returns the part-by-part sum of two splits.
+func (s FeeSplit) Add(o FeeSplit) FeeSplit {
+	return FeeSplit{
+		Provider:         s.Provider.Add(o.Provider...),
+		VerificationPool: s.VerificationPool.Add(o.VerificationPool...),
+		Validators:       s.Validators.Add(o.Validators...),
+		Community:        s.Community.Add(o.Community...),
+		Burned:           s.Burned.Add(o.Burned...),
+	}
+}
+
+// ProviderFee is one settled job's fee and the provider it pays (x/task hands a block's
+// settlements to DistributeFees as a list of these).
+type ProviderFee struct {
+	Provider sdk.AccAddress
+	Fee      sdk.Coins
+}
+
 // Total is the sum of all parts (equal to the split fee).
 func (s FeeSplit) Total() sdk.Coins {
 	return sdk.NewCoins().Add(s.Provider...).Add(s.VerificationPool...).Add(s.Validators...).

@@ -38,7 +38,9 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 	if err != nil || !ok {
 		return err
 	}
-	if err := k.assignDue(sdkCtx, params, beacon); err != nil {
+	// What this block's endings owe moves at the end, one transfer per recipient.
+	var pay payouts
+	if err := k.assignDue(sdkCtx, params, &pay, beacon); err != nil {
 		return err
 	}
 	scheduled, err := k.dueUpTo(ctx, k.DecisionSchedule, h, maxDuePerBlock)
@@ -61,11 +63,11 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 		if err := k.indexes.dequeue(ctx, k.DecisionQueue, key.K1(), key.K2()); err != nil {
 			return err
 		}
-		if err := k.decide(sdkCtx, key.K2()); err != nil {
+		if err := k.decide(sdkCtx, params, &pay, key.K2()); err != nil {
 			return err
 		}
 	}
-	return nil
+	return k.pay(ctx, &pay)
 }
 
 // EndBlocker expires the assigned and waiting jobs whose deadline has come (at most
@@ -77,6 +79,9 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var pay payouts
+	var retention uint64 // read at the first expiry
+	retentionRead := false
 	for _, key := range due {
 		if err := k.indexes.dequeue(ctx, k.DeadlineQueue, key.K1(), key.K2()); err != nil {
 			return err
@@ -95,10 +100,19 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 			}
 			fallthrough
 		case types.JOB_STATUS_ASSIGNED:
-			if err := k.expire(sdkCtx, job); err != nil {
+			if !retentionRead {
+				if retention, err = k.RetentionBlocks(ctx); err != nil {
+					return err
+				}
+				retentionRead = true
+			}
+			if err := k.expire(sdkCtx, &pay, retention, job); err != nil {
 				return err
 			}
 		}
+	}
+	if err := k.pay(ctx, &pay); err != nil {
+		return err
 	}
 	return k.prune(ctx, h)
 }
@@ -120,8 +134,9 @@ func (k Keeper) scheduleDecision(ctx sdk.Context, params types.Params, beacon []
 	return k.saveJob(ctx, job, job.Status)
 }
 
-// decide asks the audit decider (x/verify) whether to audit; otherwise the job settles.
-func (k Keeper) decide(ctx sdk.Context, id uint64) error {
+// decide asks the audit decider (x/verify) whether to audit; otherwise the job settles,
+// its payouts added to pay.
+func (k Keeper) decide(ctx sdk.Context, params types.Params, pay *payouts, id uint64) error {
 	job, found, err := k.findJob(ctx, id)
 	if err != nil || !found || job.Status != types.JOB_STATUS_COMMITTED {
 		return err // nil when the job moved on or is gone
@@ -140,9 +155,9 @@ func (k Keeper) decide(ctx sdk.Context, id uint64) error {
 		job.Status = types.JOB_STATUS_AUDITING
 		return k.saveJob(ctx, job, types.JOB_STATUS_COMMITTED)
 	case types.DecisionRefund:
-		return k.refundCommitted(ctx, job)
+		return k.refundCommitted(ctx, pay, params.RetentionBlocks, job)
 	}
-	return k.SettleJob(ctx, job)
+	return k.settle(ctx, pay, params.RetentionBlocks, job)
 }
 
 // prune deletes terminal jobs whose retention ended, at most maxPrunePerBlock per block;

@@ -58,12 +58,12 @@ func (k Keeper) priceFree(ctx sdk.Context, job types.Job) (bool, error) {
 // provider's price fits costs no draw, and a job that a free provider can take is tried
 // in its first block. Draws are spent only on jobs some free provider's price fits (they
 // may still fail on collateral or auditability), at most half the budget for waiting ones.
-func (k Keeper) assignDue(ctx sdk.Context, params types.Params, beacon []byte) error {
+func (k Keeper) assignDue(ctx sdk.Context, params types.Params, pay *payouts, beacon []byte) error {
 	used, err := k.assignWaiting(ctx, params, beacon, maxAssignPerBlock/2)
 	if err != nil {
 		return err
 	}
-	return k.assignNew(ctx, params, beacon, maxAssignPerBlock-used)
+	return k.assignNew(ctx, params, pay, beacon, maxAssignPerBlock-used)
 }
 
 // assignWaiting tries waiting jobs with at most budget attempts, each model with waiting
@@ -158,8 +158,8 @@ func firstKeys(it collections.KeySetIterator[collections.Triple[string, uint64, 
 
 // assignNew takes the jobs submitted since the cursor, oldest first, with at most budget
 // attempts and maxNewPerBlock jobs: each is assigned, starts waiting, or expires if its
-// deadline has come (a job the cursor reaches late).
-func (k Keeper) assignNew(ctx sdk.Context, params types.Params, beacon []byte, budget int) error {
+// deadline has come (a job the cursor reaches late; its refund is added to pay).
+func (k Keeper) assignNew(ctx sdk.Context, params types.Params, pay *payouts, beacon []byte, budget int) error {
 	cursor, err := k.AssignCursor.Peek(ctx)
 	if err != nil {
 		return err
@@ -195,7 +195,7 @@ func (k Keeper) assignNew(ctx sdk.Context, params types.Params, beacon []byte, b
 			}
 		}
 		if h >= job.DeadlineHeight {
-			if err := k.expire(ctx, job); err != nil {
+			if err := k.expire(ctx, pay, params.RetentionBlocks, job); err != nil {
 				return err
 			}
 			continue

@@ -149,19 +149,46 @@ func (k Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
 // the submitter gets the whole escrow back, and the collateral lock is released (x/verify
 // has slashed the bond already). The job ends SLASHED.
 func (k Keeper) FailJob(ctx context.Context, job types.Job) error {
-	return k.refundAudited(ctx, job, types.JOB_STATUS_SLASHED)
+	return k.endNow(ctx, func(pay *payouts, retention uint64) error {
+		return k.refundAudited(ctx, pay, retention, job, types.JOB_STATUS_SLASHED)
+	})
 }
 
 // RefundAuditedJob ends an audit that reached no majority: nobody is convicted, the
 // provider is not paid, the submitter gets the whole escrow back and the collateral lock is
 // released. The job ends FAILED.
 func (k Keeper) RefundAuditedJob(ctx context.Context, job types.Job) error {
-	return k.refundAudited(ctx, job, types.JOB_STATUS_FAILED)
+	return k.endNow(ctx, func(pay *payouts, retention uint64) error {
+		return k.refundAudited(ctx, pay, retention, job, types.JOB_STATUS_FAILED)
+	})
+}
+
+// SettleJob pays the provider for the tokens it produced, refunds the rest of the escrow
+// and unlocks the collateral (the job's slot was freed at commit). x/verify calls it after
+// a passed audit.
+func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
+	return k.endNow(ctx, func(pay *payouts, retention uint64) error {
+		return k.settle(ctx, pay, retention, job)
+	})
+}
+
+// endNow runs one job ending outside a block hook (x/verify's calls, a message) and pays
+// what it owes at once.
+func (k Keeper) endNow(ctx context.Context, end func(pay *payouts, retention uint64) error) error {
+	retention, err := k.RetentionBlocks(ctx)
+	if err != nil {
+		return err
+	}
+	var pay payouts
+	if err := end(&pay, retention); err != nil {
+		return err
+	}
+	return k.pay(ctx, &pay)
 }
 
 // refundCommitted ends a committed job that was drawn for audit when no verifier could
 // be drawn: it ends FAILED, refunded in full, its provider unpaid and not convicted.
-func (k Keeper) refundCommitted(ctx context.Context, job types.Job) error {
+func (k Keeper) refundCommitted(ctx context.Context, pay *payouts, retention uint64, job types.Job) error {
 	if job.Status != types.JOB_STATUS_COMMITTED {
 		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot refund it unverified", job.Id, job.Status)
 	}
@@ -169,13 +196,12 @@ func (k Keeper) refundCommitted(ctx context.Context, job types.Job) error {
 	if err := k.saveJob(ctx, job, types.JOB_STATUS_COMMITTED); err != nil {
 		return err
 	}
-	return k.refundAudited(ctx, job, types.JOB_STATUS_FAILED)
+	return k.refundAudited(ctx, pay, retention, job, types.JOB_STATUS_FAILED)
 }
 
 // refundAudited ends an audited job without paying its provider: full refund, collateral
 // unlocked (the slot was freed at commit), the job in status (SLASHED or FAILED), one event of that name.
-func (k Keeper) refundAudited(ctx context.Context, job types.Job, status types.JobStatus) error {
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
+func (k Keeper) refundAudited(ctx context.Context, pay *payouts, retention uint64, job types.Job, status types.JobStatus) error {
 	if job.Status != types.JOB_STATUS_AUDITING {
 		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot end its audit as %s", job.Id, job.Status, status)
 	}
@@ -186,12 +212,12 @@ func (k Keeper) refundAudited(ctx context.Context, job types.Job, status types.J
 	if err := k.provider.UnlockCollateral(ctx, provider, job.Collateral); err != nil {
 		return err
 	}
-	if err := k.refund(ctx, job, job.MaxFee); err != nil {
+	if err := k.owe(pay, job, job.MaxFee); err != nil {
 		return err
 	}
 	job.Refunded = job.MaxFee
 	job.FeePaid = sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
-	if err := k.finish(sdkCtx, job, status); err != nil {
+	if err := k.finish(ctx, job, status, retention); err != nil {
 		return err
 	}
 	if status == types.JOB_STATUS_SLASHED {
@@ -206,10 +232,9 @@ func (k Keeper) RetentionBlocks(ctx context.Context) (uint64, error) {
 	return p.RetentionBlocks, err
 }
 
-// SettleJob pays the provider for the tokens it produced, refunds the rest of the escrow
-// and unlocks the collateral (the job's slot was freed at commit). x/verify calls it after a passed audit.
-func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
+// settle ends a committed or audited job: its provider is owed the fee for the tokens it
+// produced, the submitter the rest of the escrow, and the collateral is unlocked.
+func (k Keeper) settle(ctx context.Context, pay *payouts, retention uint64, job types.Job) error {
 	if job.Status != types.JOB_STATUS_COMMITTED && job.Status != types.JOB_STATUS_AUDITING {
 		return errorsmod.Wrapf(types.ErrInvalidTransition, "job %d is %s, cannot settle", job.Id, job.Status)
 	}
@@ -219,12 +244,8 @@ func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
 	if err != nil {
 		return err
 	}
-	if fee.IsPositive() {
-		if _, err := k.rewards.DistributeFee(ctx, types.ModuleName, provider, sdk.NewCoins(fee)); err != nil {
-			return err
-		}
-	}
-	if err := k.refund(ctx, job, refund); err != nil {
+	pay.fee(provider, fee)
+	if err := k.owe(pay, job, refund); err != nil {
 		return err
 	}
 	// The slot was freed at commit; the collateral was held until now.
@@ -235,7 +256,7 @@ func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
 		return err
 	}
 	job.FeePaid, job.Refunded = fee, refund
-	if err := k.finish(sdkCtx, job, types.JOB_STATUS_SETTLED); err != nil {
+	if err := k.finish(ctx, job, types.JOB_STATUS_SETTLED, retention); err != nil {
 		return err
 	}
 	return k.emit(ctx, &types.EventJobSettled{JobId: job.Id, Provider: job.Provider, Fee: fee, Refund: refund})
@@ -243,7 +264,7 @@ func (k Keeper) SettleJob(ctx context.Context, job types.Job) error {
 
 // expire ends a job nobody committed in time: full refund; an assigned provider loses
 // its collateral lock and counts a miss.
-func (k Keeper) expire(ctx sdk.Context, job types.Job) error {
+func (k Keeper) expire(ctx context.Context, pay *payouts, retention uint64, job types.Job) error {
 	if job.Status == types.JOB_STATUS_ASSIGNED {
 		provider, err := k.accAddress(job.Provider)
 		if err != nil {
@@ -256,18 +277,19 @@ func (k Keeper) expire(ctx sdk.Context, job types.Job) error {
 			return err
 		}
 	}
-	if err := k.refund(ctx, job, job.MaxFee); err != nil {
+	if err := k.owe(pay, job, job.MaxFee); err != nil {
 		return err
 	}
 	job.Refunded = job.MaxFee
 	job.FeePaid = sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
-	if err := k.finish(ctx, job, types.JOB_STATUS_EXPIRED); err != nil {
+	if err := k.finish(ctx, job, types.JOB_STATUS_EXPIRED, retention); err != nil {
 		return err
 	}
 	return k.emit(ctx, &types.EventJobExpired{JobId: job.Id, Provider: job.Provider, Refund: job.MaxFee})
 }
 
-func (k Keeper) refund(ctx context.Context, job types.Job, amount sdk.Coin) error {
+// owe adds amount, refunded to the job's submitter, to pay.
+func (k Keeper) owe(pay *payouts, job types.Job, amount sdk.Coin) error {
 	if !amount.IsPositive() {
 		return nil
 	}
@@ -275,19 +297,16 @@ func (k Keeper) refund(ctx context.Context, job types.Job, amount sdk.Coin) erro
 	if err != nil {
 		return err
 	}
-	return k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, submitter, sdk.NewCoins(amount))
+	pay.refund(submitter, amount)
+	return nil
 }
 
-// finish moves a job to a terminal state and schedules its pruning.
-func (k Keeper) finish(ctx sdk.Context, job types.Job, status types.JobStatus) error {
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
+// finish moves a job to a terminal state and schedules its pruning retention blocks later.
+func (k Keeper) finish(ctx context.Context, job types.Job, status types.JobStatus, retention uint64) error {
 	prev := job.Status
 	job.Status = status
-	job.EndHeight = ctx.BlockHeight()
-	if err := k.PruneQueue.Set(ctx, collections.Join(heightpkg.Plus(job.EndHeight, params.RetentionBlocks), job.Id)); err != nil {
+	job.EndHeight = sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if err := k.PruneQueue.Set(ctx, collections.Join(heightpkg.Plus(job.EndHeight, retention), job.Id)); err != nil {
 		return err
 	}
 	return k.saveJob(ctx, job, prev)

@@ -55,13 +55,15 @@ func (m msgServer) CancelJob(ctx context.Context, msg *types.MsgCancelJob) (*typ
 			return nil, err
 		}
 	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	if err := m.refund(ctx, job, job.MaxFee); err != nil {
-		return nil, err
-	}
-	job.Refunded = job.MaxFee
-	job.FeePaid = sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
-	if err := m.finish(sdkCtx, job, types.JOB_STATUS_CANCELLED); err != nil {
+	err = m.endNow(ctx, func(pay *payouts, retention uint64) error {
+		if err := m.owe(pay, job, job.MaxFee); err != nil {
+			return err
+		}
+		job.Refunded = job.MaxFee
+		job.FeePaid = sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
+		return m.finish(ctx, job, types.JOB_STATUS_CANCELLED, retention)
+	})
+	if err != nil {
 		return nil, err
 	}
 	if err := m.emit(ctx, &types.EventJobCancelled{JobId: job.Id, Refund: job.MaxFee}); err != nil {

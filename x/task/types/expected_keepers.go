@@ -45,9 +45,10 @@ type BeaconKeeper interface {
 	Randomness(ctx context.Context, height int64) (out []byte, ok bool, err error)
 }
 
-// RewardsKeeper splits a settled job's fee.
+// RewardsKeeper splits settled jobs' fees: each fee on its own, the sums moved with one
+// transfer per recipient (x/rewards DistributeFees).
 type RewardsKeeper interface {
-	DistributeFee(ctx context.Context, fromModule string, provider sdk.AccAddress, fee sdk.Coins) (rewardstypes.FeeSplit, error)
+	DistributeFees(ctx context.Context, fromModule string, fees []rewardstypes.ProviderFee) (rewardstypes.FeeSplit, error)
 }
 
 // AuditDecision is x/verify's answer at a job's decision height.

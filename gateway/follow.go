@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	grpctypes "github.com/cosmos/cosmos-sdk/types/grpc"
 
 	tasktypes "github.com/sovra-network/sovra/x/task/types"
 )
@@ -169,7 +174,7 @@ func (g *Gateway) followToEnd(sub submitted, t *tracked) (tasktypes.Job, error) 
 			report(followed{err: unavailable("the gateway is stopping")})
 			return tasktypes.Job{}, err
 		}
-		job, err := g.chain.node.Job(ctx, sub.JobID)
+		job, err := g.jobAt(ctx, sub.JobID, h)
 		if err != nil {
 			continue // read again next block
 		}
@@ -193,6 +198,52 @@ func (g *Gateway) followToEnd(sub submitted, t *tracked) (tasktypes.Job, error) 
 			return job, nil
 		default:
 			return job, fmt.Errorf("job %d has status %s", job.Id, job.Status)
+		}
+	}
+}
+
+// The node reports a new height (its block store's) a moment before its application has
+// committed that block: a query in that moment reads the state of the block before, and
+// would see the job's assignment or result a whole block late (a stream answered from the
+// chain instead of the provider's tokens). So a job is read again until the state read is
+// that of the height seen, for up to stateLagMax.
+const (
+	stateLagRetry = 10 * time.Millisecond
+	stateLagMax   = time.Second
+)
+
+// jobAt reads a job from the node's state at height h or later (the SDK's gRPC server
+// names the height of the state it read in the x-cosmos-block-height header).
+func (g *Gateway) jobAt(ctx context.Context, id uint64, h int64) (tasktypes.Job, error) {
+	q := tasktypes.NewQueryClient(g.chain.conn())
+	return readAtLeast(ctx, h, func(ctx context.Context) (tasktypes.Job, int64, error) {
+		var md metadata.MD
+		res, err := q.Job(ctx, &tasktypes.QueryJobRequest{Id: id}, grpc.Header(&md))
+		if err != nil {
+			return tasktypes.Job{}, 0, fmt.Errorf("query job %d: %w", id, err)
+		}
+		var at int64
+		if v := md.Get(grpctypes.GRPCBlockHeightHeader); len(v) == 1 {
+			at, _ = strconv.ParseInt(v[0], 10, 64)
+		}
+		return res.Job, at, nil
+	})
+}
+
+// readAtLeast calls read until it reads a state of height h or later, every
+// stateLagRetry for up to stateLagMax, then returns the last read. A read that names no
+// height (0) is taken as it is.
+func readAtLeast[T any](ctx context.Context, h int64, read func(context.Context) (T, int64, error)) (T, error) {
+	deadline := time.Now().Add(stateLagMax)
+	for {
+		v, at, err := read(ctx)
+		if err != nil || at == 0 || at >= h || time.Now().After(deadline) {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, ctx.Err()
+		case <-time.After(stateLagRetry):
 		}
 	}
 }

@@ -75,6 +75,8 @@ const benchBlock = time.Second
 // provider, the worker starting the job, its first token), commit-end-p50/-p95 (result's
 // block decided -> [DONE] or the whole response), verified (streams relayed from the
 // provider and checked, out of the phase's requests).
+//
+// SOVRA_BENCH_GATEWAY_LOG=FILE appends each phase's worker and gateway logs to FILE.
 func BenchmarkGatewayLatency(b *testing.B) {
 	if testing.Short() {
 		b.Skip("starts sovrad processes")
@@ -408,8 +410,12 @@ func (m *gatewayMeter) phase(b *testing.B, ctx context.Context, stream bool, n i
 		b.ReportMetric(pct(over, 50), "over-p50-blocks")
 		b.ReportMetric(pct(over, 95), "over-p95-blocks")
 	}
-	b.Logf("%d requests (%d streams verified), %d output tokens on average, heights %d-%d; jobs per assign - submit height: %s, per commit - submit: %s; gateway log lines: %d",
-		len(samples), verified, meanTokens(samples), h0, h1,
+	kind := "whole answers"
+	if stream {
+		kind = fmt.Sprintf("streams, %d relayed from the provider and verified", verified)
+	}
+	b.Logf("%d requests (%s), %d output tokens on average, heights %d-%d; jobs per assign - submit height: %s, per commit - submit: %s; gateway log lines (fallbacks, errors): %d",
+		len(samples), kind, meanTokens(samples), h0, h1,
 		histogram(samples, func(s gatewaySample) int64 { return s.job.AssignHeight - s.job.SubmitHeight }),
 		histogram(samples, func(s gatewaySample) int64 { return s.job.CommitHeight - s.job.SubmitHeight }),
 		m.glog.Len()-gFrom)

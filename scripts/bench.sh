@@ -22,21 +22,27 @@
 #     time (worker BenchmarkSubmitToCommit; target <= inference + 2 blocks);
 #  6. re-scoring an audited job vs generating it, per kernel variant (worker/inference
 #     BenchmarkRescore; target <= 0.10 at 128 tokens on the 5 M model);
-#  7. the verifier draw and the verification overhead end to end.
-# The worker sections need the llama.cpp libraries (make llama-libs) and are skipped
-# without; sections 1, 3 and the worker ones end with summary lines that are Markdown rows
-# of README.md's benchmark table.
+#  7. the verifier draw and the verification overhead end to end;
+#  8. the gateway's latency: chat completions through sovra-gateway from a plain HTTP
+#     client, one at a time, streamed (time to the first content text, to [DONE]) and
+#     whole, on a fresh 1-validator localnet with provider1's streaming worker in process,
+#     p50/p95 against the model's own time to first token and inference time (gateway
+#     BenchmarkGatewayLatency; target: streaming TTFT <= model TTFT + 2 blocks).
+# The worker and gateway sections need the llama.cpp libraries (make llama-libs) and are
+# skipped without; sections 1, 3 and the worker and gateway ones end with summary lines
+# that are Markdown rows of README.md's benchmark table.
 # BENCH_TXS (per round and kind, default 10000), BENCH_ROUNDS (default 3), BENCH_ACCOUNTS
 # (default 8), BENCH_JOBS (jobs per latency phase, default 20), BENCH_HOOKS_BLOCKS (timed
-# block pairs per block-hooks case, default 100), BENCH_SECTIONS (space-separated subset
-# of: throughput draw hooks generate rescore latency verifier; default all).
+# block pairs per block-hooks case, default 100), BENCH_GATEWAY_JOBS (requests per gateway
+# phase, default 20), BENCH_SECTIONS (space-separated subset of: throughput draw hooks
+# generate rescore latency verifier gateway; default all).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 export BUILD_DIR GOFLAGS="${GOFLAGS:--buildvcs=false}"
 N="${BENCH_TXS:-10000}"; ROUNDS="${BENCH_ROUNDS:-3}"; K="${BENCH_ACCOUNTS:-8}"; JOBS="${BENCH_JOBS:-20}"
 HOOKS_BLOCKS="${BENCH_HOOKS_BLOCKS:-100}"
-SECTIONS=" ${BENCH_SECTIONS:-throughput draw hooks generate rescore latency verifier} "
+SECTIONS=" ${BENCH_SECTIONS:-throughput draw hooks generate rescore latency verifier gateway} "
 want() { [[ "$SECTIONS" == *" $1 "* ]]; }
 
 # awk helper: 12345.6 -> 12,346
@@ -266,5 +272,35 @@ else
     END {
       if (!found) { print "verification overhead: no result"; exit 1 }
       printf "| verification overhead end to end: verifiers'"'"' re-scoring / providers'"'"' inference (4 honest in-process workers, x64) | %.3f (audit_rate × k = %.2f) | ≤ audit_rate × k × 0.10 = %.3f |\n", r, x, x * 0.10
+    }'
+fi
+
+echo
+echo "== gateway latency: chat completions through sovra-gateway, one at a time, streamed and whole, 1-validator localnet, streaming worker in process (BenchmarkGatewayLatency, ${BENCH_GATEWAY_JOBS:-20} requests per phase)"
+if ! want gateway; then
+  echo "skipped: not in BENCH_SECTIONS"
+elif [ ! -e "$LIB/libllama.so" ]; then
+  echo "skipped: no llama.cpp libraries in $LIB (make llama-libs)"
+else
+  out="$(cd "$ROOT" && SOVRAD_BIN="$BUILD_DIR/sovrad" SOVRA_BENCH_GATEWAY_JOBS="${BENCH_GATEWAY_JOBS:-20}" \
+    go test -run '^$' -bench 'BenchmarkGatewayLatency$' -benchtime 1x -count 1 -timeout 30m ./gateway/)"
+  echo "$out" | grep -E '^Benchmark|streaming TTFT|requests \('
+  echo "$out" | awk "$COMMAS"'
+    /^BenchmarkGatewayLatency\/(stream|whole)-/ {
+      ph = $1; sub(/^BenchmarkGatewayLatency\//, "", ph); sub(/-[0-9]+$/, "", ph)
+      for (i = 2; i < NF; i++) v[ph, $(i + 1)] = $i
+      seen[ph] = 1
+    }
+    END {
+      if (!seen["stream"] || !seen["whole"]) { print "gateway latency: no result"; exit 1 }
+      printf "| gateway latency through a plain HTTP client, one request at a time (demo-tiny, chat, 64 tokens, temperature 0; p50 / p95): streamed, to the first content text and to [DONE]; whole answer | TTFT %s / %s ms = model TTFT %.0f ms + %.2f blocks (p95: %.2f); [DONE] %s / %s ms; whole %s / %s ms = inference + %.2f / %.2f blocks; model TTFT %.0f / %.0f ms, inference %.0f / %.0f ms, block %s ms; %d of %d streams relayed from the provider; submission included %s ms after the request (p50), assignment block → first token %s / %s ms, result block → [DONE] %s / %s ms, → whole answer %s / %s ms | streaming TTFT ≤ model TTFT + 2 blocks |\n",
+        commas(v["stream", "ttft-p50-ms"]), commas(v["stream", "ttft-p95-ms"]), v["stream", "model-ttft-p50-ms"], v["stream", "k-p50"], v["stream", "k-p95"],
+        commas(v["stream", "done-p50-ms"]), commas(v["stream", "done-p95-ms"]),
+        commas(v["whole", "total-p50-ms"]), commas(v["whole", "total-p95-ms"]), v["whole", "over-p50-blocks"], v["whole", "over-p95-blocks"],
+        v["stream", "model-ttft-p50-ms"], v["stream", "model-ttft-p95-ms"], v["stream", "infer-p50-ms"], v["stream", "infer-p95-ms"],
+        commas((v["stream", "block-ms"] + v["whole", "block-ms"]) / 2), v["stream", "verified"], ENVIRON["BENCH_GATEWAY_JOBS"] ? ENVIRON["BENCH_GATEWAY_JOBS"] : 20,
+        commas(v["stream", "incl-p50-ms"]), commas(v["stream", "assign-first-p50-ms"]), commas(v["stream", "assign-first-p95-ms"]),
+        commas(v["stream", "commit-end-p50-ms"]), commas(v["stream", "commit-end-p95-ms"]),
+        commas(v["whole", "commit-end-p50-ms"]), commas(v["whole", "commit-end-p95-ms"])
     }'
 fi

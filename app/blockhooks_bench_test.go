@@ -162,8 +162,8 @@ func checkHooksWork(b *testing.B, f *appfixture.Fixture, due bool) {
 	for _, ev := range f.LastBlock.Events {
 		counts[ev.Type]++
 	}
-	decided := counts["sovra.task.v1.EventJobAuditDecision"]
-	settled := counts["sovra.task.v1.EventJobSettled"] // the others drawn for audit
+	settled := counts["sovra.task.v1.EventJobSettled"]
+	decided := settled + counts["sovra.task.v1.EventJobAuditDecision"] // the others drawn for audit
 	expired := counts["sovra.task.v1.EventJobExpired"]
 	assigned := counts["sovra.task.v1.EventJobAssigned"]
 	want := 0

@@ -95,7 +95,7 @@ func BenchmarkBlockJobs(b *testing.B) {
 	var sendTime, jobTime time.Duration
 	var phases [4]time.Duration // submit, assign, commit, decide
 	var ratios []float64
-	audited := 0
+	audited, settled := 0, 0
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -167,11 +167,13 @@ func BenchmarkBlockJobs(b *testing.B) {
 				b.Fatal(err)
 			}
 			for _, e := range events {
-				if d, ok := e.(*tasktypes.EventJobAuditDecision); ok {
+				switch e.(type) {
+				case *tasktypes.EventJobSettled: // not drawn for audit: settled at its decision
 					done++
-					if d.Audited {
-						audited++
-					}
+					settled++
+				case *tasktypes.EventJobAuditDecision:
+					done++
+					audited++
 				}
 			}
 			b.StartTimer()
@@ -183,6 +185,17 @@ func BenchmarkBlockJobs(b *testing.B) {
 		sendTime += send
 		jobTime += round
 		ratios = append(ratios, send.Seconds()/round.Seconds()) // (jobs/round) / (sends/send)
+	}
+	b.StopTimer()
+	// The end state, so the benchmark cannot pass having done nothing: every job of every
+	// round settled or drawn for audit, the escrow, bonds, accruals and indexes consistent.
+	if settled+audited != b.N*jobsPerRound {
+		b.Fatalf("%d settled and %d audited of %d jobs", settled, audited, b.N*jobsPerRound)
+	}
+	for _, check := range []func() error{f.CheckModuleAccounts, f.CheckIndexes, f.CheckCollateral} {
+		if err := check(); err != nil {
+			b.Fatalf("invariants after %d rounds: %v", b.N, err)
+		}
 	}
 	n := float64(b.N * jobsPerRound)
 	b.ReportMetric(n/sendTime.Seconds(), "send-tx/s")

@@ -38,9 +38,13 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 	if err != nil || !ok {
 		return err
 	}
+	multiplier, err := k.collateralMultiplier(ctx)
+	if err != nil {
+		return err
+	}
 	// What this block's endings owe moves at the end, one transfer per recipient.
 	var pay payouts
-	if err := k.assignDue(sdkCtx, params, &pay, beacon); err != nil {
+	if err := k.assignDue(sdkCtx, round{params: params, beacon: beacon, multiplier: multiplier}, &pay); err != nil {
 		return err
 	}
 	scheduled, err := k.dueUpTo(ctx, k.DecisionSchedule, h, maxDuePerBlock)
@@ -147,8 +151,13 @@ func (k Keeper) decide(ctx sdk.Context, params types.Params, pay *payouts, id ui
 			return err
 		}
 	}
-	if err := k.emit(ctx, &types.EventJobAuditDecision{JobId: id, Audited: decision != types.DecisionSettle}); err != nil {
-		return err
+	// A job that is not audited settles in this block, and its EventJobSettled says so: the
+	// decision event is emitted only for a job drawn for audit (one event fewer per job for
+	// the node to index and every follower to decode).
+	if decision != types.DecisionSettle {
+		if err := k.emit(ctx, &types.EventJobAuditDecision{JobId: id, Audited: true}); err != nil {
+			return err
+		}
 	}
 	switch decision {
 	case types.DecisionAudit:

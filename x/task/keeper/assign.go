@@ -58,17 +58,17 @@ func (k Keeper) priceFree(ctx sdk.Context, job types.Job) (bool, error) {
 // provider's price fits costs no draw, and a job that a free provider can take is tried
 // in its first block. Draws are spent only on jobs some free provider's price fits (they
 // may still fail on collateral or auditability), at most half the budget for waiting ones.
-func (k Keeper) assignDue(ctx sdk.Context, params types.Params, pay *payouts, beacon []byte) error {
-	used, err := k.assignWaiting(ctx, params, beacon, maxAssignPerBlock/2)
+func (k Keeper) assignDue(ctx sdk.Context, r round, pay *payouts) error {
+	used, err := k.assignWaiting(ctx, r, maxAssignPerBlock/2)
 	if err != nil {
 		return err
 	}
-	return k.assignNew(ctx, params, pay, beacon, maxAssignPerBlock-used)
+	return k.assignNew(ctx, r, pay, maxAssignPerBlock-used)
 }
 
 // assignWaiting tries waiting jobs with at most budget attempts, each model with waiting
 // jobs getting an equal share; it returns the attempts made.
-func (k Keeper) assignWaiting(ctx sdk.Context, params types.Params, beacon []byte, budget int) (int, error) {
+func (k Keeper) assignWaiting(ctx sdk.Context, r round, budget int) (int, error) {
 	var models []string
 	err := k.WaitingCount.Walk(ctx, nil, func(model string, _ uint64) (bool, error) {
 		models = append(models, model)
@@ -83,7 +83,7 @@ func (k Keeper) assignWaiting(ctx sdk.Context, params types.Params, beacon []byt
 		if used >= budget {
 			break
 		}
-		n, err := k.assignWaitingOf(ctx, params, beacon, model, min(share, budget-used))
+		n, err := k.assignWaitingOf(ctx, r, model, min(share, budget-used))
 		if err != nil {
 			return used, err
 		}
@@ -94,7 +94,7 @@ func (k Keeper) assignWaiting(ctx sdk.Context, params types.Params, beacon []byt
 
 // assignWaitingOf tries at most limit waiting jobs of one model in queue order, stopping
 // at the first whose bid no free provider's price fits; it returns the attempts made.
-func (k Keeper) assignWaitingOf(ctx sdk.Context, params types.Params, beacon []byte, model string, limit int) (int, error) {
+func (k Keeper) assignWaitingOf(ctx sdk.Context, r round, model string, limit int) (int, error) {
 	minFree, ok, err := k.provider.MinFreePrice(ctx, model)
 	if err != nil || !ok {
 		return 0, err
@@ -128,7 +128,7 @@ func (k Keeper) assignWaitingOf(ctx sdk.Context, params types.Params, beacon []b
 			return tried, err // every job behind bids at most as much
 		}
 		tried++
-		if _, err := k.assign(ctx, params, beacon, job, true); err != nil {
+		if _, err := k.assign(ctx, r, job, true); err != nil {
 			return tried, err
 		}
 	}
@@ -159,7 +159,7 @@ func firstKeys(it collections.KeySetIterator[collections.Triple[string, uint64, 
 // assignNew takes the jobs submitted since the cursor, oldest first, with at most budget
 // attempts and maxNewPerBlock jobs: each is assigned, starts waiting, or expires if its
 // deadline has come (a job the cursor reaches late; its refund is added to pay).
-func (k Keeper) assignNew(ctx sdk.Context, params types.Params, pay *payouts, beacon []byte, budget int) error {
+func (k Keeper) assignNew(ctx sdk.Context, r round, pay *payouts, budget int) error {
 	cursor, err := k.AssignCursor.Peek(ctx)
 	if err != nil {
 		return err
@@ -185,7 +185,7 @@ func (k Keeper) assignNew(ctx sdk.Context, params types.Params, pay *payouts, be
 			}
 			if fits {
 				budget--
-				ok, err := k.assign(ctx, params, beacon, job, false)
+				ok, err := k.assign(ctx, r, job, false)
 				if err != nil {
 					return err
 				}
@@ -195,7 +195,7 @@ func (k Keeper) assignNew(ctx sdk.Context, params types.Params, pay *payouts, be
 			}
 		}
 		if h >= job.DeadlineHeight {
-			if err := k.expire(ctx, pay, params.RetentionBlocks, job); err != nil {
+			if err := k.expire(ctx, pay, r.params.RetentionBlocks, job); err != nil {
 				return err
 			}
 			continue

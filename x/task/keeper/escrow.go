@@ -32,32 +32,51 @@ func MaxCost(price math.Int, job types.Job) math.Int {
 // that is mostly refunded, and a huge one would let anyone lock a provider's bond for the
 // price of a tiny job.
 func (k Keeper) Collateral(ctx context.Context, job types.Job, price math.Int) (math.Int, error) {
-	m := uint64(types.DefaultCollateralMultiplier)
-	if k.hooks != nil {
-		var err error
-		if m, err = k.hooks.CollateralMultiplier(ctx); err != nil {
-			return math.Int{}, err
-		}
+	m, err := k.collateralMultiplier(ctx)
+	if err != nil {
+		return math.Int{}, err
 	}
-	return MaxCost(price, job).Mul(math.NewIntFromUint64(m)), nil
+	return collateral(job, price, m), nil
 }
 
-// assign draws a provider for a pending job from beacon, the current height's. It
-// returns false when no provider can take the job now, and changes nothing then; waiting
-// tells that the job is in the waiting set, which it leaves when assigned.
-func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job types.Job, waiting bool) (bool, error) {
-	seed := jobSeed(beacon, job.Id)
+// collateralMultiplier is x/verify's collateral_multiplier (DefaultCollateralMultiplier
+// for a keeper without hooks). The block hook reads it once for all its assignments.
+func (k Keeper) collateralMultiplier(ctx context.Context) (uint64, error) {
+	if k.hooks == nil {
+		return types.DefaultCollateralMultiplier, nil
+	}
+	return k.hooks.CollateralMultiplier(ctx)
+}
+
+func collateral(job types.Job, price math.Int, multiplier uint64) math.Int {
+	return MaxCost(price, job).Mul(math.NewIntFromUint64(multiplier))
+}
+
+// round is what every assignment of a block shares: the params, the beacon of the height
+// and the collateral multiplier, read once.
+type round struct {
+	params     types.Params
+	beacon     []byte
+	multiplier uint64
+}
+
+// assign draws a provider for a pending job from the round's beacon. It returns false
+// when no provider can take the job now, and changes nothing then; waiting tells that the
+// job is in the waiting set, which it leaves when assigned.
+func (k Keeper) assign(ctx sdk.Context, r round, job types.Job, waiting bool) (bool, error) {
+	seed := jobSeed(r.beacon, job.Id)
 	var acceptErr error
+	var lock math.Int // the accepted provider's collateral
 	accept := func(p providertypes.Provider) bool {
-		if acceptErr != nil || p.PricePerToken.Denom != job.MaxFee.Denom || MaxCost(p.PricePerToken.Amount, job).GT(job.MaxFee.Amount) {
+		if acceptErr != nil || p.PricePerToken.Denom != job.MaxFee.Denom {
 			return false
 		}
-		collateral, err := k.Collateral(ctx, job, p.PricePerToken.Amount)
-		if err != nil {
-			acceptErr = err
+		maxCost := MaxCost(p.PricePerToken.Amount, job)
+		if maxCost.GT(job.MaxFee.Amount) {
 			return false
 		}
-		if p.FreeCollateral().LT(collateral) {
+		c := maxCost.Mul(math.NewIntFromUint64(r.multiplier))
+		if p.FreeCollateral().LT(c) {
 			return false
 		}
 		// No result is paid without a real chance of audit: another operator must be able
@@ -66,19 +85,17 @@ func (k Keeper) assign(ctx sdk.Context, params types.Params, beacon []byte, job 
 		if err != nil {
 			acceptErr = err
 		}
+		lock = c
 		return ok
 	}
-	p, ok, err := k.provider.DrawProvider(ctx, job.ModelId, seed, accept, params.MaxAssignAttempts)
+	p, ok, err := k.provider.DrawProvider(ctx, job.ModelId, seed, accept, r.params.MaxAssignAttempts)
 	if err == nil {
 		err = acceptErr
 	}
 	if err != nil || !ok {
 		return false, err
 	}
-	collateral, err := k.Collateral(ctx, job, p.PricePerToken.Amount)
-	if err != nil {
-		return false, err
-	}
+	collateral := lock
 	operator, err := k.accAddress(p.Operator)
 	if err != nil {
 		return false, err

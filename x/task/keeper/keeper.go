@@ -146,7 +146,12 @@ func (k Keeper) accAddress(s string) (sdk.AccAddress, error) { return k.addressC
 // ModuleAddress is the escrow account.
 func (k Keeper) ModuleAddress() sdk.AccAddress { return k.accounts.GetModuleAddress(types.ModuleName) }
 
-// emit emits a typed event through the event service.
+// emit emits a typed event through the event service. The events of a job's every step
+// write their own attributes (types.KVEvent, the SDK's encoding without its reflection);
+// the others go through the SDK's typed-event encoding.
 func (k Keeper) emit(ctx context.Context, ev protoiface.MessageV1) error {
+	if kv, ok := ev.(types.KVEvent); ok {
+		return k.events.EventManager(ctx).EmitKV(ctx, kv.EventType(), kv.KV()...)
+	}
 	return k.events.EventManager(ctx).Emit(ctx, ev)
 }

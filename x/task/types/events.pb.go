@@ -185,11 +185,13 @@ func (m *EventJobCommitted) GetProvider() string {
 	return ""
 }
 
-// EventJobAuditDecision is emitted when a committed job's audit is decided (the block
-// after its commit, from that block's beacon).
+// EventJobAuditDecision is emitted when a committed job is drawn for audit at its
+// decision height (from that block's beacon). A job that is not drawn settles in that
+// block, and its EventJobSettled is the only event of its decision.
 type EventJobAuditDecision struct {
 	JobId uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	// audited: the job is audited (or refunded because nobody could verify it) instead of
+	// audited: always true (the job is audited, or refunded because nobody could verify
+	// it); the field stays for clients that decoded earlier events, false for jobs that
 	// settled at once.
 	Audited bool `protobuf:"varint,2,opt,name=audited,proto3" json:"audited,omitempty"`
 }

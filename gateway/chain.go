@@ -83,10 +83,15 @@ func (c *chainClient) close() error { return c.node.Close() }
 
 func (c *chainClient) conn() *grpc.ClientConn { return c.node.Conn() }
 
-// height is the node's latest block height.
+// height is the latest height the node's application has committed (ABCI info): the
+// block store's height (/status) rises a moment earlier, when queries still read the
+// block before.
 func (c *chainClient) height(ctx context.Context) (int64, error) {
-	_, h, err := c.node.Status(ctx)
-	return h, err
+	info, err := c.node.RPC().ABCIInfo(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("abci info: %w", err)
+	}
+	return info.Response.LastBlockHeight, nil
 }
 
 func (c *chainClient) balance(ctx context.Context, denom string) (sdkmath.Int, error) {
